@@ -1,0 +1,2 @@
+import type { BuildStep } from "../build.js";
+export const graphBuildSteps: BuildStep[] = [];

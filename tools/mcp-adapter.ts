@@ -1,0 +1,38 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { renderResult, runTool, ToolError, type ToolDeps, type ToolSpec } from './spec.js';
+
+/** Converts any failure into an MCP error result: expected ones verbatim, unexpected ones named as internal. */
+export function toolErrorResult(err: unknown): CallToolResult {
+  const text = err instanceof ToolError ? err.message : `Internal error: ${(err as Error)?.message ?? String(err)}`;
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+/**
+ * Registers a tool spec on an MCP server. The raw arguments are validated by runTool (not by the
+ * SDK) so a misnamed argument yields an `isError` result that lists the valid names.
+ */
+export function registerMcpTool(server: McpServer, spec: ToolSpec, deps: ToolDeps): void {
+  server.registerTool(
+    spec.name,
+    {
+      title: spec.title,
+      description: spec.description,
+      // Passing the schema lets clients see it; validation happens in runTool with our messages.
+      inputSchema: spec.input.passthrough(),
+      outputSchema: spec.output as never,
+      annotations: { title: spec.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: spec.openWorld },
+    },
+    (async (args: unknown) => {
+      try {
+        const result = await runTool(spec, args, deps);
+        return {
+          content: [{ type: 'text', text: renderResult(spec, result) }],
+          structuredContent: result as Record<string, unknown>,
+        } satisfies CallToolResult;
+      } catch (err) {
+        return toolErrorResult(err);
+      }
+    }) as never,
+  );
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { GraphStore } from '../kb/graph/store.js';
+
+/**
+ * Everything a tool handler may use. Fields are optional where a deployment may lack the part
+ * (no corpus in a graph-only KB); a handler that needs a missing part fails with a ToolError.
+ */
+export interface ToolDeps {
+  graph: GraphStore;
+  /** Evidence retrieval (issue 3): offline corpus, live APIs, dense search. */
+  evidence?: unknown;
+  /** Extra parts later layers add (recommender, masked views) without changing this file. */
+  [key: string]: unknown;
+}
+
+/**
+ * An expected failure: unknown entity, no results, invalid combination. The message says what
+ * was wrong and what is valid; adapters turn it into an MCP `isError` result or an error
+ * ToolMessage, never into something that looks like success.
+ */
+export class ToolError extends Error {
+  constructor(
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
+
+export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
+  /** snake_case, verb first. */
+  name: string;
+  title: string;
+  /** When to use the tool and when not to. */
+  description: string;
+  /** Strict object schema: every field described and bounded. */
+  input: I;
+  output: O;
+  /** True when the tool may reach live internet APIs (ClinicalTrials.gov, NCBI). */
+  openWorld: boolean;
+  handler(args: z.infer<I>, deps: ToolDeps): Promise<z.infer<O>>;
+  /** A short human-readable rendering of a result, for text-only clients and chat logs. */
+  render?(result: z.infer<O>): string;
+}
+
+/** Declares a tool; the identity function exists so TypeScript infers the schemas' types. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodType>(spec: ToolSpec<I, O>): ToolSpec<I, O> {
+  return spec;
+}
+
+/** Formats zod issues as one line each, naming the field and, for unknown keys, the valid ones. */
+export function describeInputIssues(spec: ToolSpec, error: z.ZodError): string {
+  const valid = Object.keys(spec.input.shape);
+  const lines = error.issues.map((i) => {
+    const at = i.path.length ? i.path.join('.') : '(arguments)';
+    if (i.code === 'unrecognized_keys') {
+      return `unknown argument(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; valid arguments are: ${valid.join(', ')}`;
+    }
+    return `${at}: ${i.message}`;
+  });
+  return `Invalid arguments for ${spec.name}: ${lines.join('; ')}`;
+}
+
+/**
+ * Validates raw arguments, runs the handler, and checks the result against the output schema.
+ * Unexpected exceptions propagate; callers decide how to surface them.
+ */
+export async function runTool<I extends z.ZodObject, O extends z.ZodType>(
+  spec: ToolSpec<I, O>,
+  rawArgs: unknown,
+  deps: ToolDeps,
+): Promise<z.infer<O>> {
+  const parsed = spec.input.safeParse(rawArgs ?? {});
+  if (!parsed.success) throw new ToolError(describeInputIssues(spec as unknown as ToolSpec, parsed.error));
+  const result = await spec.handler(parsed.data as z.infer<I>, deps);
+  const checked = spec.output.safeParse(result);
+  if (!checked.success) {
+    // A result that breaks its own schema is a bug in the tool, not a user error.
+    throw new Error(`${spec.name} produced output that does not match its schema: ${checked.error.message}`);
+  }
+  return checked.data as z.infer<O>;
+}
+
+/** Text form of a result: the tool's own rendering, else indented JSON. */
+export function renderResult(spec: ToolSpec, result: unknown): string {
+  return spec.render ? spec.render(result as never) : JSON.stringify(result, null, 2);
+}
+
+/** Schema pieces shared by tool outputs, so every tool cites sources the same way. */
+export const provenanceSchema = z.object({
+  source: z.string(),
+  license: z.string(),
+  pmids: z.array(z.string()).optional(),
+  detail: z.string().optional(),
+});
+
+export const entityRefSchema = z.object({ id: z.string(), kind: z.string(), name: z.string() });
