@@ -39,7 +39,7 @@ CREATE TABLE edges (
   src INTEGER NOT NULL REFERENCES nodes(nid),
   metaedge TEXT NOT NULL,
   dst INTEGER NOT NULL REFERENCES nodes(nid),
-  source TEXT NOT NULL REFERENCES sources(id),
+  source TEXT NOT NULL,
   license TEXT NOT NULL,
   props TEXT NOT NULL DEFAULT '{}'
 );
@@ -66,6 +66,11 @@ CREATE TABLE xrefs (
 -- DeepDDI / DrugBank 5 interaction types, each a sentence template with #Drug1 and #Drug2.
 CREATE TABLE ddi_types (type INTEGER PRIMARY KEY, template TEXT NOT NULL);
 -- Typed drug–drug interactions, stored once per direction as published (drug1 acts on drug2).
+-- Node degree per metaedge and direction, for degree-weighted path scores and similarity.
+CREATE TABLE degrees (nid INTEGER NOT NULL, metaedge TEXT NOT NULL, dir TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (nid, metaedge, dir)) WITHOUT ROWID;
+-- Trigram index over distinct normalised terms, for fuzzy ("did you mean") entity resolution.
+CREATE VIRTUAL TABLE term_trigrams USING fts5(term_norm, tokenize = 'trigram');
 CREATE TABLE ddi (
   drug1 INTEGER NOT NULL REFERENCES nodes(nid),
   drug2 INTEGER NOT NULL REFERENCES nodes(nid),

@@ -33,8 +33,37 @@ export const SOURCES: Record<string, SourceInfo> = {
     id: 'deepddi', name: 'DeepDDI / DrugBank 5 interactions', license: 'CC BY-NC 4.0',
     url: 'https://doi.org/10.1073/pnas.1803294115', noncommercial: true,
   },
+  'icd-cms': {
+    id: 'icd-cms', name: 'ICD-9-CM / ICD-10-CM code descriptions (CMS, as shipped with HINT)',
+    license: 'Public domain (US government work)', url: 'https://www.cms.gov/medicare/coding-billing/icd-10-codes', noncommercial: false,
+  },
   'disease-ontology': {
     id: 'disease-ontology', name: 'Disease Ontology', license: 'CC BY 3.0', url: 'https://disease-ontology.org', noncommercial: false,
+  },
+  hint: {
+    // The data is ClinicalTrials.gov content with no license file upstream, but the HINT/TOP
+    // README's "Benchmark Usage Agreement" restricts the curated benchmark to non-commercial
+    // use, so builds without non-commercial parts leave it out.
+    id: 'hint', name: 'HINT / TOP clinical trial outcome benchmark (ClinicalTrials.gov content)',
+    license: 'ClinicalTrials.gov content (no upstream license file; HINT benchmark usage agreement: non-commercial use)',
+    url: 'https://github.com/futianfan/clinical-trial-outcome-prediction', noncommercial: true,
+  },
+  'clintrials-dhimmel': {
+    id: 'clintrials-dhimmel', name: 'ClinicalTrials.gov indications mapped to DrugBank × DO (dhimmel/clintrials)',
+    license: 'CC0 1.0 (ClinicalTrials.gov terms apply to trial records)', url: 'https://github.com/dhimmel/clintrials', noncommercial: false,
+  },
+  trial2vec: {
+    id: 'trial2vec', name: 'Trial2Vec sample trials (ClinicalTrials.gov content)', license: 'MIT',
+    url: 'https://github.com/RyanWangZf/Trial2Vec', noncommercial: false,
+  },
+  pubmedqa: {
+    id: 'pubmedqa', name: 'PubMedQA expert-labelled set (PubMed abstracts)', license: 'MIT',
+    url: 'https://github.com/pubmedqa/pubmedqa', noncommercial: false,
+  },
+  bc5cdr: {
+    id: 'bc5cdr', name: 'BioCreative V CDR corpus (PubMed abstracts with chemical/disease annotations)',
+    license: 'Public domain (NLM, United States Government Work)', url: 'https://biocreative.bioinformatics.udel.edu/tasks/biocreative-v/track-3-cdr/',
+    noncommercial: false,
   },
 };
 

@@ -21,7 +21,7 @@ export class SourceFormatError extends Error {
 }
 
 /** Reads a whole source file as UTF-8 text, gunzipping `.gz` files. */
-export function readSourceText(file: string): string {
+export function readSourceText(file: string, encoding: BufferEncoding = 'utf8'): string {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
@@ -36,7 +36,7 @@ export function readSourceText(file: string): string {
       throw new SourceFormatError(file, 0, 'a gzip-compressed file');
     }
   }
-  return buf.toString('utf8');
+  return buf.toString(encoding);
 }
 
 export interface Row {
@@ -57,6 +57,64 @@ export interface TsvOptions {
   unquote?: boolean;
   /** Minimum number of fields each data row must have (default: the header's width). */
   minFields?: number;
+  /**
+   * Values may be wrapped in double quotes that contain delimiters, newlines and doubled quotes
+   * (pandas / RFC 4180 style, as drugbank.tsv and the HINT CSVs are written).
+   */
+  quoted?: boolean;
+  /** Field delimiter (default tab). */
+  delimiter?: string;
+  /** Text encoding (default UTF-8; the CMS ICD-9 descriptions are Latin-1). */
+  encoding?: BufferEncoding;
+}
+
+/**
+ * Splits RFC 4180-style delimited text into records, honouring quoted fields that span lines.
+ * Yields each record with the 1-based line on which it starts.
+ */
+export function* parseQuotedRecords(text: string, delimiter: string, file: string): Generator<{ line: number; values: string[] }> {
+  let line = 1;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const startLine = line;
+    const values: string[] = [];
+    let field = '';
+    let endOfRecord = false;
+    while (!endOfRecord) {
+      if (i < n && text[i] === '"') {
+        i++;
+        for (;;) {
+          if (i >= n) throw new SourceFormatError(file, startLine, 'a closing double quote for a quoted field');
+          const c = text[i];
+          if (c === '"') {
+            if (text[i + 1] === '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            break;
+          }
+          if (c === '\n') line++;
+          field += c;
+          i++;
+        }
+      }
+      while (i < n && text[i] !== delimiter && text[i] !== '\n') field += text[i++];
+      values.push(field.endsWith('\r') ? field.slice(0, -1) : field);
+      field = '';
+      if (i >= n) endOfRecord = true;
+      else if (text[i] === delimiter) i++;
+      else {
+        i++;
+        line++;
+        endOfRecord = true;
+      }
+    }
+    if (values.length === 1 && values[0] === '') continue;
+    yield { line: startLine, values };
+  }
 }
 
 /**
@@ -64,7 +122,11 @@ export interface TsvOptions {
  * row's width, failing with a SourceFormatError that names file, line and expectation.
  */
 export function* readTsv(file: string, opts: TsvOptions = {}): Generator<Row> {
-  const text = readSourceText(file);
+  const text = readSourceText(file, opts.encoding);
+  if (opts.quoted) {
+    yield* readQuoted(file, text, opts);
+    return;
+  }
   const lines = text.split('\n');
   let header: string[];
   let first = 0;
@@ -125,4 +187,34 @@ export function dataFile(dataDir: string, ...parts: string[]): string {
 export function expectMatch(value: string, pattern: RegExp, file: string, line: number, what: string): string {
   if (!pattern.test(value)) throw new SourceFormatError(file, line, what, value);
   return value;
+}
+
+function* readQuoted(file: string, text: string, opts: TsvOptions): Generator<Row> {
+  const records = parseQuotedRecords(text, opts.delimiter ?? '\t', file);
+  let header = opts.columns;
+  if (!header) {
+    const first = records.next();
+    if (first.done) throw new SourceFormatError(file, 1, 'a header line');
+    header = first.value.values;
+    const missing = (opts.required ?? []).filter((c) => !header!.includes(c));
+    if (missing.length > 0) {
+      throw new SourceFormatError(file, 1, `header columns ${opts.required!.join(', ')} (missing ${missing.join(', ')})`, header.join(opts.delimiter ?? '\t'));
+    }
+  }
+  const index = new Map(header.map((h, i) => [h, i]));
+  const minFields = opts.minFields ?? header.length;
+  for (const { line, values } of records) {
+    if (values.length < minFields) {
+      throw new SourceFormatError(file, line, `${minFields} fields (${header.join(', ')})`, values.join(opts.delimiter ?? '\t'));
+    }
+    yield {
+      line,
+      values,
+      get(column: string) {
+        const at = index.get(column);
+        if (at === undefined) throw new SourceFormatError(file, line, `a column named ${column}`);
+        return values[at] ?? '';
+      },
+    };
+  }
 }
