@@ -115,30 +115,38 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     return m;
   }
 
-  /** Exact lookups by identifier or code: node id, SYSTEM:code, bare ICD/MeSH/UMLS codes. */
-  function exactCodeMatches(query: string): EntityMatch[] {
+  /**
+   * Exact lookups by identifier or code: node id, SYSTEM:code, bare ICD/MeSH/UMLS codes. Each
+   * step is filtered by kind before it may end the search, so "UMLS:C0011860" asked as a Disease
+   * skips the side effect with that id and reaches the disease cross-referenced to it.
+   */
+  function exactCodeMatches(query: string, kinds: string[] | undefined): EntityMatch[] {
+    const keep = (ms: EntityMatch[]) => (kinds ? ms.filter((m) => kinds.includes(m.kind)) : ms);
     const raw = query.trim();
     const upper = raw.toUpperCase();
-    const direct = q.nodeById.get(raw) as NodeRow | undefined ?? (q.nodeById.get(upper) as NodeRow | undefined);
-    if (direct) return [toMatch(direct, direct.id, 'id', 1)];
+    const direct = (q.nodeById.get(raw) as NodeRow | undefined) ?? (q.nodeById.get(upper) as NodeRow | undefined);
+    let found = direct ? keep([toMatch(direct, direct.id, 'id', 1)]) : [];
+    if (found.length) return found;
     const prefixed = parsePrefixedCode(raw);
     if (prefixed) {
-      const rows = lookupCode(prefixed.system, prefixed.code);
-      if (rows.length) return rows;
+      found = keep(lookupCode(prefixed.system, prefixed.code));
+      if (found.length) return found;
       if (prefixed.system === 'NCBIGENE') {
         const gene = q.nodeById.get(`NCBIGene:${prefixed.code}`) as NodeRow | undefined;
-        if (gene) return [toMatch(gene, gene.id, 'id', 1)];
+        found = gene ? keep([toMatch(gene, gene.id, 'id', 1)]) : [];
+        if (found.length) return found;
       }
     }
     if (looksLikeBareCode(upper)) {
       const rows = q.byAnyXref.all(upper) as (NodeRow & { system: string; code: string })[];
-      if (rows.length) return rows.map((r) => toMatch(r, `${r.system}:${r.code}`, 'code', 1));
+      found = keep(rows.map((r) => toMatch(r, `${r.system}:${r.code}`, 'code', 1)));
+      if (found.length) return found;
       // ICD codes typed with or without the dot: E11.9 / E119 (ICD-10), 250.00 / 25000 (ICD-9).
       if (/^[A-Z]\d{2}/.test(upper)) {
-        const icd10 = lookupCode('ICD10', upper);
-        if (icd10.length) return icd10;
+        found = keep(lookupCode('ICD10', upper));
+        if (found.length) return found;
       }
-      if (/^[\dVE]\d{2}/.test(upper)) return lookupCode('ICD9', upper);
+      if (/^[\dVE]\d{2}/.test(upper)) return keep(lookupCode('ICD9', upper));
     }
     return [];
   }
@@ -171,7 +179,7 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
   async function resolve(query: string, opts: ResolveOptions = {}): Promise<ResolveResult> {
     const limit = opts.limit ?? 10;
     const kinds = opts.kinds?.length ? opts.kinds : undefined;
-    const exact = exactCodeMatches(query);
+    const exact = exactCodeMatches(query, kinds);
     const norm = normalizeTerm(query);
     if (norm) {
       for (const r of q.byTerm.all(norm) as (NodeRow & { term: string; term_type: string })[]) {

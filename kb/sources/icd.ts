@@ -23,11 +23,12 @@ export const icdStep: BuildStep = {
   title: 'ICD-9/ICD-10 code descriptions → diseases',
   sources: ['icd-cms'],
   run(ctx: BuildContext) {
-    const diseaseByTerm = ctx.db.prepare(
-      "SELECT DISTINCT t.nid FROM terms t JOIN nodes n ON n.nid = t.nid WHERE t.term_norm = ? AND n.kind = 'Disease'",
-    ).pluck();
+    // Terms are not indexed until the build ends, so load the disease terms once into memory.
+    const diseaseByTerm = new Map<string, number[]>();
+    const rows = ctx.db.prepare("SELECT DISTINCT t.term_norm, t.nid FROM terms t JOIN nodes n ON n.nid = t.nid WHERE n.kind = 'Disease'").all() as { term_norm: string; nid: number }[];
+    for (const r of rows) diseaseByTerm.set(r.term_norm, [...(diseaseByTerm.get(r.term_norm) ?? []), r.nid]);
     const link = (system: 'ICD9' | 'ICD10', code: string, description: string) => {
-      for (const nid of diseaseByTerm.all(normalizeTerm(description)) as number[]) ctx.addXref(nid, system, canonicalIcd(system, code), 'icd-cms');
+      for (const nid of diseaseByTerm.get(normalizeTerm(description)) ?? []) ctx.addXref(nid, system, canonicalIcd(system, code), 'icd-cms');
     };
     const icd10File = dataFile(ctx.dataDir, 'hint', 'icdcode_icd_10_direct_mapping.csv');
     ctx.useSource('icd-cms', icd10File);
