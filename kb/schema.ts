@@ -83,6 +83,7 @@ CREATE TABLE ddi (
 export const GRAPH_INDEXES = `
 CREATE INDEX edges_src ON edges(src, metaedge);
 CREATE INDEX edges_dst ON edges(dst, metaedge);
+CREATE INDEX edges_metaedge ON edges(metaedge, src, dst);
 CREATE INDEX terms_norm ON terms(term_norm);
 CREATE INDEX terms_nid ON terms(nid);
 CREATE INDEX xrefs_code ON xrefs(system, code);

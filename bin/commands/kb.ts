@@ -27,10 +27,18 @@ export function registerKbCommands(program: Command): void {
     .option('--data <dir>', 'source data directory (default: KEDREC_DATA_DIR)')
     .option('--out <file>', 'knowledge-base file to write (default: KEDREC_KB_PATH)')
     .option('--no-noncommercial', 'leave out DrugBank-derived and SIDER data (non-commercial licenses)')
-    .action((opts: { data?: string; out?: string; noncommercial: boolean }) => {
+    .option('--json', 'print a JSON summary (seconds, bytes, steps, peak RSS) on stdout')
+    .action((opts: { data?: string; out?: string; noncommercial: boolean; json?: boolean }) => {
       const config = loadConfig();
       const noncommercial = opts.noncommercial && config.KEDREC_NONCOMMERCIAL;
-      process.stderr.write(`${buildWithProgress(opts.data ?? config.KEDREC_DATA_DIR, opts.out ?? config.KEDREC_KB_PATH, noncommercial)}\n`);
+      const dataDir = opts.data ?? config.KEDREC_DATA_DIR;
+      const outPath = opts.out ?? config.KEDREC_KB_PATH;
+      if (opts.json) {
+        const r = buildDefaultKnowledgeBase({ dataDir, outPath, noncommercial });
+        process.stdout.write(`${JSON.stringify({ ...r, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+        return;
+      }
+      process.stderr.write(`${buildWithProgress(dataDir, outPath, noncommercial)}\n`);
     });
 
   kb.command('info')

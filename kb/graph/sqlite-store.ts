@@ -44,6 +44,10 @@ interface NodeRow {
   name: string;
   in_hetionet: number;
 }
+interface Adjacency {
+  out: Map<number, number[]>;
+  in: Map<number, number[]>;
+}
 interface EdgeRow {
   metaedge: string;
   source: string;
@@ -56,6 +60,22 @@ const FUZZY_CANDIDATES = 40;
 const ref = (r: { id: string; kind: string; name: string }): EntityRef => ({ id: r.id, kind: r.kind, name: r.name });
 
 const provenanceOf = (e: EdgeRow): Provenance => edgeProvenance(e.source, e.license, JSON.parse(e.props) as Record<string, unknown>);
+
+/**
+ * The `limit` best items by score, ties broken by name. Names cost a lookup each, so only items
+ * that can still make the cut (score at least the limit-th best) are named.
+ */
+function topByScore<T extends { score: number }>(items: T[], limit: number, nameOf: (x: T) => string): T[] {
+  if (!items.length || limit <= 0) return [];
+  const byScore = [...items].sort((a, b) => b.score - a.score);
+  const cutoff = byScore[Math.min(limit, byScore.length) - 1].score;
+  return byScore
+    .filter((x) => x.score >= cutoff)
+    .map((x) => ({ x, name: nameOf(x) }))
+    .sort((a, b) => b.x.score - a.x.score || a.name.localeCompare(b.name))
+    .slice(0, limit)
+    .map(({ x }) => x);
+}
 
 /**
  * GraphStore over the SQLite knowledge base. Every query is a prepared, parameterised
@@ -84,14 +104,18 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     in: db.prepare(
       'SELECT e.metaedge, e.source, e.license, e.props, n.nid, n.id, n.kind, n.name, n.in_hetionet FROM edges e JOIN nodes n ON n.nid = e.src WHERE e.dst = ? AND e.metaedge = ?',
     ),
-    outNids: db.prepare('SELECT dst FROM edges WHERE src = ? AND metaedge = ?').pluck(),
-    inNids: db.prepare('SELECT src FROM edges WHERE dst = ? AND metaedge = ?').pluck(),
-    degree: db.prepare('SELECT n FROM degrees WHERE nid = ? AND metaedge = ? AND dir = ?').pluck(),
     ddi: db.prepare(
       `SELECT d.drug1, d.drug2, d.type, d.source, t.template FROM ddi d JOIN ddi_types t ON t.type = d.type
        WHERE d.drug1 IN (SELECT value FROM json_each(?)) AND d.drug2 IN (SELECT value FROM json_each(?))`,
     ),
     license: db.prepare('SELECT license FROM sources WHERE id = ?').pluck(),
+    pairs: db.prepare('SELECT src, dst FROM edges WHERE metaedge = ?'),
+    edgeRows: db.prepare('SELECT metaedge, source, license, props FROM edges WHERE src = ? AND metaedge = ? AND dst = ?'),
+    sideEffects: db.prepare(
+      `SELECT e.metaedge, e.source, e.license, e.props, n.nid, n.id, n.kind, n.name, n.in_hetionet FROM edges e JOIN nodes n ON n.nid = e.dst
+       WHERE e.src = ? AND e.metaedge = 'CcSE' ORDER BY coalesce(json_extract(e.props, '$.frequencyValue'), -1) DESC, n.name COLLATE NOCASE LIMIT ?`,
+    ),
+    countOut: db.prepare('SELECT COUNT(DISTINCT dst) FROM edges WHERE src = ? AND metaedge = ?').pluck(),
   };
 
   const licenseCache = new Map<string, string>();
@@ -99,8 +123,35 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     if (!licenseCache.has(source)) licenseCache.set(source, (q.license.get(source) as string | undefined) ?? 'unknown');
     return licenseCache.get(source)!;
   };
-  const degree = (nid: number, metaedge: string, dir: 'in' | 'out') => (q.degree.get(nid, metaedge, dir) as number | undefined) ?? 0;
   const nodeByNid = (nid: number) => q.nodeByNid.get(nid) as NodeRow;
+  const nodeIdToNid = (id: string) => (q.nodeById.get(id) as NodeRow).nid;
+
+  /**
+   * In-memory adjacency of one metaedge (distinct neighbours both ways), loaded on first use.
+   * Mechanism paths and similarity walk thousands of neighbours per query; from memory that
+   * takes microseconds where per-neighbour SQL took tens of milliseconds. The largest one used
+   * (GiG, 147k edges) costs a few MB.
+   */
+  const adjacencies = new Map<string, Adjacency>();
+  function adjacency(metaedge: string): Adjacency {
+    let a = adjacencies.get(metaedge);
+    if (!a) {
+      const out = new Map<number, Set<number>>();
+      const inn = new Map<number, Set<number>>();
+      for (const [src, dst] of q.pairs.raw().iterate(metaedge) as Iterable<[number, number]>) {
+        (out.get(src) ?? out.set(src, new Set()).get(src)!).add(dst);
+        (inn.get(dst) ?? inn.set(dst, new Set()).get(dst)!).add(src);
+      }
+      const freeze = (m: Map<number, Set<number>>) => new Map([...m].map(([k, v]) => [k, [...v]]));
+      a = { out: freeze(out), in: freeze(inn) };
+      adjacencies.set(metaedge, a);
+    }
+    return a;
+  }
+
+  /** Provenance of every stored row of one fact (a fact may come from several sources). */
+  const edgeProvenanceBetween = (src: number, metaedge: string, dst: number): Provenance[] =>
+    (q.edgeRows.all(src, metaedge, dst) as EdgeRow[]).map(provenanceOf);
 
   function mapsTo(n: NodeRow): EntityRef[] | undefined {
     if (n.kind !== 'Disease' || n.in_hetionet) return undefined;
@@ -272,14 +323,16 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       targets.sort((a, b) => b.actions.length - a.actions.length || a.gene.name.localeCompare(b.gene.name));
       const classes = [...grouped(q.in.all(n.nid, 'PCiC') as (EdgeRow & NodeRow)[]).values()].map((g) => ({ cls: ref(g.node), provenance: g.prov }));
       classes.sort((a, b) => a.cls.name.localeCompare(b.cls.name));
-      const sideEffects = [...grouped(q.out.all(n.nid, 'CcSE') as (EdgeRow & NodeRow)[]).values()].map((g) => {
+      const maxSideEffects = opts.maxSideEffects ?? 25;
+      // Most frequent first (SIDER's upper bound), the rest alphabetically; sorted and cut in SQL
+      // because a drug can have hundreds of side effects.
+      const sideEffects = [...grouped(q.sideEffects.all(n.nid, maxSideEffects) as (EdgeRow & NodeRow)[]).values()].map((g) => {
         const se: DrugProfile['sideEffects'][number] = { sideEffect: ref(g.node), provenance: g.prov };
         if (typeof g.props.frequency === 'string') se.frequency = g.props.frequency;
         if (typeof g.props.frequencyValue === 'number') se.frequencyValue = g.props.frequencyValue;
         return se;
       });
-      // Side effects with a known frequency first, most frequent first; the rest alphabetically.
-      sideEffects.sort((a, b) => (b.frequencyValue ?? -1) - (a.frequencyValue ?? -1) || a.sideEffect.name.localeCompare(b.sideEffect.name));
+      const sideEffectCount = q.countOut.get(n.nid, 'CcSE') as number;
       const indications: DrugProfile['indications'] = [];
       for (const [metaedge, relation] of [['CtD', 'treats'], ['CpD', 'palliates']] as const) {
         for (const g of grouped(q.out.all(n.nid, metaedge) as (EdgeRow & NodeRow)[]).values()) {
@@ -287,7 +340,6 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
         }
       }
       const maxTargets = opts.maxTargets ?? 25;
-      const maxSideEffects = opts.maxSideEffects ?? 25;
       const maxClasses = opts.maxClasses ?? 25;
       return {
         drug: {
@@ -301,7 +353,7 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
         classes: classes.slice(0, maxClasses),
         sideEffects: sideEffects.slice(0, maxSideEffects),
         indications,
-        counts: { targets: targets.length, sideEffects: sideEffects.length, classes: classes.length, indications: indications.length },
+        counts: { targets: targets.length, sideEffects: sideEffectCount, classes: classes.length, indications: indications.length },
       };
     },
 
@@ -310,45 +362,49 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       const viaGeneGene = opts.viaGeneGene ?? true;
       const drug = await requireNode(drugId, 'Compound', 'drug');
       const { node: disease } = await graphDisease(diseaseId);
-      const targets = grouped(q.out.all(drug.nid, 'CbG') as (EdgeRow & NodeRow)[]);
-      const diseaseGenes = grouped(q.out.all(disease.nid, 'DaG') as (EdgeRow & NodeRow)[]);
-      if (!targets.size || !diseaseGenes.size) return [];
-      const dDrug = degree(drug.nid, 'CbG', 'out');
-      const dDisease = degree(disease.nid, 'DaG', 'out');
-      const paths: MechanismPath[] = [];
-      const binds = (g: { prov: Provenance[] }) => ({ metaedge: 'CbG', label: METAEDGE_LABELS.CbG, provenance: g.prov });
-      const assoc = (g: { prov: Provenance[] }) => ({ metaedge: 'DaG', label: METAEDGE_LABELS.DaG, provenance: g.prov });
-      for (const [gnid, t] of targets) {
-        const dg = diseaseGenes.get(gnid);
-        if (dg) {
-          const nodes = [ref(drug), ref(t.node), ref(disease)];
-          const edges = [binds(t), assoc(dg)];
-          const score = pathScore([dDrug, degree(gnid, 'CbG', 'in'), degree(gnid, 'DaG', 'in'), dDisease]);
-          paths.push({ nodes, edges, score, text: pathText(nodes, edges) });
-        }
+      const cbg = adjacency('CbG');
+      const dag = adjacency('DaG');
+      const targets = cbg.out.get(drug.nid) ?? [];
+      const diseaseGenes = new Set(dag.out.get(disease.nid) ?? []);
+      if (!targets.length || !diseaseGenes.size) return [];
+      const dDrug = targets.length;
+      const dDisease = diseaseGenes.size;
+      const deg = (a: Adjacency, nid: number, dir: 'in' | 'out') => a[dir].get(nid)?.length ?? 0;
+      // Scores first, over node ids only; only the paths that survive the limit are hydrated.
+      const scored: { genes: number[]; score: number }[] = [];
+      for (const t of targets) {
+        if (diseaseGenes.has(t)) scored.push({ genes: [t], score: pathScore([dDrug, deg(cbg, t, 'in'), deg(dag, t, 'in'), dDisease]) });
       }
       if (viaGeneGene) {
-        const seen = new Set<string>();
-        for (const [gnid, t] of targets) {
-          const neighbours = [
-            ...(q.out.all(gnid, 'GiG') as (EdgeRow & NodeRow)[]),
-            ...(q.in.all(gnid, 'GiG') as (EdgeRow & NodeRow)[]),
-          ];
-          const dT = degree(gnid, 'GiG', 'out') + degree(gnid, 'GiG', 'in');
-          for (const nb of neighbours) {
-            const dg = diseaseGenes.get(nb.nid);
-            if (!dg || nb.nid === gnid || seen.has(`${gnid}|${nb.nid}`)) continue;
-            seen.add(`${gnid}|${nb.nid}`);
-            const nodes = [ref(drug), ref(t.node), ref(nb), ref(disease)];
-            const edges = [binds(t), { metaedge: 'GiG', label: METAEDGE_LABELS.GiG, provenance: [provenanceOf(nb)] }, assoc(dg)];
-            const dN = degree(nb.nid, 'GiG', 'out') + degree(nb.nid, 'GiG', 'in');
-            const score = pathScore([dDrug, degree(gnid, 'CbG', 'in'), dT, dN, degree(nb.nid, 'DaG', 'in'), dDisease]);
-            paths.push({ nodes, edges, score, text: pathText(nodes, edges) });
+        const gig = adjacency('GiG');
+        const gDeg = (nid: number) => deg(gig, nid, 'out') + deg(gig, nid, 'in');
+        for (const t of targets) {
+          const seen = new Set<number>();
+          for (const nb of [...(gig.out.get(t) ?? []), ...(gig.in.get(t) ?? [])]) {
+            if (nb === t || seen.has(nb) || !diseaseGenes.has(nb)) continue;
+            seen.add(nb);
+            scored.push({ genes: [t, nb], score: pathScore([dDrug, deg(cbg, t, 'in'), gDeg(t), gDeg(nb), deg(dag, nb, 'in'), dDisease]) });
           }
         }
       }
-      paths.sort((a, b) => b.score - a.score || a.text.localeCompare(b.text));
-      return paths.slice(0, limit);
+      const named = (nid: number) => ref(nodeByNid(nid));
+      const top: MechanismPath[] = topByScore(scored, limit, (x) => x.genes.map((g) => nodeByNid(g).name).join(' ')).map(({ genes, score }) => ({
+        nodes: [ref(drug), ...genes.map(named), ref(disease)],
+        edges: [],
+        score,
+        text: '',
+      }));
+      for (const p of top) {
+        const genes = p.nodes.slice(1, -1).map((n) => nodeIdToNid(n.id));
+        p.edges = [{ metaedge: 'CbG', label: METAEDGE_LABELS.CbG, provenance: edgeProvenanceBetween(drug.nid, 'CbG', genes[0]) }];
+        if (genes.length === 2) {
+          const prov = edgeProvenanceBetween(genes[0], 'GiG', genes[1]);
+          p.edges.push({ metaedge: 'GiG', label: METAEDGE_LABELS.GiG, provenance: prov.length ? prov : edgeProvenanceBetween(genes[1], 'GiG', genes[0]) });
+        }
+        p.edges.push({ metaedge: 'DaG', label: METAEDGE_LABELS.DaG, provenance: edgeProvenanceBetween(disease.nid, 'DaG', genes[genes.length - 1]) });
+        p.text = pathText(p.nodes, p.edges);
+      }
+      return top;
     },
 
     async interactions(drugIds) {
@@ -378,49 +434,47 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     async similarDrugs(drugId, opts = {}) {
       const limit = opts.limit ?? 10;
       const n = await requireNode(drugId, 'Compound', 'drug');
-      const resembles = new Set<number>([...(q.outNids.all(n.nid, 'CrC') as number[]), ...(q.inNids.all(n.nid, 'CrC') as number[])]);
-      const targets = q.outNids.all(n.nid, 'CbG') as number[];
-      const classes = q.inNids.all(n.nid, 'PCiC') as number[];
+      const crc = adjacency('CrC');
+      const cbg = adjacency('CbG');
+      const pcic = adjacency('PCiC');
+      const resembles = new Set<number>([...(crc.out.get(n.nid) ?? []), ...(crc.in.get(n.nid) ?? [])]);
+      const targets = cbg.out.get(n.nid) ?? [];
+      const classes = pcic.in.get(n.nid) ?? [];
       const sharedT = new Map<number, number[]>();
-      for (const g of new Set(targets)) for (const other of new Set(q.inNids.all(g, 'CbG') as number[])) if (other !== n.nid) sharedT.set(other, [...(sharedT.get(other) ?? []), g]);
+      for (const g of targets) for (const other of cbg.in.get(g) ?? []) if (other !== n.nid) (sharedT.get(other) ?? sharedT.set(other, []).get(other)!).push(g);
       const sharedC = new Map<number, number[]>();
-      for (const c of new Set(classes)) for (const other of new Set(q.outNids.all(c, 'PCiC') as number[])) if (other !== n.nid) sharedC.set(other, [...(sharedC.get(other) ?? []), c]);
-      const nT = new Set(targets).size;
-      const nC = new Set(classes).size;
-      const candidates = new Set<number>([...resembles, ...sharedT.keys(), ...sharedC.keys()]);
-      const scored: SimilarDrug[] = [];
-      for (const other of candidates) {
-        const st = sharedT.get(other) ?? [];
-        const sc = sharedC.get(other) ?? [];
-        const jT = jaccard(st.length, nT, degree(other, 'CbG', 'out'));
-        const jC = jaccard(sc.length, nC, degree(other, 'PCiC', 'in'));
+      for (const c of classes) for (const other of pcic.out.get(c) ?? []) if (other !== n.nid) (sharedC.get(other) ?? sharedC.set(other, []).get(other)!).push(c);
+      const scored: { other: number; score: number }[] = [];
+      for (const other of new Set<number>([...resembles, ...sharedT.keys(), ...sharedC.keys()])) {
+        const jT = jaccard(sharedT.get(other)?.length ?? 0, targets.length, cbg.out.get(other)?.length ?? 0);
+        const jC = jaccard(sharedC.get(other)?.length ?? 0, classes.length, pcic.in.get(other)?.length ?? 0);
         // Structural resemblance, shared targets and shared classes, each in [0, 1], weighted equally.
-        const score = (resembles.has(other) ? 1 : 0) / 3 + jT / 3 + jC / 3;
-        scored.push({
-          drug: ref(nodeByNid(other)),
-          score: round4(score),
-          resembles: resembles.has(other),
-          sharedTargets: st.slice(0, 10).map((g) => ref(nodeByNid(g))),
-          sharedClasses: sc.slice(0, 10).map((c) => ref(nodeByNid(c))),
-        });
+        scored.push({ other, score: round4((resembles.has(other) ? 1 : 0) / 3 + jT / 3 + jC / 3) });
       }
-      scored.sort((a, b) => b.score - a.score || a.drug.name.localeCompare(b.drug.name));
-      return scored.slice(0, limit);
+      const named = (nid: number) => ref(nodeByNid(nid));
+      return topByScore(scored, limit, (x) => nodeByNid(x.other).name).map(({ other, score }) => ({
+          drug: named(other),
+          score,
+          resembles: resembles.has(other),
+          sharedTargets: (sharedT.get(other) ?? []).slice(0, 10).map(named),
+          sharedClasses: (sharedC.get(other) ?? []).slice(0, 10).map(named),
+        }));
     },
 
     async similarDiseases(diseaseId, opts = {}) {
       const limit = opts.limit ?? 10;
       const { node } = await graphDisease(diseaseId);
-      const resembles = new Set<number>([...(q.outNids.all(node.nid, 'DrD') as number[]), ...(q.inNids.all(node.nid, 'DrD') as number[])]);
-      const genes = new Set(q.outNids.all(node.nid, 'DaG') as number[]);
+      const drd = adjacency('DrD');
+      const dag = adjacency('DaG');
+      const resembles = new Set<number>([...(drd.out.get(node.nid) ?? []), ...(drd.in.get(node.nid) ?? [])]);
+      const genes = dag.out.get(node.nid) ?? [];
       const shared = new Map<number, number>();
-      for (const g of genes) for (const other of new Set(q.inNids.all(g, 'DaG') as number[])) if (other !== node.nid) shared.set(other, (shared.get(other) ?? 0) + 1);
+      for (const g of genes) for (const other of dag.in.get(g) ?? []) if (other !== node.nid) shared.set(other, (shared.get(other) ?? 0) + 1);
       const out: SimilarDisease[] = [];
       for (const other of new Set([...resembles, ...shared.keys()])) {
-        const s = shared.get(other) ?? 0;
-        const j = jaccard(s, genes.size, degree(other, 'DaG', 'out'));
-        const score = (resembles.has(other) ? 0.5 : 0) + j / 2;
-        out.push({ disease: ref(nodeByNid(other)), score: round4(score), resembles: resembles.has(other), sharedGenes: s });
+        const sg = shared.get(other) ?? 0;
+        const score = (resembles.has(other) ? 0.5 : 0) + jaccard(sg, genes.length, dag.out.get(other)?.length ?? 0) / 2;
+        out.push({ disease: ref(nodeByNid(other)), score: round4(score), resembles: resembles.has(other), sharedGenes: sg });
       }
       out.sort((a, b) => b.score - a.score || a.disease.name.localeCompare(b.disease.name));
       return out.slice(0, limit);

@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSqliteGraphStore } from '../kb/graph/sqlite-store.js';
+import { openKnowledgeBase } from '../kb/open.js';
+import { readTsv } from '../kb/sources/table.js';
+import { peakRssMb, timeEach, type LatencyStats } from './stats.js';
+
+export interface GraphBenchResult {
+  build: { seconds: number; megabytes: number; peakRssMb: number; steps: Record<string, number> } | null;
+  queries: Record<string, LatencyStats>;
+  peakRssMb: number;
+}
+
+/** Deterministic pseudo-random generator so every run draws the same inputs. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** A typo: two adjacent letters swapped in the middle of the word. */
+const typo = (s: string) => (s.length < 5 ? s : s.slice(0, 2) + s[3] + s[2] + s.slice(4));
+
+/**
+ * Knowledge-base build time and size, then per-query latency over realistic inputs drawn from
+ * the data: every PharmacotherapyDB drug, disease and indication pair, DeepDDI drug sets, and
+ * names, brands, codes and typos for resolution.
+ */
+export async function runGraphBench(opts: { dataDir: string; kbPath?: string; skipBuild?: boolean; log?: (s: string) => void }): Promise<GraphBenchResult> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  let build: GraphBenchResult['build'] = null;
+  let kbPath = opts.kbPath;
+  let tmp: string | undefined;
+  if (!opts.skipBuild) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-bench-'));
+    kbPath = path.join(tmp, 'kb.sqlite');
+    log(`building the knowledge base from ${opts.dataDir} (separate process, so its memory is measured apart) …`);
+    // The build runs as `kedrec kb build` does for users; its own peak RSS comes back in the summary.
+    const cli = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'bin', 'kedrec.mjs');
+    const child = spawnSync(process.execPath, [cli, 'kb', 'build', '--data', opts.dataDir, '--out', kbPath, '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (child.status !== 0) throw new Error(`knowledge-base build failed: ${child.stderr}`);
+    const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number; peakRssMb: number; steps: { id: string; seconds: number }[] };
+    build = { seconds: Math.round(r.seconds * 10) / 10, megabytes: Math.round(r.bytes / 1e5) / 10, peakRssMb: r.peakRssMb, steps: Object.fromEntries(r.steps.map((s) => [s.id, Math.round(s.seconds * 100) / 100])) };
+    log(`  built in ${build.seconds} s, ${build.megabytes} MB, build peak RSS ${build.peakRssMb} MB`);
+  }
+  if (!kbPath) throw new Error('runGraphBench needs kbPath when skipBuild is set');
+  const g = createSqliteGraphStore(openKnowledgeBase(kbPath));
+  try {
+    const indications = [...readTsv(path.join(opts.dataDir, 'pharmacotherapydb', 'catalog_indications.tsv'))]
+      .filter((r) => r.get('category') !== 'NOT')
+      .map((r) => ({ drug: r.get('drugbank_id'), drugName: r.get('drug'), disease: r.get('doid_id'), diseaseName: r.get('disease') }));
+    const drugs = [...new Set(indications.map((i) => i.drug))];
+    const diseases = [...new Set(indications.map((i) => i.disease))];
+    const names = [...new Set([...indications.map((i) => i.drugName), ...indications.map((i) => i.diseaseName)])];
+    const aliases = JSON.parse(fs.readFileSync(path.join(opts.dataDir, 'drugbank-dhimmel', 'aliases.json'), 'utf8')) as Record<string, string[]>;
+    const brands = drugs.flatMap((d) => (aliases[d] ?? []).slice(-1));
+    const codes = [...drugs.slice(0, 100), ...diseases, 'ICD10:E11', 'E11.9', 'MESH:D003924', '250.00', 'UMLS:C0011860'];
+    const exactInputs = [...names, ...brands, ...codes];
+    const random = rng(42);
+    const ddiDrugs = [...readTsv(path.join(opts.dataDir, 'ddi-drugbank-deepddi', 'Drugbank.txt'))].slice(0, 20000).map((r) => r.get('drug1'));
+    const drugSets = Array.from({ length: 300 }, () => Array.from({ length: 5 }, () => ddiDrugs[Math.floor(random() * ddiDrugs.length)]));
+
+    const queries: Record<string, LatencyStats> = {};
+    const run = async <T>(name: string, inputs: T[], fn: (x: T) => Promise<unknown>) => {
+      queries[name] = await timeEach(inputs, fn);
+      log(`  ${name.padEnd(26)} n=${queries[name].n}  p50 ${queries[name].p50} ms  p95 ${queries[name].p95} ms`);
+    };
+    await run('resolve (exact)', exactInputs, (q) => g.resolve(q));
+    await run('resolve (fuzzy/typo)', names.slice(0, 300).map(typo), (q) => g.resolve(q));
+    await run('indicatedDrugs', diseases, (d) => g.indicatedDrugs(d));
+    await run('drugProfile', drugs, (d) => g.drugProfile(d));
+    await run('mechanismPaths', indications.slice(0, 400), (i) => g.mechanismPaths(i.drug, i.disease));
+    await run('interactions (5 drugs)', drugSets, (s) => g.interactions([...new Set(s)]));
+    await run('similarDrugs', drugs.slice(0, 300), (d) => g.similarDrugs(d));
+    await run('similarDiseases', diseases, (d) => g.similarDiseases(d));
+    const rss = peakRssMb();
+    log(`  peak RSS of the query bench: ${rss} MB`);
+    return { build, queries, peakRssMb: rss };
+  } finally {
+    await g.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
