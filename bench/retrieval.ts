@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { buildKnowledgeBase } from '../kb/build.js';
+import type { DenseIndex } from '../kb/corpus/chroma.js';
+import { indexCorpusDense } from '../kb/corpus/dense-index.js';
+import type { Embedder } from '../kb/corpus/embedder.js';
+import { InMemoryDenseIndex } from '../kb/corpus/memory-index.js';
+import { corpusBuildSteps, corpusDdl, corpusIndexes } from '../kb/corpus/steps.js';
+import { createEvidenceStore, type EvidenceStore } from '../kb/corpus/store.js';
+
+export interface RetrievalBenchOptions {
+  /** Knowledge base holding the corpus (built with the BC5CDR source). */
+  kbPath: string;
+  /** Embedder for the hybrid run; hybrid is skipped when absent. */
+  embedder?: Embedder;
+  /** Dense index for the hybrid run; default: an exact in-memory index filled from the KB. */
+  denseIndex?: DenseIndex;
+  /** Also time a corpus-only KB build from this data directory (corpus steps + FTS indexes). */
+  buildDataDir?: string;
+  k?: number;
+  /** Trial queries timed for the latency figures (default 300). */
+  latencyQueries?: number;
+  /** Where the report lines go (default stdout: the bench is a CLI command). */
+  print?: (line: string) => void;
+}
+
+export interface QualityFigures {
+  queries: number;
+  recallAtK: number;
+  mrr: number;
+  /** Fraction of queries with at least one relevant abstract in the top k. */
+  hitAtK: number;
+}
+
+export interface LatencyFigures {
+  queries: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+export interface RetrievalBenchResult {
+  k: number;
+  corpus: { trials: number; articles: number };
+  bm25: QualityFigures;
+  hybrid?: QualityFigures & { embedder: string; index: string };
+  latency: { articles: LatencyFigures; trials: LatencyFigures; filtered: LatencyFigures };
+  build?: { seconds: number; steps: { id: string; seconds: number }[] };
+}
+
+interface Task {
+  chemical: string;
+  disease: string;
+  query: string;
+  relevant: Set<string>;
+}
+
+/**
+ * The labelled task: every distinct chemical-induced-disease pair of the BC5CDR test set,
+ * queried as "<chemical name> <disease name>", where each name is the most frequent surface
+ * form of that MeSH id across the corpus annotations. Relevant = every corpus abstract curated
+ * with that relation (any split).
+ */
+export function bc5cdrTasks(db: Database.Database): Task[] {
+  const names = new Map<string, string>();
+  for (const r of db
+    .prepare('SELECT mesh_id, name, sum(mentions) AS n FROM article_concepts GROUP BY mesh_id, name ORDER BY mesh_id, n DESC, name')
+    .all() as { mesh_id: string; name: string }[]) {
+    if (!names.has(r.mesh_id)) names.set(r.mesh_id, r.name);
+  }
+  const pairs = db
+    .prepare(
+      `SELECT DISTINCT r.chemical, r.disease FROM article_relations r JOIN articles a ON a.aid = r.aid
+       WHERE ',' || a.splits || ',' LIKE '%,test,%' ORDER BY r.chemical, r.disease`,
+    )
+    .all() as { chemical: string; disease: string }[];
+  const rel = db.prepare('SELECT DISTINCT a.pmid FROM article_relations r JOIN articles a ON a.aid = r.aid WHERE r.chemical = ? AND r.disease = ?').pluck();
+  return pairs
+    .filter((p) => names.has(p.chemical) && names.has(p.disease))
+    .map((p) => ({
+      chemical: p.chemical,
+      disease: p.disease,
+      query: `${names.get(p.chemical)} ${names.get(p.disease)}`,
+      relevant: new Set(rel.all(p.chemical, p.disease) as string[]),
+    }));
+}
+
+/** Recall@k (relevant found in the top k / min(|relevant|, k)), reciprocal rank of the first hit. */
+export function scoreRanking(ranked: string[], relevant: Set<string>, k: number): { recall: number; rr: number; hit: boolean } {
+  const top = ranked.slice(0, k);
+  const found = top.filter((id) => relevant.has(id)).length;
+  const first = ranked.findIndex((id) => relevant.has(id));
+  return { recall: found / Math.min(relevant.size, k), rr: first >= 0 ? 1 / (first + 1) : 0, hit: first >= 0 && first < k };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function timeQueries(run: (i: number) => Promise<unknown>, n: number): Promise<LatencyFigures> {
+  for (let i = 0; i < Math.min(20, n); i++) await run(i); // warm the page cache and statement cache
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await run(i);
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { queries: n, p50Ms: r(percentile(ms, 50)), p95Ms: r(percentile(ms, 95)), maxMs: r(ms[ms.length - 1] ?? 0) };
+}
+
+async function quality(store: EvidenceStore, tasks: Task[], k: number, hybrid: boolean): Promise<QualityFigures> {
+  let recall = 0;
+  let rr = 0;
+  let hits = 0;
+  for (const t of tasks) {
+    // Rank depth 100 so MRR also credits a first hit below the top k.
+    const r = await store.searchArticles({ text: t.query, limit: 50, source: 'offline', hybrid });
+    const s = scoreRanking(r.items.map((a) => a.pmid), t.relevant, k);
+    recall += s.recall;
+    rr += s.rr;
+    hits += s.hit ? 1 : 0;
+  }
+  const n = tasks.length || 1;
+  const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+  return { queries: tasks.length, recallAtK: r4(recall / n), mrr: r4(rr / n), hitAtK: r4(hits / n) };
+}
+
+/**
+ * Retrieval bench (`npm run bench -- retrieval`): Recall@k and MRR on BC5CDR chemical-induced
+ * disease relations with BM25 and (given an embedder) hybrid BM25 + dense fusion, and offline
+ * search latency percentiles over article, trial and filtered trial queries.
+ */
+export async function runRetrievalBench(opts: RetrievalBenchOptions): Promise<RetrievalBenchResult> {
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const k = opts.k ?? 10;
+  const db = new Database(opts.kbPath, { readonly: true, fileMustExist: true });
+  try {
+    const store = createEvidenceStore({ db });
+    const stats = store.offline.stats();
+    const tasks = bc5cdrTasks(db);
+    if (!tasks.length) throw new Error(`${opts.kbPath} has no BC5CDR test relations; build the KB with the bc5cdr source`);
+    print(`retrieval bench: ${stats.articles} articles, ${stats.trials} trials; ${tasks.length} BC5CDR test CID pairs, k=${k}`);
+
+    const bm25 = await quality(store, tasks, k, false);
+    print(`BM25    Recall@${k} ${bm25.recallAtK.toFixed(4)}  MRR ${bm25.mrr.toFixed(4)}  Hit@${k} ${bm25.hitAtK.toFixed(4)}  (${bm25.queries} queries)`);
+
+    let hybrid: RetrievalBenchResult['hybrid'];
+    if (opts.embedder) {
+      const index = opts.denseIndex ?? new InMemoryDenseIndex(opts.embedder);
+      if ((await index.count()) === 0) await indexCorpusDense(db, { articles: index });
+      const hstore = createEvidenceStore({ db, dense: { articles: index } });
+      const q = await quality(hstore, tasks, k, true);
+      hybrid = { ...q, embedder: opts.embedder.name, index: index.name };
+      print(`hybrid  Recall@${k} ${q.recallAtK.toFixed(4)}  MRR ${q.mrr.toFixed(4)}  Hit@${k} ${q.hitAtK.toFixed(4)}  (RRF of BM25 and ${opts.embedder.name} via ${index.name})`);
+    } else {
+      print('hybrid  skipped: no embedder configured');
+    }
+
+    const n = opts.latencyQueries ?? 300;
+    const trialRows = db
+      .prepare("SELECT conditions, interventions FROM trials WHERE sources LIKE '%hint%' ORDER BY nct_id LIMIT ?")
+      .all(n) as { conditions: string; interventions: string }[];
+    const trialQueries = trialRows.map((r) => `${r.conditions.split('\n')[0]} ${r.interventions.split('\n')[0]}`.replace(/[()]/g, ' '));
+    const drugs = db.prepare("SELECT DISTINCT entity_id FROM trial_links WHERE role = 'drug' AND method = 'registry' ORDER BY entity_id LIMIT 100").pluck().all() as string[];
+    const latency = {
+      articles: await timeQueries((i) => store.searchArticles({ text: tasks[i % tasks.length].query, limit: k, source: 'offline' }), n),
+      trials: await timeQueries((i) => store.searchTrials({ text: trialQueries[i % trialQueries.length], limit: k, source: 'offline' }), n),
+      filtered: await timeQueries(
+        (i) => store.searchTrials({ text: 'randomized placebo', drug: drugs[i % drugs.length], status: ['COMPLETED', 'TERMINATED'], limit: k, source: 'offline' }),
+        n,
+      ),
+    };
+    for (const [name, l] of Object.entries(latency)) print(`latency ${name.padEnd(8)} p50 ${l.p50Ms} ms  p95 ${l.p95Ms} ms  max ${l.maxMs} ms  (${l.queries} queries)`);
+
+    let build: RetrievalBenchResult['build'];
+    if (opts.buildDataDir) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-corpus-bench-'));
+      try {
+        const r = buildKnowledgeBase({ dataDir: opts.buildDataDir, outPath: path.join(dir, 'corpus.sqlite'), steps: corpusBuildSteps, extraDdl: corpusDdl, extraIndexes: corpusIndexes });
+        build = { seconds: Math.round(r.seconds * 100) / 100, steps: r.steps.map((s) => ({ id: s.id, seconds: Math.round(s.seconds * 100) / 100 })) };
+        print(`corpus-only build: ${build.seconds} s (${build.steps.map((s) => `${s.id} ${s.seconds} s`).join(', ')}; without graph linking)`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return { k, corpus: { trials: stats.trials, articles: stats.articles }, bm25, hybrid, latency, build };
+  } finally {
+    db.close();
+  }
+}

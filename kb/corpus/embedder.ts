@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+
+/** Turns texts into vectors; one implementation per embedding backend. */
+export interface Embedder {
+  /** Identifies model and settings; stored with a dense index so mixed embeddings are detected. */
+  readonly name: string;
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+export class EmbedderError extends Error {}
+
+export interface OllamaEmbedderOptions {
+  baseUrl: string;
+  model: string;
+  timeoutMs?: number;
+  /** Texts per request (default 32). */
+  batchSize?: number;
+  fetch?: typeof fetch;
+}
+
+/** Builds the POST /api/embed request body. */
+export function ollamaEmbedRequest(model: string, input: string[]): { model: string; input: string[]; truncate: boolean } {
+  return { model, input, truncate: true };
+}
+
+/** Parses an /api/embed response, checking one vector per input, all of the same length. */
+export function parseOllamaEmbedResponse(json: unknown, expected: number): number[][] {
+  const e = (json as { embeddings?: unknown })?.embeddings;
+  if (!Array.isArray(e) || e.length !== expected || !e.every((v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))) {
+    throw new EmbedderError(`Ollama /api/embed returned ${Array.isArray(e) ? e.length : 'no'} embeddings for ${expected} inputs`);
+  }
+  const dim = (e[0] as number[]).length;
+  if (!e.every((v) => (v as number[]).length === dim)) throw new EmbedderError('Ollama /api/embed returned vectors of different lengths');
+  return e as number[][];
+}
+
+/** Embeddings from an Ollama server's /api/embed (model configurable, e.g. nomic-embed-text). */
+export class OllamaEmbedder implements Embedder {
+  readonly name: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly o: OllamaEmbedderOptions) {
+    this.name = `ollama:${o.model}`;
+    this.fetchImpl = o.fetch ?? globalThis.fetch;
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    const out: number[][] = [];
+    const size = this.o.batchSize ?? 32;
+    for (let i = 0; i < texts.length; i += size) {
+      const batch = texts.slice(i, i + size);
+      let res: Response;
+      try {
+        res = await this.fetchImpl(new URL('/api/embed', this.o.baseUrl), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(ollamaEmbedRequest(this.o.model, batch)),
+          signal: AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
+        });
+      } catch (err) {
+        throw new EmbedderError(`Ollama at ${this.o.baseUrl} is unreachable (${(err as Error).message}); dense retrieval is unavailable, BM25 still works`);
+      }
+      const body = await res.text();
+      if (!res.ok) throw new EmbedderError(`Ollama /api/embed answered HTTP ${res.status}: ${body.slice(0, 300)} (is the model ${this.o.model} pulled?)`);
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        throw new EmbedderError(`Ollama /api/embed answered non-JSON: ${body.slice(0, 200)}`);
+      }
+      out.push(...parseOllamaEmbedResponse(json, batch.length));
+    }
+    return out;
+  }
+}
+
+/**
+ * Deterministic hashed bag-of-words vectors (unigrams and bigrams, signed hashing, L2 norm).
+ * No model is needed, so tests and air-gapped benches can exercise the dense path end to end;
+ * it captures lexical overlap only and is not a substitute for a semantic embedding model.
+ */
+export class HashEmbedder implements Embedder {
+  readonly name: string;
+
+  constructor(readonly dimension = 256) {
+    if (!Number.isInteger(dimension) || dimension < 8) throw new Error('HashEmbedder dimension must be an integer >= 8');
+    this.name = `hash-bow:${dimension}`;
+  }
+
+  embedOne(text: string): number[] {
+    const v = new Array<number>(this.dimension).fill(0);
+    const toks = text.toLowerCase().normalize('NFKD').split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 1);
+    const feats = [...toks, ...toks.slice(1).map((t, i) => `${toks[i]} ${t}`)];
+    for (const f of feats) {
+      const h = createHash('md5').update(f).digest();
+      const idx = h.readUInt32LE(0) % this.dimension;
+      v[idx] += h[4] & 1 ? 1 : -1;
+    }
+    const norm = Math.hypot(...v) || 1;
+    return v.map((x) => x / norm);
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    return texts.map((t) => this.embedOne(t));
+  }
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ToolError, type ToolDeps } from '../../tools/spec.js';
+import type { EvidenceStore } from './store.js';
+import { EvidenceQueryError } from './types.js';
+
+/**
+ * Pieces shared by the four evidence tools (search_trials, get_trial, search_literature,
+ * get_article): output schemas, the store lookup and error mapping. Kept here rather than in
+ * tools/evidence-tools.ts so the tool files do not import each other in a cycle.
+ */
+
+export const sourcePreferenceSchema = z
+  .enum(['auto', 'offline', 'live'])
+  .default('auto')
+  .describe('auto: live API when this deployment enables it, else the offline corpus; offline: the built-in corpus only; live: ClinicalTrials.gov / PubMed (fails if live access is off)');
+
+export const evidenceProvenanceSchema = z.object({
+  origin: z.enum(['offline', 'live']).describe('offline corpus in the knowledge base, or a live API call'),
+  sources: z.array(z.string()).describe('source ids the record was drawn from'),
+  license: z.string(),
+});
+
+export const resolvedSchema = z.object({
+  drug: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
+  condition: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
+});
+
+export const linkSchema = z.object({ role: z.enum(['drug', 'condition']), id: z.string(), name: z.string(), method: z.string() });
+
+/** The evidence store from the tool dependencies, or a ToolError saying the deployment lacks one. */
+export function evidenceStore(deps: ToolDeps, tool: string): EvidenceStore {
+  const store = deps.evidence as EvidenceStore | undefined;
+  if (!store || typeof (store as Partial<EvidenceStore>).searchTrials !== 'function') {
+    throw new ToolError(`${tool} is unavailable: this deployment has no evidence store (knowledge base built without the trial/article corpus)`);
+  }
+  return store;
+}
+
+/** Runs a store call, turning expected evidence failures into ToolErrors with their details. */
+export async function evidenceCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof EvidenceQueryError) throw new ToolError(err.message, err.details);
+    throw err;
+  }
+}
+
+/** Cuts long text at a word boundary, saying how much was left out. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.lastIndexOf(' ', max);
+  return `${text.slice(0, cut > max * 0.8 ? cut : max)} … [${text.length - max} more characters]`;
+}
