@@ -31,6 +31,11 @@ export const configSchema = z.object({
   KEDREC_MODEL: z.string().min(1).default('kedrec-lm'),
   KEDREC_OPENAI_BASE_URL: z.string().url().optional(),
   KEDREC_OPENAI_API_KEY: z.string().optional(),
+  KEDREC_AGENT_MODE: z.enum(['tool-calling', 'retrieve-then-generate']).default('retrieve-then-generate').describe('how the model is driven: KEDRec-LM fits retrieve-then-generate, general models tool-calling'),
+  KEDREC_MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(20).default(6).describe('model ⇄ tools rounds per turn before the agent stops the model'),
+  KEDREC_MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000).describe('timeout of one model call'),
+  KEDREC_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000).describe('timeout of one tool call made by the agent'),
+  KEDREC_CHECKPOINT_PATH: z.string().min(1).default(path.join(DEFAULT_STATE_DIR, 'checkpoints.sqlite')).describe('SQLite file holding conversation threads'),
   KEDREC_LIVE: bool.default(false).describe('query live ClinicalTrials.gov / E-utilities'),
   NCBI_API_KEY: z.string().optional(),
   NCBI_EMAIL: z.string().optional(),
@@ -39,6 +44,14 @@ export const configSchema = z.object({
   KEDREC_API_TOKEN: z.string().min(16).optional().describe('bearer token for the HTTP API'),
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.string().url().default('https://slack.com/api').describe('Slack Web API base URL (a local stand-in in tests)'),
+  KEDREC_ALLOWED_HOSTS: z
+    .string()
+    .default('localhost,127.0.0.1,[::1]')
+    .describe('comma-separated Host names accepted on /mcp (DNS-rebinding protection); add the public name when serving beyond localhost'),
+  KEDREC_CORS_ORIGINS: z.string().default('').describe('comma-separated browser origins allowed to call the API cross-origin ("*" for any); empty: same-origin only'),
+  KEDREC_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(120).describe('requests per minute per client on /v1 and /mcp (0: no limit)'),
+  KEDREC_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(1_000_000).describe('largest accepted request body'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

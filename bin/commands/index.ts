@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
+import { registerAskCommand } from './ask.js';
+import { registerBenchCommand } from './bench.js';
+import { registerChatCommand } from './chat.js';
+import { registerMcpCommand } from './mcp.js';
+import { registerStartCommand } from './start.js';
 
 /**
  * Registers the commands of the other areas (start, mcp, chat, ask, dataset, distill, eval,
  * bench). Each area adds one line here pointing at its own module.
  */
 export function registerExtraCommands(program: Command): void {
-  void program;
+  registerStartCommand(program);
+  registerMcpCommand(program);
+  registerChatCommand(program);
+  registerAskCommand(program);
+  registerBenchCommand(program);
 }

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import neo4j from 'neo4j-driver';
 import { loadConfig } from '../../config.js';
 import type { ProgressEvent } from '../../kb/build.js';
-import { DEFAULT_PUSH_BATCH_SIZE, pushKnowledgeBaseToNeo4j } from '../../kb/graph/push-neo4j.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 
 interface PushFlags {
@@ -39,7 +37,7 @@ export function registerNeo4jCommand(kbCommand: Command): void {
     .option('--user <user>', 'user name (default: NEO4J_USER)')
     .option('--password <password>', 'password (default: NEO4J_PASSWORD; prefer the variable, flags show in process lists)')
     .option('--database <name>', 'database (default: NEO4J_DATABASE)')
-    .option('--batch-size <n>', 'rows per UNWIND transaction', String(DEFAULT_PUSH_BATCH_SIZE))
+    .option('--batch-size <n>', 'rows per UNWIND transaction', '5000')
     .action(async (flags: PushFlags) => {
       const config = loadConfig();
       const uri = flags.uri ?? config.NEO4J_URI;
@@ -51,6 +49,9 @@ export function registerNeo4jCommand(kbCommand: Command): void {
       const database = flags.database ?? config.NEO4J_DATABASE;
       const kbPath = flags.kb ?? config.KEDREC_KB_PATH;
       const db = openKnowledgeBase(kbPath);
+      // Loaded here, not at the top: neo4j-driver costs most of a second and every other command starts without it.
+      const { default: neo4j } = await import('neo4j-driver');
+      const { pushKnowledgeBaseToNeo4j } = await import('../../kb/graph/push-neo4j.js');
       const driver = neo4j.driver(uri, neo4j.auth.basic(flags.user ?? config.NEO4J_USER, flags.password ?? config.NEO4J_PASSWORD ?? ''));
       try {
         await driver.verifyConnectivity({ database }).catch((err: Error) => {

@@ -1,0 +1,251 @@
+import type { LedgerItem } from './state.js';
+
+/**
+ * Citations: what tool results in this thread make citable (built from the structured tool
+ * artifacts, never from the text the model read), and the check that removes anything else
+ * from an answer.
+ */
+
+export const trialUrl = (nct: string) => `https://clinicaltrials.gov/study/${nct}`;
+export const articleUrl = (pmid: string) => `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;
+export const drugUrl = (id: string) => (/^DB\d{5}$/.test(id) ? `https://go.drugbank.com/drugs/${id}` : undefined);
+
+/** KG fact id for a typed edge: "DB00331-CtD-DOID:9352". */
+export const factId = (from: string, metaedge: string, to: string) => `${from}-${metaedge}-${to}`;
+
+interface Ref { id: string; name: string; kind?: string }
+interface Prov { source: string; license: string; pmids?: string[] }
+interface PathLike { nodes: Ref[]; edges: { metaedge: string; provenance: Prov[] }[]; text: string }
+
+const licenses = (p: Prov[] | undefined) => [...new Set((p ?? []).map((x) => x.license))].join('; ') || 'see source';
+const sources = (p: Prov[] | undefined) => [...new Set((p ?? []).map((x) => x.source))].join(', ') || 'KEDRec knowledge base';
+
+/** Mechanism path as a fact id: drug-CbG-gene-DaG-disease, each hop in the path's own direction. */
+export function pathId(p: PathLike): string {
+  let id = p.nodes[0].id;
+  p.edges.forEach((e, i) => (id += `-${e.metaedge}-${p.nodes[i + 1].id}`));
+  return id;
+}
+
+export function pathItem(p: PathLike): LedgerItem {
+  const drug = p.nodes[0];
+  const disease = p.nodes[p.nodes.length - 1];
+  const prov = p.edges.flatMap((e) => e.provenance);
+  return { type: 'kg_path', id: pathId(p), url: drugUrl(drug.id), snippet: p.text, source: sources(prov), license: licenses(prov), drugs: [drug.id], conditions: [disease.id] };
+}
+
+export function indicationItem(drug: Ref, relation: 'treats' | 'palliates', disease: Ref, prov: Prov[]): LedgerItem {
+  return {
+    type: 'kg_fact',
+    id: factId(drug.id, relation === 'treats' ? 'CtD' : 'CpD', disease.id),
+    url: drugUrl(drug.id),
+    snippet: `${drug.name} ${relation} ${disease.name} (${sources(prov)}).`,
+    source: sources(prov),
+    license: licenses(prov),
+    drugs: [drug.id],
+    conditions: [disease.id],
+  };
+}
+
+export function interactionItem(i: { drug1: Ref; drug2: Ref; sentence: string; provenance: Prov[] }): LedgerItem {
+  const [a, b] = [i.drug1.id, i.drug2.id].sort();
+  return { type: 'interaction', id: `DDI:${a}-${b}`, url: drugUrl(i.drug1.id), snippet: i.sentence, source: sources(i.provenance), license: licenses(i.provenance), drugs: [i.drug1.id, i.drug2.id] };
+}
+
+export function sideEffectItem(drug: Ref, se: { sideEffect: Ref; frequency?: string; provenance: Prov[] }): LedgerItem {
+  return {
+    type: 'side_effect',
+    id: factId(drug.id, 'CcSE', se.sideEffect.id),
+    url: drugUrl(drug.id),
+    snippet: `${drug.name} causes ${se.sideEffect.name}${se.frequency ? ` (${se.frequency})` : ''}.`,
+    source: sources(se.provenance),
+    license: licenses(se.provenance),
+    drugs: [drug.id],
+  };
+}
+
+export function trialItem(t: { nct_id?: string; nctId?: string; title: string; snippet?: string; url?: string; phase?: string | null; status?: string | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
+  const nct = (t.nct_id ?? t.nctId)!;
+  const license = t.provenance?.license ?? t.license ?? 'see source';
+  const src = (t.provenance?.sources ?? t.sources ?? ['ClinicalTrials.gov']).join(', ');
+  const tag = [t.phase, t.status].filter(Boolean).join(', ');
+  return { type: 'trial', id: nct, url: t.url ?? trialUrl(nct), snippet: `${t.title}${tag ? ` [${tag}]` : ''}${t.snippet ? ` — ${t.snippet}` : ''}`.slice(0, 400), source: src, license, drugs, conditions };
+}
+
+export function articleItem(a: { pmid: string; title: string; snippet?: string; url?: string; year?: number | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
+  const license = a.provenance?.license ?? a.license ?? 'see source';
+  const src = (a.provenance?.sources ?? a.sources ?? ['PubMed']).join(', ');
+  return { type: 'article', id: `PMID:${a.pmid}`, url: a.url ?? articleUrl(a.pmid), snippet: `${a.title}${a.year ? ` (${a.year})` : ''}${a.snippet ? ` — ${a.snippet}` : ''}`.slice(0, 400), source: src, license, drugs, conditions };
+}
+
+/** The contract's EvidenceItem (drops the ledger's entity links). */
+export const publicItem = (e: LedgerItem) => ({ type: e.type, id: e.id, ...(e.url ? { url: e.url } : {}), snippet: e.snippet, source: e.source, license: e.license });
+
+/** What one tool result contributes to the thread: evidence items, citable IDs and drugs seen. */
+export interface Harvest {
+  items: LedgerItem[];
+  citable: string[];
+  drugs: Record<string, string>;
+}
+
+/**
+ * Reads a tool's structured result (the ToolMessage artifact). Known tools give typed evidence
+ * items; for every tool, a generic walk collects PMIDs, NCT IDs and DrugBank drugs anywhere in
+ * the result, so a tool added later still makes its IDs citable.
+ */
+export function harvestToolResult(tool: string, result: unknown): Harvest {
+  const items: LedgerItem[] = [];
+  const r = result as Record<string, any>;
+  try {
+    switch (tool) {
+      case 'find_drugs_for_condition':
+        for (const d of r.drugs ?? []) items.push(indicationItem(d.drug, d.relation, r.condition, d.provenance));
+        break;
+      case 'explain_drug_condition_link':
+        for (const p of r.paths ?? []) items.push(pathItem(p));
+        if (r.recordedIndication && r.recordedIndication !== 'none') items.push(indicationItem(r.drug, r.recordedIndication, r.condition, []));
+        break;
+      case 'get_drug_profile':
+        for (const i of r.indications ?? []) items.push(indicationItem(r.drug, i.relation, i.disease, i.provenance));
+        for (const s of r.sideEffects ?? []) items.push(sideEffectItem(r.drug, s));
+        for (const t of r.targets ?? []) {
+          items.push({ type: 'kg_fact', id: factId(r.drug.id, 'CbG', t.gene.id), url: drugUrl(r.drug.id), snippet: `${r.drug.name} binds ${t.gene.name}${t.actions?.length ? ` (${t.actions.join(', ')})` : ''}.`, source: sources(t.provenance), license: licenses(t.provenance), drugs: [r.drug.id] });
+        }
+        break;
+      case 'check_interactions':
+        for (const i of r.interactions ?? []) items.push(interactionItem(i));
+        break;
+      case 'search_trials':
+        for (const t of r.results ?? []) items.push(trialItem(t));
+        break;
+      case 'get_trial':
+        if (r.trial ?? r.nct_id) items.push(trialItem(r.trial ?? r));
+        break;
+      case 'search_literature':
+        for (const a of r.results ?? []) items.push(articleItem(a));
+        break;
+      case 'get_article':
+        if (r.article ?? r.pmid) items.push(articleItem(r.article ?? r));
+        break;
+      case 'recommend_drugs':
+        for (const rec of r.recommendations ?? []) for (const e of rec.evidence ?? []) items.push({ ...e, drugs: [rec.drug.id] });
+        break;
+    }
+  } catch {
+    // A shape this code does not know yet: the generic walk below still harvests the IDs.
+  }
+  const citable = new Set<string>(items.map((i) => i.id));
+  const drugs: Record<string, string> = {};
+  walk(result, (key, value, parent) => {
+    if (typeof value === 'string') {
+      if ((key === 'pmid' || key === 'pmids') && /^\d{1,9}$/.test(value)) citable.add(`PMID:${value}`);
+      for (const m of value.matchAll(/\bNCT\d{8}\b/g)) citable.add(m[0]);
+      if (key === 'id' && /^DB\d{5}$/.test(value) && typeof parent?.name === 'string') drugs[value] = parent.name;
+    }
+  });
+  return { items, citable: [...citable], drugs };
+}
+
+function walk(v: unknown, visit: (key: string, value: unknown, parent: Record<string, any> | undefined) => void, key = '', parent?: Record<string, any>, depth = 0): void {
+  if (depth > 8 || v === null || v === undefined) return;
+  if (Array.isArray(v)) {
+    for (const x of v) walk(x, visit, key, parent, depth + 1);
+    return;
+  }
+  if (typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, visit, k, v as Record<string, any>, depth + 1);
+    return;
+  }
+  visit(key, v, parent);
+}
+
+/** A citation found in text, normalised to the ledger's id form. */
+export interface FoundCitation {
+  /** Normalised id: "PMID:123", "NCT01234567", "DB00331-CtD-DOID:9352". */
+  id: string;
+  /** The exact text that cited it. */
+  raw: string;
+}
+
+const PMID_RE = /\bPMID\s*[:#]?\s*(\d{1,9})\b|pubmed\.ncbi\.nlm\.nih\.gov\/(\d{1,9})\/?/gi;
+const NCT_RE = /\bNCT\d{8}\b/gi;
+const NODE = '(?:DB\\d{5}|DOID:\\d+|NCBIGene:\\d+|UMLS:C\\d+|MESH:[A-Z]\\d+|NDFRT:N\\d+|GO:\\d+|[A-Za-z]+:[A-Za-z0-9.]+)';
+const FACT_RE = new RegExp(`\\b${NODE}(?:-[A-Za-z]{2,6}-${NODE})+`, 'g');
+
+/** Finds every PMID, NCT ID and KG fact id cited in a text. */
+export function findCitations(text: string): FoundCitation[] {
+  const out: FoundCitation[] = [];
+  for (const m of text.matchAll(PMID_RE)) out.push({ id: `PMID:${m[1] ?? m[2]}`, raw: m[0] });
+  for (const m of text.matchAll(NCT_RE)) out.push({ id: m[0].toUpperCase(), raw: m[0] });
+  for (const m of text.matchAll(FACT_RE)) out.push({ id: m[0], raw: m[0] });
+  return out;
+}
+
+/** The answer with unsupported citations removed, and what was removed. */
+export interface CitationCheck {
+  text: string;
+  removed: string[];
+  kept: string[];
+}
+
+/**
+ * Keeps citations a tool returned in this thread and removes the rest from the text, replacing
+ * each with a visible marker and adding a sentence that says so: a removed citation must not
+ * look like a supported one, nor silently vanish.
+ */
+export function checkCitations(text: string, citable: Iterable<string>): CitationCheck {
+  const allowed = new Set([...citable].map((c) => c.toUpperCase()));
+  const found = findCitations(text);
+  const removed = new Set<string>();
+  const kept = new Set<string>();
+  let out = text;
+  for (const c of found) {
+    if (allowed.has(c.id.toUpperCase())) {
+      kept.add(c.id);
+      continue;
+    }
+    removed.add(c.id);
+    out = out.split(c.raw).join('[citation removed]');
+  }
+  // "[[citation removed]]" from bracketed citations reads badly; collapse it.
+  out = out.replace(/\[\s*\[citation removed\]\s*\]/g, '[citation removed]').replace(/\(\s*\[citation removed\]\s*\)/g, '[citation removed]');
+  if (removed.size) {
+    out += `\n\nNote: ${removed.size} citation(s) were removed because no tool in this conversation returned them: ${[...removed].join(', ')}.`;
+  }
+  return { text: out, removed: [...removed], kept: [...kept] };
+}
+
+/**
+ * Which drugs an answer recommends, in order. Numbered or bulleted lines (the format the system
+ * prompt asks for) and a "Selected drugs:" line (the KEDRec-LM instruction format) count first;
+ * without them, every known drug mentioned counts. Only drugs that tool results in this thread
+ * named are recognised, and drugs to exclude (current medications, allergies) are skipped.
+ */
+export function recommendedDrugsInText(text: string, drugsSeen: Record<string, string>, exclude: Set<string>): { id: string; name: string; line: string }[] {
+  const entries = Object.entries(drugsSeen)
+    .filter(([id]) => !exclude.has(id))
+    .map(([id, name]) => ({ id, name, re: new RegExp(`\\b(?:${id}|${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})\\b`, 'i') }));
+  const lines = text.split('\n');
+  const listLines = lines.filter((l) => /^\s*(?:\d+[.)]|[-*•])\s+/.test(l));
+  const selected = lines.find((l) => /^\s*selected drugs?\s*:/i.test(l));
+  const out: { id: string; name: string; line: string }[] = [];
+  const take = (line: string, firstOnly: boolean) => {
+    const hits = entries
+      .map((e) => ({ e, at: line.search(e.re) }))
+      .filter((h) => h.at >= 0 && !out.some((o) => o.id === h.e.id))
+      .sort((a, b) => a.at - b.at);
+    for (const h of firstOnly ? hits.slice(0, 1) : hits) out.push({ id: h.e.id, name: h.e.name, line: line.trim() });
+  };
+  if (selected) take(selected, false);
+  for (const l of listLines) {
+    if (/\b(?:avoid|not recommended|do not|don't|contraindicated)\b/i.test(l)) continue;
+    take(l, true);
+  }
+  if (!out.length) for (const l of lines) if (!/\b(?:avoid|not recommended|do not|don't|contraindicated)\b/i.test(l)) take(l, false);
+  // The rationale of a "Selected drugs:" pick is the text after the selection line.
+  if (selected) {
+    const rest = text.slice(text.indexOf(selected) + selected.length).trim();
+    for (const o of out) if (o.line === selected.trim()) o.line = rest || o.line;
+  }
+  return out;
+}

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { ToolInputParsingException, type StructuredToolInterface } from '@langchain/core/tools';
+import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import { loadPrompt, renderInstruction } from '../prompts/load.js';
+import { toLangChainTool } from '../tools/langchain-adapter.js';
+import { describeInputIssues, ToolError, type ToolDeps, type ToolSpec } from '../tools/spec.js';
+import { applyCaseDelta, describeCase, modelCaseDelta, parseCaseDelta } from './case.js';
+import { checkCitations, harvestToolResult, recommendedDrugsInText, type Harvest } from './citations.js';
+import { explainWhyNot, publicItem, recommendDrugs } from './recommender.js';
+import { safetyCheck } from './safety.js';
+import { AgentState, toPatientCase, type AgentStateType, type AgentStateUpdate, type LedgerItem } from './state.js';
+import type { ChatEvent, FinalAnswer, RecommendedDrug, Warning } from './types.js';
+
+export type AgentMode = 'tool-calling' | 'retrieve-then-generate';
+
+export const DISCLAIMER = 'This supports, and does not replace, clinical judgement: check every recommendation against the full clinical picture and current prescribing information.';
+
+export interface AgentGraphOptions {
+  /** Null: every turn runs in evidence-only mode. */
+  model: BaseChatModel | null;
+  tools: ToolSpec[];
+  deps: ToolDeps;
+  mode: AgentMode;
+  maxToolRounds: number;
+  modelTimeoutMs: number;
+  toolTimeoutMs: number;
+  /** Let the model help extract the case (model mode only); rules always run. */
+  llmCaseExtraction?: boolean;
+  checkpointer?: BaseCheckpointSaver;
+  log?: (line: string) => void;
+}
+
+/** Text of a message whatever its content shape (string or content blocks). */
+export function textOf(m: BaseMessage | undefined): string {
+  if (!m) return '';
+  const c = m.content as unknown;
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) return c.map((b) => (typeof b === 'string' ? b : typeof b?.text === 'string' ? b.text : '')).join('');
+  return '';
+}
+
+const emit = (config: LangGraphRunnableConfig, event: ChatEvent) => (config.writer as ((c: unknown) => void) | undefined)?.(event);
+
+/** Rejects after `ms`, so a hung tool or model call cannot stall a turn. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+const WHY_NOT = /\bwhy\s+(?:not|no|isn'?t|wasn'?t|didn'?t you (?:recommend|suggest|pick))\s+([A-Za-z][\w\s-]{1,60}?)(?:\s+(?:instead|for|here|too|then))?\s*[?.!]*$/im;
+
+function harvestUpdate(h: Harvest[]): Pick<AgentStateUpdate, 'evidence' | 'citable' | 'drugsSeen'> {
+  return {
+    evidence: h.flatMap((x) => x.items),
+    citable: h.flatMap((x) => x.citable),
+    drugsSeen: Object.assign({}, ...h.map((x) => x.drugs)),
+  };
+}
+
+const ledgerHarvest = (items: LedgerItem[]): Harvest => ({
+  items,
+  citable: items.map((i) => i.id),
+  drugs: {},
+});
+
+/**
+ * Builds the agent graph:
+ *   extract_case → (tool-calling) model ⇄ tools → citations → safety → finalize
+ *                → (retrieve-then-generate) retrieve → generate → citations → safety → finalize
+ *                → (evidence-only) recommend → citations → finalize
+ * A model failure or timeout in any mode falls back to the recommender with a notice.
+ */
+export function buildAgentGraph(opts: AgentGraphOptions) {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const lcTools: StructuredToolInterface[] = opts.tools.map((t) => toLangChainTool(t, opts.deps));
+  const byName = new Map(lcTools.map((t) => [t.name, t]));
+  const specs = new Map(opts.tools.map((t) => [t.name, t]));
+  const systemPrompt = loadPrompt('system');
+  const model = opts.model;
+
+  async function callModel(messages: BaseMessage[], withTools: boolean, config: LangGraphRunnableConfig): Promise<AIMessage> {
+    if (!model) throw new Error('no model configured');
+    const runnable = withTools && lcTools.length && typeof model.bindTools === 'function' ? model.bindTools(lcTools) : model;
+    const signal = config.signal ? AbortSignal.any([config.signal, AbortSignal.timeout(opts.modelTimeoutMs)]) : AbortSignal.timeout(opts.modelTimeoutMs);
+    const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks: config.callbacks }), opts.modelTimeoutMs, 'model call')) as AIMessage;
+    if (!ai.id) ai.id = `ai-${randomUUID()}`;
+    return ai;
+  }
+
+  function modelFailed(state: AgentStateType, err: unknown, config: LangGraphRunnableConfig): AgentStateUpdate {
+    if (config.signal?.aborted) throw err;
+    const message = `The language model failed (${(err as Error).message}); this answer comes from the evidence-only recommender.`;
+    log(`[agent] ${message}`);
+    emit(config, { type: 'notice', message });
+    return { turnMode: 'evidence-only', notices: [...state.notices, message] };
+  }
+
+  async function extractCase(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
+    const last = [...state.messages].reverse().find((m) => m.getType() === 'human');
+    const text = textOf(last);
+    let delta = parseCaseDelta(text);
+    if (opts.llmCaseExtraction && model && state.turnMode === 'model') {
+      try {
+        delta = await withTimeout(modelCaseDelta(model, state.case, text, config.signal), opts.modelTimeoutMs, 'case extraction');
+      } catch (err) {
+        log(`[agent] model case extraction failed, rules only: ${(err as Error).message}`);
+      }
+    }
+    const r = await applyCaseDelta(opts.deps.graph, state.case, delta, text);
+    const notices = [...state.notices];
+    if (r.unresolved.length) {
+      const n = `Not matched to the knowledge base (left out of the case): ${r.unresolved.map((u) => `"${u}"`).join(', ')}.`;
+      notices.push(n);
+      emit(config, { type: 'notice', message: n });
+    }
+    return { case: r.case, notices };
+  }
+
+  async function recommend(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
+    emit(config, { type: 'tool_call', id: 'recommender', name: 'recommend_drugs', args: { case: toPatientCase(state.case) } });
+    const r = await recommendDrugs(opts.deps, state.case);
+    emit(config, { type: 'tool_result', id: 'recommender', name: 'recommend_drugs', ok: true, summary: `${r.recommendations.length} recommendation(s)` });
+    let text = r.text;
+    const extra: LedgerItem[] = [];
+    const why = WHY_NOT.exec(textOf([...state.messages].reverse().find((m) => m.getType() === 'human')));
+    if (why) {
+      const w = await explainWhyNot(opts.deps, state.case, why[1].trim(), r);
+      text += `\n\nWhy not ${w.drug?.name ?? why[1].trim()}? ${w.text}`;
+      extra.push(...w.evidence);
+    }
+    const recWarnings = r.recommendations.flatMap((x) => x.warnings.filter((w) => w.kind !== 'side_effect'));
+    return {
+      turnMode: 'evidence-only',
+      draft: text,
+      draftMessageId: null,
+      recommendations: r.recommendations.map(({ components: _c, ...rest }) => rest),
+      warnings: [...r.warnings, ...recWarnings],
+      notices: [...state.notices, ...r.notices],
+      ...harvestUpdate([ledgerHarvest([...r.evidence, ...extra])]),
+    };
+  }
+
+  async function modelNode(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
+    const caseNote = new SystemMessage(`Patient case extracted by code from the conversation so far: ${describeCase(state.case)}`);
+    try {
+      const ai = await callModel([new SystemMessage(systemPrompt), caseNote, ...state.messages], true, config);
+      return { messages: [ai], draft: textOf(ai), draftMessageId: ai.id ?? null };
+    } catch (err) {
+      return modelFailed(state, err, config);
+    }
+  }
+
+  async function toolsNode(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
+    const ai = state.messages[state.messages.length - 1] as AIMessage;
+    const calls = ai.tool_calls ?? [];
+    const harvests: Harvest[] = [];
+    const results = await Promise.all(
+      calls.map(async (call) => {
+        const id = call.id ?? `call-${randomUUID()}`;
+        emit(config, { type: 'tool_call', id, name: call.name, args: call.args });
+        const tool = byName.get(call.name);
+        let msg: ToolMessage;
+        if (!tool) {
+          msg = new ToolMessage({ tool_call_id: id, name: call.name, status: 'error', content: `Error: there is no tool named "${call.name}". Valid tools: ${[...byName.keys()].join(', ')}.` });
+        } else {
+          try {
+            const out = (await withTimeout(tool.invoke({ ...call, id, type: 'tool_call' }, { signal: config.signal }), opts.toolTimeoutMs, `tool ${call.name}`)) as ToolMessage;
+            msg = out instanceof ToolMessage ? out : new ToolMessage({ tool_call_id: id, name: call.name, content: String(out) });
+            if (msg.artifact !== undefined) harvests.push(harvestToolResult(call.name, msg.artifact));
+          } catch (err) {
+            const e = err as Error;
+            // Expected failures carry their own guidance; anything else is reported as an internal error, never as a result.
+            const spec = specs.get(call.name)!;
+            const parsed = err instanceof ToolInputParsingException ? spec.input.safeParse(call.args) : undefined;
+            const expected = err instanceof ToolError || err instanceof ToolInputParsingException;
+            const detail = parsed && !parsed.success ? describeInputIssues(spec, parsed.error) : expected ? e.message : `internal error in ${call.name}: ${e.message}`;
+            if (!expected) log(`[agent] tool ${call.name} failed: ${e.stack ?? e.message}`);
+            msg = new ToolMessage({ tool_call_id: id, name: call.name, status: 'error', content: `Error: ${detail}` });
+          }
+        }
+        const ok = msg.status !== 'error';
+        emit(config, { type: 'tool_result', id, name: call.name, ok, summary: textOf(msg).slice(0, 200) });
+        return msg;
+      }),
+    );
+    return { messages: results, toolRounds: state.toolRounds + 1, ...harvestUpdate(harvests) };
+  }
+
+  function roundLimit(state: AgentStateType, config: LangGraphRunnableConfig): AgentStateUpdate {
+    const ai = state.messages[state.messages.length - 1] as AIMessage;
+    // Every tool call needs an answer in the history, or the next turn's model call is invalid.
+    const skipped = (ai.tool_calls ?? []).map(
+      (c) => new ToolMessage({ tool_call_id: c.id ?? `call-${randomUUID()}`, name: c.name, status: 'error', content: `Error: not run: the limit of ${opts.maxToolRounds} tool rounds per turn was reached.` }),
+    );
+    // Text sent alongside tool calls is not an answer; the recommender answers instead, and says why.
+    const notice = `The model was stopped after ${opts.maxToolRounds} tool rounds without finishing; this answer comes from the evidence-only recommender.`;
+    emit(config, { type: 'notice', message: notice });
+    return { messages: skipped, notices: [...state.notices, notice], draft: null, draftMessageId: null };
+  }
+
+  async function retrieve(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
+    emit(config, { type: 'tool_call', id: 'retrieve', name: 'recommend_drugs', args: { case: toPatientCase(state.case), limit: 8 } });
+    const r = await recommendDrugs(opts.deps, state.case, { limit: 8 });
+    emit(config, { type: 'tool_result', id: 'retrieve', name: 'recommend_drugs', ok: true, summary: `${r.recommendations.length} candidate(s), ${r.evidence.length} evidence item(s)` });
+    const extra: LedgerItem[] = [];
+    const question = textOf([...state.messages].reverse().find((m) => m.getType() === 'human'));
+    const why = WHY_NOT.exec(question);
+    let whyDrug: { id: string; name: string } | undefined;
+    if (why) {
+      const w = await explainWhyNot(opts.deps, state.case, why[1].trim(), r);
+      extra.push(...w.evidence);
+      whyDrug = w.drug;
+    }
+    const candidates = r.recommendations.map((x) => ({ id: x.drug.id, name: x.drug.name }));
+    if (whyDrug && !candidates.some((c) => c.id === whyDrug!.id)) candidates.push(whyDrug);
+    const evidence = [...r.evidence, ...extra];
+    const background = evidence.slice(0, 40).map((e) => `[${e.id}] ${e.snippet}`);
+    const instruction = renderInstruction({ patient: describeCase(state.case), candidates: candidates.map((c) => `${c.name} (${c.id})`), background, question });
+    return {
+      notices: [...state.notices, ...r.notices],
+      ...harvestUpdate([ledgerHarvest(evidence), { items: [], citable: [], drugs: Object.fromEntries(candidates.map((c) => [c.id, c.name])) }]),
+      draft: instruction,
+    };
+  }
+
+  async function generate(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
+    // Earlier turns as plain dialogue; the current question is replaced by the filled instruction.
+    const history = state.messages.slice(0, -1).filter((m) => (m.getType() === 'human' || m.getType() === 'ai') && textOf(m).trim() && !(m as AIMessage).tool_calls?.length);
+    try {
+      const ai = await callModel([new SystemMessage(systemPrompt), ...history, new HumanMessage(state.draft ?? '')], false, config);
+      const text = textOf(ai);
+      // The template ends with "Selected drugs:", which the model continues.
+      const draft = /selected drugs?\s*:/i.test(text) ? text : `Selected drugs: ${text}`;
+      return { messages: [ai], draft, draftMessageId: ai.id ?? null };
+    } catch (err) {
+      return modelFailed(state, err, config);
+    }
+  }
+
+  function citations(state: AgentStateType): AgentStateUpdate {
+    const checked = checkCitations(state.draft ?? '', state.citable);
+    const notices = [...state.notices];
+    if (checked.removed.length) notices.push(`Removed ${checked.removed.length} citation(s) that no tool in this conversation returned: ${checked.removed.join(', ')}.`);
+    const update: AgentStateUpdate = { draft: checked.text, removedCitations: checked.removed, notices };
+    // Replace the model's message in the history with the checked text (same id → replaced, not appended).
+    if (state.draftMessageId) update.messages = [new AIMessage({ id: state.draftMessageId, content: checked.text })];
+    return update;
+  }
+
+  async function safety(state: AgentStateType): Promise<AgentStateUpdate> {
+    const text = state.draft ?? '';
+    const exclude = new Set([...state.case.currentMedications, ...state.case.allergies].map((e) => e.id).filter((x): x is string => !!x));
+    const picked = recommendedDrugsInText(text, state.drugsSeen, exclude);
+    const s = await safetyCheck(opts.deps.graph, picked, state.case);
+    const recommendations: RecommendedDrug[] = [];
+    const warnings: Warning[] = [...s.general];
+    const ledger = [...state.evidence, ...s.harvest.items];
+    const safetyLines: string[] = [];
+    for (const p of picked) {
+      const w = s.perDrug.get(p.id) ?? [];
+      const reason = s.excluded.get(p.id);
+      if (reason) {
+        warnings.push({ kind: w.some((x) => x.kind === 'allergy') ? 'allergy' : 'contraindication', message: `${p.name} was removed from the recommendations: ${reason}.`, drugs: [p.id] });
+        safetyLines.push(`- ${p.name} removed: ${reason}.`);
+        continue;
+      }
+      const cited = new Set(checkCitations(p.line, state.citable).kept.map((x) => x.toUpperCase()));
+      const evidence = [
+        ...ledger.filter((e) => cited.has(e.id.toUpperCase())),
+        ...ledger.filter((e) => !cited.has(e.id.toUpperCase()) && e.drugs?.includes(p.id) && e.type !== 'side_effect' && e.type !== 'interaction'),
+      ].slice(0, 8);
+      recommendations.push({ rank: recommendations.length + 1, drug: { id: p.id, name: p.name }, rationale: p.line, evidence: evidence.map(publicItem), warnings: w });
+      for (const x of w) if (x.kind !== 'side_effect') {
+        warnings.push(x);
+        safetyLines.push(`- ${x.message}`);
+      }
+    }
+    const draft = safetyLines.length ? `${text}\n\nSafety check (by code):\n${safetyLines.join('\n')}` : text;
+    return { recommendations, warnings, draft, ...harvestUpdate([s.harvest]) };
+  }
+
+  function finalize(state: AgentStateType, config: LangGraphRunnableConfig): AgentStateUpdate {
+    const threadId = String(config.configurable?.thread_id ?? '');
+    const text = state.draft ?? '';
+    const answer: FinalAnswer = {
+      threadId,
+      mode: state.turnMode,
+      case: toPatientCase(state.case),
+      recommendations: state.recommendations,
+      text,
+      warnings: state.warnings,
+      removedCitations: state.removedCitations,
+      notices: state.notices,
+      disclaimer: DISCLAIMER,
+    };
+    // The history keeps the answer as delivered: the checked text replaces the model's draft.
+    const message = state.draftMessageId ? new AIMessage({ id: state.draftMessageId, content: text }) : new AIMessage({ id: `ai-${randomUUID()}`, content: text });
+    return { answer, messages: [message] };
+  }
+
+  const routeAfterExtract = (s: AgentStateType) => (s.turnMode === 'evidence-only' || !model ? 'recommend' : opts.mode === 'tool-calling' ? 'model' : 'retrieve');
+  const routeAfterModel = (s: AgentStateType) => {
+    if (s.turnMode === 'evidence-only') return 'recommend';
+    const last = s.messages[s.messages.length - 1] as AIMessage;
+    if (!last?.tool_calls?.length) return 'citations';
+    return s.toolRounds >= opts.maxToolRounds ? 'round_limit' : 'tools';
+  };
+
+  const g = new StateGraph(AgentState)
+    .addNode('extract_case', extractCase)
+    .addNode('recommend', recommend)
+    .addNode('model', modelNode)
+    .addNode('tools', toolsNode)
+    .addNode('round_limit', roundLimit)
+    .addNode('retrieve', retrieve)
+    .addNode('generate', generate)
+    .addNode('citations', citations)
+    .addNode('safety', safety)
+    .addNode('finalize', finalize)
+    .addEdge(START, 'extract_case')
+    .addConditionalEdges('extract_case', routeAfterExtract, ['recommend', 'model', 'retrieve'])
+    .addConditionalEdges('model', routeAfterModel, ['recommend', 'citations', 'tools', 'round_limit'])
+    .addEdge('tools', 'model')
+    .addEdge('round_limit', 'recommend')
+    .addEdge('retrieve', 'generate')
+    .addConditionalEdges('generate', (s: AgentStateType) => (s.turnMode === 'evidence-only' ? 'recommend' : 'citations'), ['recommend', 'citations'])
+    .addEdge('recommend', 'citations')
+    .addConditionalEdges('citations', (s: AgentStateType) => (s.turnMode === 'evidence-only' ? 'finalize' : 'safety'), ['finalize', 'safety'])
+    .addEdge('safety', 'finalize')
+    .addEdge('finalize', END);
+  return g.compile({ checkpointer: opts.checkpointer });
+}
+
+export type AgentGraph = ReturnType<typeof buildAgentGraph>;

@@ -1,0 +1,86 @@
+import { Annotation, MessagesAnnotation } from '@langchain/langgraph';
+import type { EvidenceItem, FinalAnswer, PatientCase, RecommendedDrug, Warning } from './types.js';
+
+/** A mention in the case, with the KB entity it resolved to (when it resolved). */
+export interface CaseEntity {
+  /** What the user wrote. */
+  text: string;
+  id?: string;
+  name: string;
+}
+
+/** The case as the agent tracks it: like PatientCase, but every mention keeps its KB identifier. */
+export interface TrackedCase {
+  conditions: CaseEntity[];
+  currentMedications: CaseEntity[];
+  allergies: CaseEntity[];
+  age?: number;
+  sex?: 'female' | 'male' | 'other';
+  pregnant?: boolean;
+  renal?: string;
+  hepatic?: string;
+  notes?: string;
+}
+
+/** An evidence item plus the entities it is about, so it can be attached to the right drug. */
+export interface LedgerItem extends EvidenceItem {
+  drugs?: string[];
+  conditions?: string[];
+}
+
+export type TurnMode = 'model' | 'evidence-only';
+
+export const emptyCase = (): TrackedCase => ({ conditions: [], currentMedications: [], allergies: [] });
+
+/** The contract's PatientCase view of the tracked case (names, with IDs where resolved). */
+export function toPatientCase(c: TrackedCase): PatientCase {
+  const label = (e: CaseEntity) => (e.id ? `${e.name} (${e.id})` : e.name);
+  const out: PatientCase = {
+    conditions: c.conditions.map(label),
+    currentMedications: c.currentMedications.map(label),
+    allergies: c.allergies.map(label),
+  };
+  for (const k of ['age', 'sex', 'pregnant', 'renal', 'hepatic', 'notes'] as const) {
+    if (c[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = c[k];
+  }
+  return out;
+}
+
+const mergeById = <T extends { id: string; type?: string }>(a: T[], b: T[]): T[] => {
+  if (!b?.length) return a;
+  const m = new Map(a.map((x) => [`${x.type ?? ''}|${x.id}`, x]));
+  for (const x of b) m.set(`${x.type ?? ''}|${x.id}`, x);
+  return [...m.values()];
+};
+
+/**
+ * The graph state. Thread-long fields (messages, case, evidence ledger, citable IDs, drugs seen)
+ * accumulate across turns and are persisted by the checkpointer; per-turn fields are reset by
+ * the input of each turn.
+ */
+export const AgentState = Annotation.Root({
+  ...MessagesAnnotation.spec,
+  case: Annotation<TrackedCase>({ reducer: (_a, b) => b, default: emptyCase }),
+  /** Every evidence item a tool returned in this thread. */
+  evidence: Annotation<LedgerItem[]>({ reducer: mergeById, default: () => [] }),
+  /** Every ID a tool result in this thread contains (PMIDs, NCT IDs, fact IDs): what may be cited. */
+  citable: Annotation<string[]>({ reducer: (a, b) => (b?.length ? [...new Set([...a, ...b])] : a), default: () => [] }),
+  /** Drugs (DrugBank id → name) that appeared in tool results, to map an answer's text to drugs. */
+  drugsSeen: Annotation<Record<string, string>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
+  // Per-turn fields: the turn input sets them, nodes replace them.
+  turnMode: Annotation<TurnMode>({ reducer: (_a, b) => b, default: () => 'model' }),
+  toolRounds: Annotation<number>({ reducer: (_a, b) => b, default: () => 0 }),
+  /** Notices of this turn; nodes append by returning the whole list. */
+  notices: Annotation<string[]>({ reducer: (_a, b) => b, default: () => [] }),
+  /** The model's answer text before the checks; null when the model produced none. */
+  draft: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
+  /** Id of the AI message holding the draft, so the checked text can replace it in the history. */
+  draftMessageId: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
+  recommendations: Annotation<RecommendedDrug[]>({ reducer: (_a, b) => b, default: () => [] }),
+  warnings: Annotation<Warning[]>({ reducer: (_a, b) => b, default: () => [] }),
+  removedCitations: Annotation<string[]>({ reducer: (_a, b) => b, default: () => [] }),
+  answer: Annotation<FinalAnswer | null>({ reducer: (_a, b) => b, default: () => null }),
+});
+
+export type AgentStateType = typeof AgentState.State;
+export type AgentStateUpdate = typeof AgentState.Update;

@@ -1,0 +1,70 @@
+import crypto from 'node:crypto';
+import type { Command } from 'commander';
+import type { ChatAgent, FinalAnswer } from '../../agent/types.js';
+import { loadConfig } from '../../config.js';
+import { renderAnswerMarkdown } from '../../server/render.js';
+
+export interface TurnOutput {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/**
+ * Runs one turn: tokens to `out` as they stream, tool steps to `err` (so `> file` keeps only the
+ * answer), then the structured part of the answer. Throws on an error event.
+ */
+export async function streamTurn(agent: ChatAgent, threadId: string, message: string, io: TurnOutput): Promise<FinalAnswer> {
+  let streamed = false;
+  for await (const ev of agent.stream({ threadId, message })) {
+    if (ev.type === 'token') {
+      streamed = true;
+      io.out(ev.text);
+    } else if (ev.type === 'tool_call') io.err(`  → ${ev.name} ${JSON.stringify(ev.args).slice(0, 160)}\n`);
+    else if (ev.type === 'tool_result') io.err(`  ${ev.ok ? '✓' : '✗'} ${ev.name}: ${ev.summary}\n`);
+    else if (ev.type === 'notice') io.err(`  note: ${ev.message}\n`);
+    else if (ev.type === 'error') throw new Error(`${ev.code}: ${ev.message}`);
+    else if (ev.type === 'final') {
+      io.out(`${streamed ? '\n\n' : ''}${renderAnswerMarkdown(ev.answer, { includeText: !streamed })}\n`);
+      return ev.answer;
+    }
+  }
+  throw new Error('the agent ended the turn without a final answer');
+}
+
+/** `kedrec ask`: one question; `--json` prints the structured answer only. */
+export async function runAsk(agent: ChatAgent, question: string, opts: { json?: boolean; thread?: string }, io: TurnOutput): Promise<FinalAnswer> {
+  const threadId = opts.thread ?? `cli-${crypto.randomUUID()}`;
+  if (opts.json) {
+    const answer = await agent.invoke({ threadId, message: question });
+    io.out(`${JSON.stringify(answer, null, 2)}\n`);
+    return answer;
+  }
+  return streamTurn(agent, threadId, question, io);
+}
+
+/** Opens the agent for the CLI commands or fails with the reason there is none. */
+export async function withCliAgent<T>(fn: (agent: ChatAgent) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const { openServeContext } = await import('./serve-helpers.js');
+  const ctx = await openServeContext(config, { withAgent: true });
+  try {
+    if (!ctx.agent) throw new Error(`no chat agent: ${ctx.agentUnavailableReason}`);
+    return await fn(ctx.agent);
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function registerAskCommand(program: Command): void {
+  program
+    .command('ask')
+    .description('ask one question about a case and print the answer (streams; --json prints the structured answer)')
+    .argument('<question...>', 'the question, e.g. "type 2 diabetes, takes warfarin: what to start?"')
+    .option('--json', 'print the final structured answer as JSON on stdout')
+    .option('--thread <id>', 'continue this conversation')
+    .action(async (words: string[], opts: { json?: boolean; thread?: string }) => {
+      await withCliAgent((agent) =>
+        runAsk(agent, words.join(' '), opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }),
+      );
+    });
+}

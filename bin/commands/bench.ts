@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.js';
+import { buildDefaultKnowledgeBase } from '../../kb/steps.js';
+
+const PARTS = ['graph', 'retrieval', 'agent', 'interfaces'] as const;
+type Part = (typeof PARTS)[number];
+
+/**
+ * `kedrec bench [part…]` (also `npm run bench -- part`): the project's performance and quality
+ * benchmarks. The graph part builds a fresh KB (build time is one of its figures); the others
+ * reuse one built KB. Results print as they come and, with --json, as one object on stdout.
+ */
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description(`run benchmarks: ${PARTS.join(', ')} (default: all)`)
+    .argument('[parts...]', `parts to run (${PARTS.join(', ')})`)
+    .option('--data <dir>', 'source data directory (default: KEDREC_DATA_DIR)')
+    .option('--kb <file>', 'use this knowledge base instead of building one (graph: skips the build measurement)')
+    .option('--json', 'print all results as one JSON object on stdout')
+    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean }) => {
+      const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+      if (bad.length) throw new Error(`unknown bench part(s) ${bad.join(', ')}; valid parts: ${PARTS.join(', ')}`);
+      const selected: Part[] = parts.length ? (parts as Part[]) : [...PARTS];
+      const config = loadConfig();
+      const dataDir = opts.data ?? config.KEDREC_DATA_DIR;
+      const log = (s: string) => process.stderr.write(`${s}\n`);
+      const results: Record<string, unknown> = {};
+      let kbPath = opts.kb;
+      let tmp: string | undefined;
+      const ensureKb = () => {
+        if (kbPath) return kbPath;
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-bench-kb-'));
+        kbPath = path.join(tmp, 'kb.sqlite');
+        log(`building a knowledge base for the benchmarks in ${kbPath} …`);
+        buildDefaultKnowledgeBase({ dataDir, outPath: kbPath });
+        return kbPath;
+      };
+      try {
+        for (const part of selected) {
+          log(`\n== bench: ${part}`);
+          if (part === 'graph') {
+            const { runGraphBench } = await import('../../bench/graph.js');
+            results.graph = await runGraphBench({ dataDir, kbPath: opts.kb, skipBuild: !!opts.kb, log });
+          } else if (part === 'retrieval') {
+            const { runRetrievalBench } = await import('../../bench/retrieval.js');
+            results.retrieval = await runRetrievalBench({ kbPath: ensureKb(), buildDataDir: dataDir, print: log });
+          } else if (part === 'agent') {
+            const { runAgentBench } = await import('../../bench/agent.js');
+            results.agent = await runAgentBench({ kbPath: ensureKb() });
+          } else if (part === 'interfaces') {
+            const { runInterfacesBench } = await import('../../bench/interfaces.js');
+            results.interfaces = await runInterfacesBench({ kbPath: ensureKb() });
+          }
+        }
+      } finally {
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    });
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type Database from 'better-sqlite3';
+import type { ChatAgent } from '../../agent/types.js';
+import type { Config } from '../../config.js';
+import { evidenceStoreFromConfig } from '../../kb/corpus/from-config.js';
+import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
+import type { GraphStore } from '../../kb/graph/store.js';
+import { openKnowledgeBase } from '../../kb/open.js';
+import { createServer } from '../../mcp-server/server.js';
+import { evidenceTools } from '../../tools/evidence-tools.js';
+import { graphTools } from '../../tools/graph-tools.js';
+import { recommendDrugsTool } from '../../tools/recommend-drugs.js';
+import type { ToolDeps, ToolSpec } from '../../tools/spec.js';
+import { buildWithProgress } from './kb.js';
+
+/** Everything the serving commands (start, mcp, chat, ask) share, opened from configuration. */
+export interface ServeContext {
+  db: Database.Database;
+  graph: GraphStore;
+  toolDeps: ToolDeps;
+  tools: ToolSpec[];
+  agent?: ChatAgent;
+  agentUnavailableReason?: string;
+  makeMcpServer: () => McpServer;
+  /** A trivial KB query; throws when the knowledge base cannot answer. */
+  checkKb: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Builds the chat agent from configuration (model, checkpointer, mode). Loaded on use: the
+ * LangGraph stack is only needed by start, chat and ask. A bad agent setting fails here, at start-up.
+ */
+async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps): Promise<ChatAgent & { close(): void }> {
+  const { createAgentFromConfig } = await import('../../agent/index.js');
+  return createAgentFromConfig(config, toolDeps, { tools });
+}
+
+/**
+ * Opens the knowledge base (building it first when `buildIfMissing` and the file is absent),
+ * the graph store of the configured backend, the evidence store (live clients and dense search
+ * as configured), the tool list of this build and, when asked, the agent.
+ */
+export async function openServeContext(config: Config, opts: { buildIfMissing?: boolean; withAgent?: boolean } = {}): Promise<ServeContext> {
+  if (opts.buildIfMissing && !fs.existsSync(config.KEDREC_KB_PATH)) {
+    log(buildWithProgress(config.KEDREC_DATA_DIR, config.KEDREC_KB_PATH, config.KEDREC_NONCOMMERCIAL));
+  }
+  const db = openKnowledgeBase(config.KEDREC_KB_PATH);
+  let graph: GraphStore;
+  try {
+    graph =
+      config.KEDREC_GRAPH_BACKEND === 'neo4j'
+        ? // Loaded only when chosen: neo4j-driver alone costs ~0.5 s of start-up.
+          await (await import('../../kb/graph/neo4j-store.js')).openNeo4jGraphStore({
+            uri: config.NEO4J_URI ?? (() => { throw new Error('KEDREC_GRAPH_BACKEND=neo4j needs NEO4J_URI'); })(),
+            user: config.NEO4J_USER,
+            password: config.NEO4J_PASSWORD,
+            database: config.NEO4J_DATABASE,
+            timeoutMs: config.KEDREC_QUERY_TIMEOUT_MS,
+          })
+        : createSqliteGraphStore(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  let evidence: unknown;
+  try {
+    // Offline corpus always; live APIs (KEDREC_LIVE) and Chroma (CHROMA_URL) as configured.
+    evidence = evidenceStoreFromConfig(db, config, log);
+  } catch (err) {
+    // A graph-only KB still serves the graph tools; the evidence tools are left out rather than failing on every call.
+    log(`evidence store unavailable: ${(err as Error).message}`);
+  }
+  const toolDeps: ToolDeps = { graph, evidence };
+
+  const tools: ToolSpec[] = [recommendDrugsTool as unknown as ToolSpec, ...graphTools, ...(evidence ? evidenceTools : [])];
+  let agent: (ChatAgent & { close(): void }) | undefined;
+  try {
+    agent = opts.withAgent ? await loadAgent(config, tools, toolDeps) : undefined;
+  } catch (err) {
+    await graph.close().catch(() => {});
+    if (db.open) db.close();
+    throw err;
+  }
+
+  return {
+    db,
+    graph,
+    toolDeps,
+    tools,
+    agent,
+    agentUnavailableReason: agent ? undefined : 'no chat agent in this process (the mcp command serves tools only)',
+    makeMcpServer: () => createServer({ tools, toolDeps }),
+    checkKb: async () => {
+      await graph.resolve('aspirin', { limit: 1 });
+    },
+    close: async () => {
+      agent?.close();
+      await graph.close().catch(() => {});
+      if (db.open) db.close();
+    },
+  };
+}

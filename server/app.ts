@@ -1,0 +1,167 @@
+import crypto from 'node:crypto';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import type { ChatAgent } from '../agent/types.js';
+import type { Config } from '../config.js';
+import { handleMcpHttp } from '../mcp-server/http.js';
+import { chatRoutes } from './chat.js';
+import { errorResponse, HttpError } from './http-errors.js';
+import { bearerAuth, rateLimit } from './limits.js';
+import { createLogger, type Logger } from './log.js';
+import { openAiRoutes } from './openai.js';
+import { createSlackClient, slackRoutes, type SlackClient } from './slack.js';
+import { renderChatPage } from './web.js';
+
+/** HTTP settings, from the environment via serverOptionsFromConfig or set directly in tests. */
+export interface ServerOptions {
+  /** When set, /v1 and /mcp require `Authorization: Bearer <token>`. */
+  apiToken?: string;
+  /** Host names accepted on /mcp (DNS-rebinding protection). */
+  allowedHosts: string[];
+  /** Origins allowed cross-origin on /v1 ("*" for any); empty: no CORS headers (same origin only). */
+  corsOrigins: string[];
+  /** Requests per minute per client on /v1 and /mcp; 0 disables. */
+  rateLimitPerMin: number;
+  maxBodyBytes: number;
+}
+
+export interface AppDeps {
+  /** The chat agent; absent when it cannot be built: chat endpoints answer 503 agent_unavailable. */
+  agent?: ChatAgent;
+  agentUnavailableReason?: string;
+  /** A fresh MCP server per /mcp request (createServer with this deployment's tools). */
+  makeMcpServer?: () => McpServer;
+  /** Readiness of the knowledge base: resolves when a trivial query works, throws otherwise. */
+  checkKb: () => Promise<void>;
+  options: ServerOptions;
+  slack?: { signingSecret: string; botToken: string; apiUrl: string; client?: SlackClient };
+  log?: Logger;
+}
+
+/** Reads the HTTP settings from validated configuration. */
+export function serverOptionsFromConfig(config: Config): ServerOptions {
+  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const hosts = list(config.KEDREC_ALLOWED_HOSTS);
+  // The host the server binds to is always reachable under its own name.
+  if (config.HOST !== '0.0.0.0' && config.HOST !== '::' && !hosts.includes(config.HOST)) hosts.push(config.HOST);
+  return {
+    apiToken: config.KEDREC_API_TOKEN,
+    allowedHosts: hosts,
+    corsOrigins: list(config.KEDREC_CORS_ORIGINS),
+    rateLimitPerMin: config.KEDREC_RATE_LIMIT_PER_MIN,
+    maxBodyBytes: config.KEDREC_MAX_BODY_BYTES,
+  };
+}
+
+export interface KedrecHttp {
+  app: Hono;
+  /** Resolves when background work (Slack replies) is done; for shutdown and tests. */
+  idle: () => Promise<void>;
+}
+
+/**
+ * Builds the HTTP application: /healthz, /readyz, /v1/chat (SSE), /v1/threads/:id,
+ * /v1/chat/completions and /v1/models (OpenAI-compatible), /mcp (Streamable HTTP), /slack/events
+ * and the web chat page at /. Request IDs, one structured log line per request, bearer auth,
+ * body limit, per-client rate limit and CORS apply as configured; every error is JSON with a code.
+ */
+export function createApp(deps: AppDeps): KedrecHttp {
+  const log = deps.log ?? createLogger('info');
+  const o = deps.options;
+  const app = new Hono();
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    // Path and status only: query strings and bodies may hold patient text.
+    log.info('request', { requestId: c.get('requestId' as never), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - t0) * 10) / 10 });
+  });
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message);
+    log.error('unhandled error', { requestId: c.get('requestId' as never), path: c.req.path, error: err.message });
+    return errorResponse(c, 500, 'internal_error', 'internal server error');
+  });
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));
+
+  const limitBody = bodyLimit({ maxSize: o.maxBodyBytes, onError: (c) => errorResponse(c, 413, 'payload_too_large', `request body over ${o.maxBodyBytes} bytes`) });
+
+  if (o.corsOrigins.length) {
+    app.use(
+      '/v1/*',
+      cors({
+        origin: o.corsOrigins.includes('*') ? '*' : o.corsOrigins,
+        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-KEDREC-Thread-Id'],
+        exposeHeaders: ['X-Request-Id', 'X-KEDREC-Thread-Id', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  for (const p of ['/v1/*', '/mcp']) {
+    app.use(p, rateLimit(o.rateLimitPerMin));
+    app.use(p, bearerAuth(o.apiToken));
+    app.use(p, limitBody);
+  }
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', uptime_s: Math.round(process.uptime()) }));
+  app.get('/readyz', async (c) => {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    try {
+      await deps.checkKb();
+      checks.kb = { ok: true };
+    } catch (err) {
+      checks.kb = { ok: false, detail: (err as Error).message };
+    }
+    if (!deps.agent) {
+      checks.agent = { ok: false, detail: deps.agentUnavailableReason ?? 'no chat agent configured' };
+    } else {
+      try {
+        const s = await deps.agent.modelStatus();
+        // Evidence-only mode is a working, declared mode: ready, and saying so.
+        checks.agent = { ok: true, detail: s.mode === 'model' ? `model ${s.provider}${s.model ? `/${s.model}` : ''}` : `evidence-only${s.reason ? ` (${s.reason})` : ''}` };
+      } catch (err) {
+        checks.agent = { ok: false, detail: (err as Error).message };
+      }
+    }
+    checks.mcp = deps.makeMcpServer ? { ok: true } : { ok: false, detail: 'MCP server not configured' };
+    const ready = Object.values(checks).every((x) => x.ok);
+    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+  });
+
+  app.route('/v1', chatRoutes({ agent: deps.agent, agentUnavailableReason: deps.agentUnavailableReason, log }));
+  app.route('/v1', openAiRoutes({ agent: deps.agent, agentUnavailableReason: deps.agentUnavailableReason, log }));
+
+  app.all('/mcp', async (c) => {
+    if (!deps.makeMcpServer) return errorResponse(c, 503, 'mcp_unavailable', 'the MCP server is not configured on this server');
+    return handleMcpHttp(c.req.raw, { makeServer: deps.makeMcpServer, allowedHosts: o.allowedHosts, allowedOrigins: o.corsOrigins, maxBodyBytes: o.maxBodyBytes });
+  });
+
+  let idle = async () => {};
+  if (deps.slack) {
+    const slack = slackRoutes({
+      signingSecret: deps.slack.signingSecret,
+      client: deps.slack.client ?? createSlackClient({ botToken: deps.slack.botToken, apiUrl: deps.slack.apiUrl }),
+      agent: deps.agent,
+      log,
+    });
+    app.use('/slack/*', limitBody);
+    app.route('/slack', slack.app);
+    idle = slack.idle;
+  } else {
+    app.post('/slack/events', (c) => errorResponse(c, 503, 'slack_unconfigured', 'Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN'));
+  }
+
+  app.get('/', (c) => {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    c.header('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.html(renderChatPage(nonce));
+  });
+
+  return { app, idle };
+}

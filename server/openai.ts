@@ -1,0 +1,150 @@
+import crypto from 'node:crypto';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { ChatAgent, FinalAnswer } from '../agent/types.js';
+import { parseJsonBody, threadIdSchema } from './chat.js';
+import { errorResponse } from './http-errors.js';
+import type { Logger } from './log.js';
+import { renderAnswerMarkdown } from './render.js';
+
+export const OPENAI_MODEL_ID = 'kedrec';
+
+const contentSchema = z.union([
+  z.string(),
+  // Multi-part content (Open WebUI, LibreChat): the text parts are used, others ignored.
+  z.array(z.object({ type: z.string(), text: z.string().optional() }).passthrough()),
+  z.null(),
+]);
+
+/** Only the fields KEDRec uses are checked; other OpenAI parameters (temperature, …) are accepted and ignored. */
+export const completionRequestSchema = z
+  .object({
+    model: z.string().max(200).optional(),
+    messages: z
+      .array(z.object({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: contentSchema.optional() }).passthrough())
+      .min(1)
+      .max(200),
+    stream: z.boolean().optional(),
+    metadata: z.object({ thread_id: threadIdSchema.optional() }).passthrough().optional(),
+  })
+  .passthrough();
+
+type CompletionMessage = z.infer<typeof completionRequestSchema>['messages'][number];
+
+function textOf(m: CompletionMessage): string {
+  const c = m.content;
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) return c.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+  return '';
+}
+
+/**
+ * How a request maps onto a KEDRec thread. OpenAI clients resend the whole history each turn.
+ * With an explicit thread (X-KEDREC-Thread-Id header or metadata.thread_id) the last user
+ * message continues that thread. Without one the turn runs on a fresh, throw-away thread and
+ * the earlier user messages are passed along as context, so no state leaks between clients.
+ */
+export function planTurn(messages: CompletionMessage[], explicitThread?: string): { threadId: string; message: string; ephemeral: boolean } | { error: string } {
+  const users = messages.filter((m) => m.role === 'user').map(textOf).filter((t) => t.trim());
+  const last = users.at(-1);
+  if (!last) return { error: 'messages: at least one user message with text is required' };
+  if (last.length > 8000) return { error: 'the last user message is longer than 8000 characters' };
+  if (explicitThread) return { threadId: explicitThread, message: last, ephemeral: false };
+  const earlier = users.slice(0, -1);
+  const message = earlier.length ? `Earlier in this conversation I said:\n${earlier.map((u) => `- ${u.replace(/\s+/g, ' ').slice(0, 2000)}`).join('\n')}\n\nNow: ${last}` : last;
+  return { threadId: `oai-${crypto.randomUUID()}`, message, ephemeral: true };
+}
+
+export interface OpenAiRoutesDeps {
+  agent?: ChatAgent;
+  agentUnavailableReason?: string;
+  log: Logger;
+}
+
+/** OpenAI-compatible API: GET /models and POST /chat/completions (streaming and not). */
+export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
+  const app = new Hono();
+
+  app.get('/models', (c) => c.json({ object: 'list', data: [{ id: OPENAI_MODEL_ID, object: 'model', created: 0, owned_by: 'kedrec' }] }));
+
+  app.post('/chat/completions', async (c) => {
+    const body = await parseJsonBody(c.req.raw, completionRequestSchema);
+    if (!body.ok) return errorResponse(c, 400, 'invalid_request', body.message);
+    const headerThread = c.req.header('x-kedrec-thread-id');
+    const explicit = headerThread ?? body.data.metadata?.thread_id;
+    if (explicit !== undefined && !threadIdSchema.safeParse(explicit).success) return errorResponse(c, 400, 'invalid_request', 'thread id: letters, digits and _ . : - only, at most 128');
+    const plan = planTurn(body.data.messages, explicit);
+    if ('error' in plan) return errorResponse(c, 400, 'invalid_request', plan.error);
+    const agent = deps.agent;
+    if (!agent) return errorResponse(c, 503, 'agent_unavailable', `the chat agent is not available on this server${deps.agentUnavailableReason ? `: ${deps.agentUnavailableReason}` : ''}`);
+    const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = body.data.model ?? OPENAI_MODEL_ID;
+    const requestId = c.get('requestId' as never) as string | undefined;
+    if (!plan.ephemeral) c.header('X-KEDREC-Thread-Id', plan.threadId);
+    const cleanup = () => (plan.ephemeral ? agent.deleteThread(plan.threadId).catch(() => false) : Promise.resolve(false));
+
+    if (!body.data.stream) {
+      try {
+        const answer = await agent.invoke({ threadId: plan.threadId, message: plan.message, signal: c.req.raw.signal });
+        return c.json({
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: renderAnswerMarkdown(answer) }, finish_reason: 'stop', logprobs: null }],
+          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+          kedrec: { answer },
+        });
+      } catch (err) {
+        deps.log.error('completion failed', { requestId, error: (err as Error).message });
+        return errorResponse(c, 502, 'agent_failed', (err as Error).message);
+      } finally {
+        await cleanup();
+      }
+    }
+
+    c.header('Cache-Control', 'no-cache');
+    return streamSSE(c, async (stream) => {
+      const ac = new AbortController();
+      stream.onAbort(() => ac.abort());
+      const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
+        stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra }) });
+      await chunk({ role: 'assistant', content: '' });
+      let streamedText = false;
+      let final: FinalAnswer | undefined;
+      try {
+        for await (const ev of agent.stream({ threadId: plan.threadId, message: plan.message, signal: ac.signal })) {
+          if (ac.signal.aborted) break;
+          if (ev.type === 'token') {
+            streamedText = true;
+            await chunk({ content: ev.text });
+          } else if (ev.type === 'final') {
+            final = ev.answer;
+          } else if (ev.type === 'error') {
+            // OpenAI streams report mid-stream failures as an error object on the stream.
+            await stream.writeSSE({ data: JSON.stringify({ error: { code: ev.code, message: ev.message, type: 'agent_error' } }) });
+            break;
+          }
+        }
+        if (final) {
+          // Tokens carried the free text; the structured part (cards, warnings) follows as Markdown.
+          const rest = renderAnswerMarkdown(final, { includeText: !streamedText });
+          await chunk({ content: streamedText ? `\n\n${rest}` : rest });
+          await chunk({}, 'stop', { kedrec: { answer: final } });
+        } else if (!ac.signal.aborted) {
+          await stream.writeSSE({ data: JSON.stringify({ error: { code: 'incomplete', message: 'the agent ended the turn without a final answer', type: 'agent_error' } }) });
+        }
+      } catch (err) {
+        deps.log.error('completion failed', { requestId, error: (err as Error).message });
+        await stream.writeSSE({ data: JSON.stringify({ error: { code: 'agent_failed', message: (err as Error).message, type: 'agent_error' } }) });
+      } finally {
+        if (!ac.signal.aborted) await stream.writeSSE({ data: '[DONE]' });
+        await cleanup();
+      }
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,42 @@
+import type { EvidenceItem, FinalAnswer } from '../agent/types.js';
+
+/** Link for an evidence item: its own URL, else the public page its identifier names. */
+export function evidenceUrl(e: Pick<EvidenceItem, 'type' | 'id' | 'url'>): string | undefined {
+  if (e.url) return e.url;
+  if (/^NCT\d{8}$/.test(e.id)) return `https://clinicaltrials.gov/study/${e.id}`;
+  if (e.type === 'article' && /^\d+$/.test(e.id.replace(/^PMID:/i, ''))) return `https://pubmed.ncbi.nlm.nih.gov/${e.id.replace(/^PMID:/i, '')}/`;
+  return undefined;
+}
+
+/**
+ * Markdown rendering of a final answer for text-only surfaces (OpenAI-compatible clients, Slack,
+ * the CLI): the answer text, then ranked recommendations with their evidence, then warnings, so
+ * nothing the structured answer holds is silently dropped.
+ */
+export function renderAnswerMarkdown(a: FinalAnswer, opts: { includeText?: boolean } = {}): string {
+  const out: string[] = [];
+  if (opts.includeText !== false && a.text.trim()) out.push(a.text.trim(), '');
+  if (a.mode === 'evidence-only') out.push('_Evidence-only mode: no language model wrote this answer; it was assembled from the retrieved evidence._', '');
+  if (a.recommendations.length) {
+    out.push('**Recommendations**');
+    for (const r of a.recommendations) {
+      out.push(`${r.rank}. **${r.drug.name}** (${r.drug.id}) — ${r.rationale}`);
+      const ev = r.evidence.map((e) => {
+        const url = evidenceUrl(e);
+        return url ? `[${e.id}](${url})` : e.id;
+      });
+      if (ev.length) out.push(`   Evidence: ${ev.join(', ')}`);
+      for (const w of r.warnings) out.push(`   ⚠️ ${w.message}`);
+    }
+    out.push('');
+  }
+  if (a.warnings.length) {
+    out.push('**Warnings**');
+    for (const w of a.warnings) out.push(`- ⚠️ ${w.kind}: ${w.message}`);
+    out.push('');
+  }
+  for (const n of a.notices) out.push(`_Note: ${n}_`);
+  if (a.removedCitations.length) out.push(`_Citations removed because no tool returned them: ${a.removedCitations.join(', ')}_`);
+  if (a.disclaimer) out.push('', `_${a.disclaimer}_`);
+  return out.join('\n').trim();
+}

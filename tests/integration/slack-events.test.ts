@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { silentLogger } from '../../server/log.js';
+import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { readSlackFixture, startSlackApiStandIn } from '../fixtures/slack-api.js';
+
+const SECRET = 'test-signing-secret-0123456789';
+const BOT = 'xoxb-test-bot-token';
+
+function signed(body: string, ts = Math.floor(Date.now() / 1000), secret = SECRET): RequestInit {
+  const sig = `v0=${crypto.createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body };
+}
+
+describe('POST /slack/events against a local Slack Web API stand-in', () => {
+  let api: Awaited<ReturnType<typeof startSlackApiStandIn>>;
+  let http: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    api = await startSlackApiStandIn(BOT);
+    http = createApp({
+      agent: scriptedAgent({ delayMs: 5 }),
+      checkKb: async () => {},
+      options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+      slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url },
+      log: silentLogger,
+    });
+  });
+  afterAll(async () => {
+    await http?.idle();
+    await api?.close();
+  });
+
+  it('answers url_verification with the challenge', async () => {
+    const { raw, json } = readSlackFixture<{ challenge: string }>('slack__url-verification__slack-docs.json');
+    const r = await http.app.request('/slack/events', signed(raw));
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ challenge: json.challenge });
+  });
+
+  it('rejects bad signatures and stale timestamps with 401', async () => {
+    const { raw } = readSlackFixture('slack__url-verification__slack-docs.json');
+    const bad = await http.app.request('/slack/events', signed(raw, undefined, 'wrong-secret'));
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toMatchObject({ error: { code: 'bad_signature' } });
+    const stale = await http.app.request('/slack/events', signed(raw, Math.floor(Date.now() / 1000) - 600));
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: { code: 'stale_timestamp' } });
+    expect(api.posted).toHaveLength(0);
+  });
+
+  it('acknowledges an app_mention at once and replies in its thread; a retry is not answered twice', async () => {
+    const { json } = readSlackFixture<{ event: { text: string; ts: string; channel: string }; event_id: string }>('slack__app-mention-event-callback__python-slack-sdk.json');
+    json.event.text = '<@U111> type 2 diabetes, she takes warfarin';
+    const body = JSON.stringify(json);
+    const t0 = performance.now();
+    const r = await http.app.request('/slack/events', signed(body));
+    expect(r.status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(3000);
+    // Slack redelivers an event whose ack it did not see.
+    expect((await http.app.request('/slack/events', signed(body))).status).toBe(200);
+    const [msg] = await api.waitFor(1);
+    await http.idle();
+    expect(api.posted).toHaveLength(1);
+    expect(msg!.body.channel).toBe('C111');
+    expect(msg!.body.thread_ts).toBe('1610241741.000200');
+    expect(msg!.body.text).toContain('Metformin');
+    expect(msg!.body.text).toContain('Warfarin + Metformin');
+  });
+
+  it('handles a direct message and keeps the Slack thread as one conversation; ignores bot messages', async () => {
+    const dm = (text: string, ts: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: `Ev-${ts}`, event: { type: 'message', channel_type: 'im', channel: 'D222', user: 'U222', text, ts, thread_ts: '1700000000.000100', ...extra } });
+    const before = api.posted.length;
+    await http.app.request('/slack/events', signed(dm('type 2 diabetes', '1700000000.000100')));
+    await api.waitFor(before + 1);
+    await http.app.request('/slack/events', signed(dm('also on warfarin', '1700000001.000100')));
+    await api.waitFor(before + 2);
+    await http.app.request('/slack/events', signed(dm('bot echo', '1700000002.000100', { bot_id: 'B1' })));
+    await http.idle();
+    expect(api.posted).toHaveLength(before + 2);
+    const second = api.posted[before + 1]!.body;
+    expect(second.thread_ts).toBe('1700000000.000100');
+    // The second turn knew the diabetes from the first: same conversation.
+    expect(second.text).toContain('type 2 diabetes mellitus with current medications warfarin');
+  });
+});

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { silentLogger } from '../../server/log.js';
+import { listen } from '../fixtures/listen.js';
+import { scriptedAgent } from '../fixtures/scripted-agent.js';
+
+const CHROMIUM = process.env.KEDREC_CHROMIUM ?? '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+const outDir = path.resolve('test-output');
+
+if (!haveChromium) {
+  // Visible in the run output, not only as a silent skip.
+  process.stderr.write(`[web-chat] SKIPPED: no Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\` (or set KEDREC_CHROMIUM)\n`);
+}
+
+describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium ? '' : ` (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`}`, () => {
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof listen>>;
+
+  beforeAll(async () => {
+    const { app } = createApp({
+      agent: scriptedAgent({ delayMs: 15 }),
+      checkKb: async () => {},
+      options: { allowedHosts: ['localhost', '127.0.0.1'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+      log: silentLogger,
+    });
+    server = await listen(app);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('holds a two-turn conversation: tool steps stream, cards show evidence links, the added medication raises the interaction warning', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(server.url);
+
+    await page.getByTestId('input').fill('Patient with type 2 diabetes, what should we start?');
+    await page.getByTestId('send').click();
+    // A tool step is visible before the turn is done: streaming, not one response at the end.
+    await page.getByTestId('tool-step').first().waitFor();
+    const first = page.getByTestId('assistant').nth(0);
+    await first.and(page.locator('[data-done="true"]')).waitFor();
+    await expect.poll(() => first.getByTestId('recommendation').count()).toBe(2);
+    expect(await first.getByTestId('recommendation').first().textContent()).toContain('Metformin (DB00331)');
+    const hrefs = await first.getByTestId('evidence-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(hrefs).toContain('https://clinicaltrials.gov/study/NCT00000620');
+    expect(hrefs).toContain('https://pubmed.ncbi.nlm.nih.gov/9742976/');
+    expect(await first.getByTestId('warning').count()).toBe(0);
+
+    await page.getByTestId('input').fill('She also takes warfarin.');
+    await page.getByTestId('send').click();
+    const second = page.getByTestId('assistant').nth(1);
+    await second.and(page.locator('[data-done="true"]')).waitFor();
+    const warning = second.getByTestId('warning').first();
+    await warning.waitFor();
+    expect(await warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toContain('Warfarin + Metformin');
+    // Same conversation: the second answer still knows the diagnosis from the first turn.
+    expect(await second.getByTestId('answer-text').textContent()).toContain('type 2 diabetes mellitus with current medications warfarin');
+    expect(await second.getByTestId('tool-step').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('check_interactions')]));
+
+    fs.mkdirSync(outDir, { recursive: true });
+    const shot = path.join(outDir, 'web-chat-two-turns.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
+    expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
+  }, 60_000);
+});

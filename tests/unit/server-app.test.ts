@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import type { FinalAnswer } from '../../agent/types.js';
+import { createApp, type AppDeps, type ServerOptions } from '../../server/app.js';
+import { tokenMatches } from '../../server/limits.js';
+import { createLogger, silentLogger } from '../../server/log.js';
+import { planTurn } from '../../server/openai.js';
+import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { parseSse } from '../fixtures/sse.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const baseOptions: ServerOptions = { allowedHosts: ['localhost', '127.0.0.1'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 10_000 };
+
+function makeApp(over: Partial<AppDeps> = {}, options: Partial<ServerOptions> = {}) {
+  return createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: { ...baseOptions, ...options }, log: silentLogger, ...over }).app;
+}
+
+const post = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+describe('health and readiness', () => {
+  it('/healthz answers while the process runs', async () => {
+    const r = await makeApp().request('/healthz');
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('/readyz is ready with the KB open and an evidence-only agent, and says so', async () => {
+    const r = await makeApp({ makeMcpServer: () => ({}) as never }).request('/readyz');
+    expect(r.status).toBe(200);
+    const j = (await r.json()) as { checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(j.checks.agent!.detail).toMatch(/evidence-only/);
+  });
+
+  it('/readyz is 503 with the reason when the KB fails or the agent is missing', async () => {
+    const r = await makeApp({ agent: undefined, agentUnavailableReason: 'no agent in this build', checkKb: async () => { throw new Error('kb gone'); } }).request('/readyz');
+    expect(r.status).toBe(503);
+    const j = (await r.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(j.status).toBe('not_ready');
+    expect(j.checks.kb).toEqual({ ok: false, detail: 'kb gone' });
+    expect(j.checks.agent).toEqual({ ok: false, detail: 'no agent in this build' });
+  });
+});
+
+describe('/v1/chat', () => {
+  it('streams thread, tool steps, tokens and the final structured answer as SSE', async () => {
+    const r = await makeApp().request('/v1/chat', post({ message: 'Patient with type 2 diabetes' }));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/event-stream');
+    expect(r.headers.get('x-request-id')).toBeTruthy();
+    const events = parseSse(await r.text());
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe('thread');
+    expect(names).toContain('tool_call');
+    expect(names).toContain('tool_result');
+    expect(names).toContain('token');
+    expect(names.at(-1)).toBe('final');
+    const call = JSON.parse(events.find((e) => e.event === 'tool_call')!.data);
+    expect(call).toMatchObject({ name: 'find_drugs_for_condition', args: { condition: 'type 2 diabetes mellitus' } });
+    const final = JSON.parse(events.at(-1)!.data) as { answer: FinalAnswer };
+    expect(final.answer.recommendations[0]!.drug.id).toBe('DB00331');
+  });
+
+  it('continues a thread across turns, and GET/DELETE /v1/threads/:id work', async () => {
+    const app = makeApp();
+    const first = parseSse(await (await app.request('/v1/chat', post({ message: 'type 2 diabetes' }))).text());
+    const threadId = JSON.parse(first[0]!.data).thread_id as string;
+    const second = parseSse(await (await app.request('/v1/chat', post({ thread_id: threadId, message: 'she also takes warfarin' }))).text());
+    const answer = (JSON.parse(second.at(-1)!.data) as { answer: FinalAnswer }).answer;
+    expect(answer.case.conditions).toContain('type 2 diabetes mellitus');
+    expect(answer.warnings[0]!.kind).toBe('interaction');
+
+    const t = await app.request(`/v1/threads/${threadId}`);
+    expect(t.status).toBe(200);
+    expect(((await t.json()) as { messages: unknown[] }).messages).toHaveLength(4);
+    expect((await app.request(`/v1/threads/${threadId}`, { method: 'DELETE' })).status).toBe(200);
+    const gone = await app.request(`/v1/threads/${threadId}`);
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toMatchObject({ error: { code: 'thread_not_found' } });
+  });
+
+  it('answers one JSON object with stream:false', async () => {
+    const r = await makeApp().request('/v1/chat', post({ message: 'diabetes', stream: false }));
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { answer: FinalAnswer }).answer.mode).toBe('evidence-only');
+  });
+
+  it('streams an agent error as an error event, never as a final answer', async () => {
+    const r = await makeApp({ agent: scriptedAgent({ failOn: 'BOOM' }) }).request('/v1/chat', post({ message: 'BOOM' }));
+    const events = parseSse(await r.text());
+    expect(events.at(-1)!.event).toBe('error');
+    expect(events.map((e) => e.event)).not.toContain('final');
+  });
+
+  it('rejects invalid bodies with a JSON error naming the field', async () => {
+    const app = makeApp();
+    const missing = await app.request('/v1/chat', post({ thread_id: 'x' }));
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('message') } });
+    const extra = await app.request('/v1/chat', post({ message: 'hi', mesage: 'typo' }));
+    expect(extra.status).toBe(400);
+    const notJson = await app.request('/v1/chat', post('{not json'));
+    expect(await notJson.json()).toMatchObject({ error: { code: 'invalid_request', message: 'request body is not valid JSON' } });
+    const badThread = await app.request('/v1/threads/..%2F..%2Fetc');
+    expect(badThread.status).toBe(400);
+  });
+
+  it('answers 503 agent_unavailable when there is no agent', async () => {
+    const r = await makeApp({ agent: undefined, agentUnavailableReason: 'no agent in this build' }).request('/v1/chat', post({ message: 'hi' }));
+    expect(r.status).toBe(503);
+    expect(await r.json()).toMatchObject({ error: { code: 'agent_unavailable', message: expect.stringContaining('no agent in this build') } });
+  });
+});
+
+describe('/v1/chat/completions (OpenAI-compatible)', () => {
+  it('answers non-streaming with a chat.completion whose content includes the cards and warnings', async () => {
+    const r = await makeApp().request(
+      '/v1/chat/completions',
+      post({ model: 'kedrec', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'type 2 diabetes' }, { role: 'assistant', content: '…' }, { role: 'user', content: [{ type: 'text', text: 'she takes warfarin' }] }] }),
+    );
+    expect(r.status).toBe(200);
+    const j = (await r.json()) as { object: string; choices: { message: { role: string; content: string }; finish_reason: string }[] };
+    expect(j.object).toBe('chat.completion');
+    expect(j.choices[0]!.finish_reason).toBe('stop');
+    const content = j.choices[0]!.message.content;
+    expect(content).toContain('Metformin');
+    expect(content).toContain('https://clinicaltrials.gov/study/NCT00000620');
+    expect(content).toContain('https://pubmed.ncbi.nlm.nih.gov/9742976/');
+    // Earlier user turns are carried into the throw-away thread: the interaction is found.
+    expect(content).toMatch(/Warfarin \+ Metformin/);
+  });
+
+  it('streams chat.completion.chunk deltas ending in [DONE]', async () => {
+    const r = await makeApp().request('/v1/chat/completions', post({ model: 'kedrec', stream: true, messages: [{ role: 'user', content: 'type 2 diabetes' }] }));
+    expect(r.headers.get('content-type')).toContain('text/event-stream');
+    const events = parseSse(await r.text());
+    expect(events.at(-1)!.data).toBe('[DONE]');
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as { object: string; choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[] });
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
+    expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+    const text = chunks.map((c) => c.choices[0]!.delta.content ?? '').join('');
+    expect(text).toContain('metformin is the first choice');
+    expect(text).toContain('**Recommendations**');
+  });
+
+  it('continues an explicit thread given by X-KEDREC-Thread-Id and lists the model', async () => {
+    const app = makeApp();
+    await app.request('/v1/chat/completions', post({ messages: [{ role: 'user', content: 'diabetes' }] }, { 'x-kedrec-thread-id': 'oai-t1' }));
+    const r = await app.request('/v1/chat/completions', post({ messages: [{ role: 'user', content: 'warfarin too' }] }, { 'x-kedrec-thread-id': 'oai-t1' }));
+    expect(r.headers.get('x-kedrec-thread-id')).toBe('oai-t1');
+    expect(((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain('Warfarin + Metformin');
+    const models = (await (await app.request('/v1/models')).json()) as { data: { id: string }[] };
+    expect(models.data[0]!.id).toBe('kedrec');
+  });
+
+  it('plans turns without leaking state between clients', () => {
+    const p = planTurn([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }]);
+    expect(p).toMatchObject({ ephemeral: true, message: expect.stringContaining('- a') });
+    expect(planTurn([{ role: 'system', content: 'x' }])).toHaveProperty('error');
+  });
+});
+
+describe('auth, limits, CORS, errors', () => {
+  it('requires the bearer token on /v1 and /mcp when configured, compared in constant time', async () => {
+    const app = makeApp({}, { apiToken: TOKEN });
+    const none = await app.request('/v1/chat', post({ message: 'hi' }));
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    expect(await none.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    expect((await app.request('/v1/chat', post({ message: 'hi' }, { authorization: 'Bearer wrong' }))).status).toBe(401);
+    expect((await app.request('/mcp', post({}, { host: 'localhost' }))).status).toBe(401);
+    expect((await app.request('/v1/chat', post({ message: 'diabetes', stream: false }, { authorization: `Bearer ${TOKEN}` }))).status).toBe(200);
+    // Health, readiness and the page stay open for probes and browsers.
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect((await app.request('/')).status).toBe(200);
+    expect(tokenMatches('a', 'ab')).toBe(false);
+  });
+
+  it('never logs the token or the message text', async () => {
+    const lines: string[] = [];
+    const { app } = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: { ...baseOptions, apiToken: TOKEN }, log: createLogger('debug', (l) => lines.push(l)) });
+    await app.request('/v1/chat', post({ message: 'secret patient diabetes', stream: false }, { authorization: `Bearer ${TOKEN}` }));
+    const all = lines.join('');
+    expect(all).toContain('"path":"/v1/chat"');
+    expect(all).toContain('"requestId"');
+    expect(all).not.toContain(TOKEN);
+    expect(all).not.toContain('secret patient');
+  });
+
+  it('limits the body size with 413 payload_too_large', async () => {
+    const r = await makeApp({}, { maxBodyBytes: 2000 }).request('/v1/chat', post({ message: 'x'.repeat(5000) }));
+    expect(r.status).toBe(413);
+    expect(await r.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+  });
+
+  it('rate-limits per client with 429 and Retry-After', async () => {
+    const app = makeApp({}, { rateLimitPerMin: 3 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await app.request('/v1/models')).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const r = await app.request('/v1/models');
+    expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await r.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    // Another client (another token) has its own budget.
+    expect((await app.request('/v1/models', { headers: { authorization: 'Bearer other' } })).status).toBe(200);
+  });
+
+  it('sends CORS headers only for configured origins', async () => {
+    const app = makeApp({}, { corsOrigins: ['https://webui.example'] });
+    const ok = await app.request('/v1/models', { headers: { origin: 'https://webui.example' } });
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://webui.example');
+    const pre = await app.request('/v1/chat', { method: 'OPTIONS', headers: { origin: 'https://webui.example', 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    const other = await app.request('/v1/models', { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const off = await makeApp().request('/v1/models', { headers: { origin: 'https://webui.example' } });
+    expect(off.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers unknown routes with a JSON 404 and echoes a given request id', async () => {
+    const r = await makeApp().request('/nope', { headers: { 'x-request-id': 'req-123' } });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('x-request-id')).toBe('req-123');
+    expect(await r.json()).toEqual({ error: { code: 'not_found', message: 'no route GET /nope', request_id: 'req-123' } });
+  });
+
+  it('serves the web page with a nonce-based CSP', async () => {
+    const r = await makeApp().request('/');
+    const html = await r.text();
+    const csp = r.headers.get('content-security-policy')!;
+    const nonce = /nonce-([^']+)'/.exec(csp)![1]!;
+    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(csp).toContain("connect-src 'self'");
+  });
+});
