@@ -170,6 +170,36 @@ export async function updateCase(graph: GraphStore, current: TrackedCase, messag
   return applyCaseDelta(graph, current, delta, message);
 }
 
+const MAX_NGRAM = 6;
+
+/**
+ * Dictionary scan of a message for disease terms the graph can answer for: every word n-gram
+ * (longest first, non-overlapping) looked up exactly — never fuzzily, so ordinary words do not
+ * turn into diagnoses. Only diseases in the graph, or mapped onto one, count.
+ */
+export async function scanDiseaseTerms(graph: GraphStore, message: string): Promise<CaseEntity[]> {
+  const out: CaseEntity[] = [];
+  for (const fragment of message.split(/[.;:!?,()\n]+/)) {
+    const words = fragment.split(/\s+/).filter(Boolean);
+    let i = 0;
+    while (i < words.length) {
+      let matched = 0;
+      for (let n = Math.min(MAX_NGRAM, words.length - i); n >= 1 && !matched; n--) {
+        const text = words.slice(i, i + n).join(' ');
+        if (text.replace(/[^\p{L}\p{N}]/gu, '').length < 4) continue;
+        const m = (await graph.resolve(text, { kinds: ['Disease'], limit: 1, exactOnly: true })).matches[0];
+        if (m && m.matchType !== 'code' && (m.inGraph || m.mapsTo?.length)) {
+          const graphDisease = m.inGraph ? m : { ...m.mapsTo![0] };
+          out.push({ id: graphDisease.id, name: graphDisease.name, text });
+          matched = n;
+        }
+      }
+      i += matched || 1;
+    }
+  }
+  return out;
+}
+
 /** Resolves a parsed delta against the KB and applies it to the case. */
 export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, delta: CaseDelta, message = ''): Promise<{ case: TrackedCase; unresolved: string[]; changed: boolean }> {
   const next: TrackedCase = structuredClone(current);
@@ -194,6 +224,13 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   if (delta.bare) {
     const r = await resolveMention(graph, delta.bare, 'Disease');
     if (r && !next.conditions.some((e) => sameEntity(e, r))) next.conditions.push(r);
+  }
+  // Conditions named without a cue ("Type 2 diabetes, takes warfarin"): known disease terms in the
+  // text, unless they sit inside a phrase this message negates.
+  const negated = delta.remove.conditions.map((x) => x.toLowerCase());
+  for (const found of await scanDiseaseTerms(graph, message)) {
+    if (negated.some((n) => n.includes(found.text.toLowerCase()) || found.text.toLowerCase().includes(n))) continue;
+    if (!next.conditions.some((e) => sameEntity(e, found))) next.conditions.push(found);
   }
   if (delta.age !== undefined) next.age = delta.age;
   if (delta.sex && !next.sex) next.sex = delta.sex;

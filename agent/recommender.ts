@@ -31,10 +31,29 @@ export const SCORE_WEIGHTS = {
   interaction: -0.25,
   /** Curators recorded the pair as not indicated. */
   notIndicated: -1.0,
+  /**
+   * Strength of curation (PharmacotherapyDB): per curator who agreed (up to 3) and per resource
+   * listing the indication (up to 4). Separates first-line drugs (metformin: 3 curators, 4
+   * resources) from weakly supported ones without it ties would be broken alphabetically.
+   */
+  curator: 0.05,
+  resource: 0.025,
 } as const;
+
+/** Curator and resource counts as recorded in a PharmacotherapyDB provenance detail. */
+function curationSupport(provenance: { detail?: string }[]): number {
+  let best = 0;
+  for (const p of provenance) {
+    const curators = Number(/curators: (\d+)/.exec(p.detail ?? '')?.[1] ?? 0);
+    const resources = Number(/resources: (\d+)/.exec(p.detail ?? '')?.[1] ?? 0);
+    best = Math.max(best, SCORE_WEIGHTS.curator * Math.min(curators, 3) + SCORE_WEIGHTS.resource * Math.min(resources, 4));
+  }
+  return Math.round(best * 1000) / 1000;
+}
 
 export interface ScoreComponents {
   indication: number;
+  curation: number;
   mechanism: number;
   trials: number;
   articles: number;
@@ -82,7 +101,7 @@ const evidenceStore = (deps: ToolDeps): EvidenceStore | undefined => {
   return e && typeof e.searchTrials === 'function' && typeof e.searchArticles === 'function' ? (e as EvidenceStore) : undefined;
 };
 
-const total = (c: ScoreComponents) => Math.round((c.indication + c.mechanism + c.trials + c.articles + c.interactions + c.notIndicated) * 1000) / 1000;
+const total = (c: ScoreComponents) => Math.round(Object.values(c).reduce((a, b) => a + b, 0) * 1000) / 1000;
 
 /** Explains a score as "1.35 = indication 1.00 + mechanism 0.20 + …", leaving out zero terms. */
 export function explainScore(c: ScoreComponents): string {
@@ -108,7 +127,7 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
   const notIndicated = new Map<string, string>();
   const get = (drug: EntityRef) => {
     let x = candidates.get(drug.id);
-    if (!x) candidates.set(drug.id, (x = { drug, components: { indication: 0, mechanism: 0, trials: 0, articles: 0, interactions: 0, notIndicated: 0 }, evidence: [], indications: [], pathTexts: [] }));
+    if (!x) candidates.set(drug.id, (x = { drug, components: { indication: 0, curation: 0, mechanism: 0, trials: 0, articles: 0, interactions: 0, notIndicated: 0 }, evidence: [], indications: [], pathTexts: [] }));
     return x;
   };
   for (const cond of conditions) {
@@ -118,6 +137,7 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
       const w = d.relation === 'treats' ? SCORE_WEIGHTS.treats : SCORE_WEIGHTS.palliates;
       // The best indication counts fully; each further condition the drug covers adds a bonus.
       x.components.indication = x.indications.length ? x.components.indication + SCORE_WEIGHTS.extraCondition * w : w;
+      x.components.curation = Math.max(x.components.curation, curationSupport(d.provenance));
       x.indications.push({ relation: d.relation, disease: ind.disease });
       x.evidence.push(indicationItem(d.drug, d.relation, ind.disease, d.provenance));
     }

@@ -358,7 +358,7 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
       for (const r of recs) exact.push(toMatch(nodeOf(r), r.get('term') as string, r.get('type') as MatchType, 1));
     }
     const ranked = rankMatches(exact, kinds, limit);
-    if (ranked.length) return { query, matches: await withMapsTo(ranked), suggestions: [] };
+    if (ranked.length || options.exactOnly) return { query, matches: await withMapsTo(ranked), suggestions: [] };
     const fuzzyRanked = rankMatches(await fuzzy(norm, kinds), kinds, Math.max(limit, MAX_SUGGESTIONS));
     const matches = fuzzyRanked.filter((m) => m.score >= FUZZY_MATCH_THRESHOLD).slice(0, limit);
     const suggestions = matches.length ? [] : fuzzyRanked.slice(0, MAX_SUGGESTIONS).map(ref);

@@ -93,6 +93,7 @@ export function edgeProvenance(source: string, license: string, props: Record<st
     props.sources ? `sources: ${String(props.sources)}` : '',
     props.category ? `category: ${String(props.category)}` : '',
     props.n_curators !== undefined && props.n_curators !== null ? `curators: ${String(props.n_curators)}` : '',
+    props.n_resources !== undefined && props.n_resources !== null ? `resources: ${String(props.n_resources)}` : '',
     props.classType ? `class type: ${String(props.classType)}` : '',
   ].filter(Boolean).join('; ');
   if (detail) p.detail = detail;

@@ -238,7 +238,7 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       }
     }
     const ranked = rankMatches(exact, kinds, limit);
-    if (ranked.length) return { query, matches: ranked, suggestions: [] };
+    if (ranked.length || opts.exactOnly) return { query, matches: ranked, suggestions: [] };
     const fuzzyRanked = rankMatches(fuzzy(norm, kinds), kinds, Math.max(limit, MAX_SUGGESTIONS));
     const matches = fuzzyRanked.filter((m) => m.score >= FUZZY_MATCH_THRESHOLD).slice(0, limit);
     const suggestions = matches.length ? [] : fuzzyRanked.slice(0, MAX_SUGGESTIONS).map(ref);

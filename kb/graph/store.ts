@@ -39,6 +39,8 @@ export interface ResolveOptions {
   /** Restrict to these kinds (e.g. ['Compound']). */
   kinds?: string[];
   limit?: number;
+  /** Skip the fuzzy stage (no typo matches, no suggestions): for scanning text for known terms. */
+  exactOnly?: boolean;
 }
 
 export interface ResolveResult {
