@@ -177,7 +177,7 @@ export function buildKnowledgeBase(opts: BuildOptions): BuildResult {
     // The temporary file is discarded on any failure, so durability during the build buys nothing.
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -262144');
+    db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
     // Steps insert in dependency order; enforcing keys per row would only slow the bulk load.
     db.pragma('foreign_keys = OFF');

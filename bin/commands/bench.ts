@@ -5,6 +5,11 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { buildDefaultKnowledgeBase } from '../../kb/steps.js';
 
+/** Prints a flat record of figures, one per line, for parts that return rather than print. */
+function printFlat(r: Record<string, number>, log: (s: string) => void): void {
+  for (const [k, v] of Object.entries(r)) log(`  ${k.padEnd(32)} ${v}`);
+}
+
 const PARTS = ['graph', 'retrieval', 'agent', 'interfaces'] as const;
 type Part = (typeof PARTS)[number];
 
@@ -51,9 +56,11 @@ export function registerBenchCommand(program: Command): void {
           } else if (part === 'agent') {
             const { runAgentBench } = await import('../../bench/agent.js');
             results.agent = await runAgentBench({ kbPath: ensureKb() });
+            printFlat(results.agent as Record<string, number>, log);
           } else if (part === 'interfaces') {
             const { runInterfacesBench } = await import('../../bench/interfaces.js');
             results.interfaces = await runInterfacesBench({ kbPath: ensureKb() });
+            printFlat(results.interfaces, log);
           }
         }
       } finally {
