@@ -10,7 +10,7 @@ function printFlat(r: Record<string, number>, log: (s: string) => void): void {
   for (const [k, v] of Object.entries(r)) log(`  ${k.padEnd(32)} ${v}`);
 }
 
-const PARTS = ['graph', 'retrieval', 'agent', 'interfaces'] as const;
+const PARTS = ['graph', 'retrieval', 'agent', 'interfaces', 'load'] as const;
 type Part = (typeof PARTS)[number];
 
 /**
@@ -26,10 +26,20 @@ export function registerBenchCommand(program: Command): void {
     .option('--data <dir>', 'source data directory (default: KEDREC_DATA_DIR)')
     .option('--kb <file>', 'use this knowledge base instead of building one (graph: skips the build measurement)')
     .option('--json', 'print all results as one JSON object on stdout')
-    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean }) => {
+    .option('--seconds <n>', 'load: duration in seconds (default 60)')
+    .option('--connections <n>', 'load: concurrent chat clients (default 32)')
+    .option('--threads <n>', 'load: conversations (default 200)')
+    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean; seconds?: string; connections?: string; threads?: string }) => {
       const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
       if (bad.length) throw new Error(`unknown bench part(s) ${bad.join(', ')}; valid parts: ${PARTS.join(', ')}`);
-      const selected: Part[] = parts.length ? (parts as Part[]) : [...PARTS];
+      // The load part runs a minute against a server process: only when asked for.
+      const selected: Part[] = parts.length ? (parts as Part[]) : PARTS.filter((p) => p !== 'load');
+      const num = (name: string, v: string | undefined) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
+        return n;
+      };
       const config = loadConfig();
       const dataDir = opts.data ?? config.KEDREC_DATA_DIR;
       const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -60,7 +70,7 @@ export function registerBenchCommand(program: Command): void {
           } else if (part === 'interfaces') {
             const { runInterfacesBench } = await import('../../bench/interfaces.js');
             results.interfaces = await runInterfacesBench({ kbPath: ensureKb() });
-            printFlat(results.interfaces, log);
+            printFlat(results.interfaces as Record<string, number>, log);
           }
         }
       } finally {
