@@ -86,6 +86,12 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     const signal = config.signal ? AbortSignal.any([config.signal, AbortSignal.timeout(opts.modelTimeoutMs)]) : AbortSignal.timeout(opts.modelTimeoutMs);
     const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks: config.callbacks }), opts.modelTimeoutMs, 'model call')) as AIMessage;
     if (!ai.id) ai.id = `ai-${randomUUID()}`;
+    // A reply that is neither text nor a usable tool call would pass as an empty "model" answer.
+    if (!ai.tool_calls?.length) {
+      const bad = ai.invalid_tool_calls ?? [];
+      if (bad.length) throw new Error(`the model sent malformed tool calls (${bad.map((c) => `${c.name ?? '?'}: ${c.error ?? 'unparseable arguments'}`).join('; ').slice(0, 300)})`);
+      if (!textOf(ai).trim()) throw new Error('the model returned an empty answer');
+    }
     return ai;
   }
 

@@ -106,6 +106,9 @@ export function createApp(deps: AppDeps): KedrecHttp {
     app.use(p, bearerAuth(o.apiToken));
     app.use(p, limitBody);
   }
+  // Readiness details name the KB file, the model host and failure reasons: behind the token too.
+  // Only /healthz (no details), the static page (it asks for the token) and Slack (signed) stay open.
+  app.use('/readyz', bearerAuth(o.apiToken));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', uptime_s: Math.round(process.uptime()) }));
   app.get('/readyz', async (c) => {

@@ -71,6 +71,9 @@ export function registerBenchCommand(program: Command): void {
             const { runInterfacesBench } = await import('../../bench/interfaces.js');
             results.interfaces = await runInterfacesBench({ kbPath: ensureKb() });
             printFlat(results.interfaces as Record<string, number>, log);
+          } else if (part === 'load') {
+            const { runLoadBench } = await import('../../bench/load.js');
+            results.load = await runLoadBench({ kbPath: ensureKb(), seconds: num('seconds', opts.seconds), connections: num('connections', opts.connections), threads: num('threads', opts.threads), log });
           }
         }
       } finally {

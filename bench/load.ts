@@ -1,0 +1,268 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The part of autocannon's API used here (the package ships no types). */
+interface AutocannonResult {
+  requests: { total: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A free local TCP port (bound and released; a race with another process is possible but unlikely). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Everything the process wrote to stderr so far (logs). */
+  stderr: () => string;
+  /** Peak resident set size of the process (VmHWM, Linux), in MB; NaN elsewhere. */
+  peakRssMb: () => number;
+  /** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+/**
+ * Spawns `node bin/kedrec.mjs start` on a free port with the given environment and waits for
+ * /healthz. Rejects with the process's stderr when it exits first or is not up within `timeoutMs`.
+ */
+export async function startServerProcess(env: Record<string, string>, opts: { timeoutMs?: number; port?: number } = {}): Promise<ServerProcess> {
+  // The port is free when chosen but another process may take it before the server binds: retry then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, opts.port ?? (await freePort()), opts.timeoutMs);
+    } catch (err) {
+      if (attempt >= 3 || opts.port || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(env: Record<string, string>, port: number, timeoutMs?: number): Promise<ServerProcess> {
+  const opts = { timeoutMs };
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/kedrec.mjs'), 'start'], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn', KEDREC_LIVE: 'false', ...env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let up = false;
+  while (!up) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`kedrec start exited (${child.exitCode ?? child.signalCode}) before serving:\n${err}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`kedrec start did not answer /healthz within ${opts.timeoutMs ?? 30_000} ms:\n${err}`);
+    }
+    up = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    if (!up) await new Promise((r) => setTimeout(r, 100));
+  }
+  // Someone else may have answered on that port: ours must still be running a moment later.
+  await new Promise((r) => setTimeout(r, 300));
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`kedrec start exited (${child.exitCode ?? child.signalCode}) after start-up:\n${err}`);
+  return {
+    url,
+    port,
+    child,
+    stderr: () => err,
+    peakRssMb: () => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Math.round(Number(m[1]) / 102.4) / 10 : NaN;
+      } catch {
+        return NaN;
+      }
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** The `thread_id` of the `thread` event at the start of a /v1/chat SSE body. */
+function threadOf(body: string): string | undefined {
+  return /"thread_id":"([^"]+)"/.exec(body)?.[1];
+}
+
+/**
+ * Load benchmark: `connections` concurrent chat clients (autocannon) over `threads`
+ * conversations for `seconds`, against a real `kedrec start` process in evidence-only mode
+ * (KEDREC_LLM_PROVIDER=none: the real agent graph, tools, KB and SQLite checkpointer, no model).
+ * A thread is never in two requests at once, so its turns have one order; afterwards every
+ * thread's history (GET /v1/threads/:id) must hold exactly the turns that completed, in order.
+ * Returns throughput, latency percentiles (ms), error counts and the server's peak RSS (MB).
+ */
+export async function runLoadBench(opts: { kbPath: string; seconds?: number; connections?: number; threads?: number; log?: (s: string) => void }): Promise<Record<string, number>> {
+  const seconds = opts.seconds ?? 60;
+  const connections = opts.connections ?? 32;
+  const nThreads = opts.threads ?? 200;
+  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  if (connections > nThreads) throw new Error(`connections (${connections}) must not exceed threads (${nThreads})`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-load-'));
+  const server = await startServerProcess({
+    KEDREC_KB_PATH: path.resolve(opts.kbPath),
+    KEDREC_CHECKPOINT_PATH: path.join(tmp, 'checkpoints.sqlite'),
+    KEDREC_CACHE_DIR: path.join(tmp, 'cache'),
+    KEDREC_LLM_PROVIDER: 'none',
+    KEDREC_RATE_LIMIT_PER_MIN: '0',
+  });
+  const runId = `load-${process.pid}-${Date.now().toString(36)}`;
+  const threadIds = Array.from({ length: nThreads }, (_, i) => `${runId}-t${i}`);
+  const committed = new Map<string, string[]>(threadIds.map((t) => [t, []]));
+  const pending = new Map<string, string>();
+  const busy = new Set<string>();
+  const turnNo = new Map<string, number>();
+  let cursor = 0;
+  let badBodies = 0;
+  let overflow = 0;
+  const latencies: number[] = [];
+  const startedAt = new Map<string, number>();
+
+  try {
+    // Warm up the KB pages and the agent graph so the first second is not all start-up.
+    await fetch(`${server.url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ thread_id: `${runId}-warmup`, message: 'type 2 diabetes', stream: false }) }).then((r) => r.text());
+    log(`load: ${connections} connections, ${nThreads} threads, ${seconds} s against ${server.url} (evidence-only agent, pid ${server.child.pid})`);
+    const result = await autocannon({
+      url: server.url,
+      connections,
+      duration: seconds,
+      timeout: 30,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/chat',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req: Record<string, unknown>) => {
+            // Next idle thread, round robin: one request per thread at a time.
+            let t: string | undefined;
+            for (let i = 0; i < nThreads && !t; i++) {
+              const cand = threadIds[(cursor + i) % nThreads]!;
+              if (!busy.has(cand)) {
+                t = cand;
+                cursor = (cursor + i + 1) % nThreads;
+              }
+            }
+            // Only when requests were lost (connection errors leave their thread marked busy):
+            // such turns go to throw-away threads outside the verification, and count as errors.
+            if (!t) {
+              overflow += 1;
+              t = `${runId}-overflow-${overflow}`;
+            }
+            busy.add(t);
+            const n = (turnNo.get(t) ?? 0) + 1;
+            turnNo.set(t, n);
+            const message = `turn ${n} of ${t}: type 2 diabetes${n % 2 === 0 ? ', now also on warfarin' : ''}`;
+            pending.set(t, message);
+            startedAt.set(t, performance.now());
+            return { ...req, body: JSON.stringify({ thread_id: t, message }) };
+          },
+          onResponse: (status: number, body: string) => {
+            const t = threadOf(body);
+            if (t?.includes('-overflow-')) return;
+            if (!t || !busy.has(t)) {
+              badBodies += 1;
+              return;
+            }
+            const t0 = startedAt.get(t);
+            if (t0 !== undefined) latencies.push(performance.now() - t0);
+            if (status === 200 && body.includes('event: final')) committed.get(t)!.push(pending.get(t)!);
+            else badBodies += 1;
+            pending.delete(t);
+            busy.delete(t);
+          },
+        },
+      ],
+    });
+
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(`the server exited during the run (${server.child.exitCode ?? server.child.signalCode}):\n${server.stderr().slice(-3000)}`);
+    }
+    // Requests cut off at the end of the run may still complete on the server: let them.
+    await new Promise((r) => setTimeout(r, 1500));
+    let incomplete = 0;
+    let outOfOrder = 0;
+    let verified = 0;
+    const checkOne = async (t: string) => {
+      const done = committed.get(t)!;
+      const extra = pending.get(t);
+      if (!done.length && !extra) return;
+      const r = await fetch(`${server.url}/v1/threads/${encodeURIComponent(t)}`);
+      if (r.status === 404 && !done.length) return;
+      if (!r.ok) {
+        incomplete += 1;
+        return;
+      }
+      const snap = (await r.json()) as { messages: { role: string; content: string }[] };
+      const users = snap.messages.filter((m) => m.role === 'user').map((m) => m.content);
+      const assistants = snap.messages.filter((m) => m.role === 'assistant').length;
+      const expectA = JSON.stringify(done);
+      const expectB = extra ? JSON.stringify([...done, extra]) : expectA;
+      const got = JSON.stringify(users);
+      if (got !== expectA && got !== expectB) {
+        const sorted = (xs: string[]) => JSON.stringify([...xs].sort());
+        if (sorted(users) === sorted(done) || (extra && sorted(users) === sorted([...done, extra]))) outOfOrder += 1;
+        else incomplete += 1;
+      } else if (assistants < done.length) incomplete += 1;
+      verified += 1;
+    };
+    for (let i = 0; i < threadIds.length; i += 16) await Promise.all(threadIds.slice(i, i + 16).map(checkOne));
+
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]! * 10) / 10 : NaN);
+    const turns = [...committed.values()].reduce((s, x) => s + x.length, 0);
+    const out: Record<string, number> = {
+      seconds,
+      connections,
+      threads: nThreads,
+      requests: result.requests.total,
+      completedTurns: turns,
+      throughputRps: Math.round((turns / seconds) * 10) / 10,
+      p50Ms: pct(50),
+      p95Ms: pct(95),
+      p99Ms: pct(99),
+      maxMs: Math.round(latencies.at(-1) ?? NaN),
+      // autocannon's `errors` already counts timeouts.
+      errors: result.errors + result.non2xx + badBodies + overflow,
+      non2xx: result.non2xx,
+      timeouts: result.timeouts,
+      threadsVerified: verified,
+      threadsIncomplete: incomplete,
+      threadsOutOfOrder: outOfOrder,
+      peakRssMb: server.peakRssMb(),
+    };
+    log(
+      `load: ${out.completedTurns} turns in ${seconds} s = ${out.throughputRps} turns/s; p50 ${out.p50Ms} ms, p95 ${out.p95Ms} ms, p99 ${out.p99Ms} ms, max ${out.maxMs} ms; ` +
+        `errors ${out.errors}; threads verified ${verified} (incomplete ${incomplete}, out of order ${outOfOrder}); server peak RSS ${out.peakRssMb} MB`,
+    );
+    return out;
+  } finally {
+    await server.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
