@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { registerAskCommand } from './ask.js';
 import { registerBenchCommand } from './bench.js';
 import { registerChatCommand } from './chat.js';
+import { registerDatasetCommand } from './dataset.js';
+import { registerDistillCommand } from './distill.js';
+import { registerEvalCommand } from './eval.js';
+import { registerExportCommand } from './export.js';
 import { registerMcpCommand } from './mcp.js';
 import { registerStartCommand } from './start.js';
 
@@ -15,4 +19,8 @@ export function registerExtraCommands(program: Command): void {
   registerChatCommand(program);
   registerAskCommand(program);
   registerBenchCommand(program);
+  registerDatasetCommand(program);
+  registerDistillCommand(program);
+  registerEvalCommand(program);
+  registerExportCommand(program);
 }

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.js';
+import { buildExamples, readExamples, VARIANTS, type ExpRxRecExample, type Variant } from '../../dataset/build.js';
+import { readReferences } from '../../dataset/distill.js';
+import { evidenceOnlyRecommender, randomRecommender, runExpRxRecEval, type VariantResult } from '../../evals/exprxrec.js';
+import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { isMimicDir, runMimicEval, type MimicReport } from '../../evals/mimic-run.js';
+import { exprxrecMarkdown, mimicMarkdown, writeReport } from '../../evals/report.js';
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function exprxrec(kb: EvalKb, o: { data?: string; split: string; variants: string; references?: string; seed: number }): Promise<VariantResult[]> {
+  const variants = o.variants.split(',').map((v) => v.trim()) as Variant[];
+  const bad = variants.filter((v) => !(VARIANTS as readonly string[]).includes(v));
+  if (bad.length) throw new Error(`unknown variant(s) ${bad.join(', ')}; valid: ${VARIANTS.join(', ')}`);
+  let examples: ExpRxRecExample[];
+  if (o.data) examples = readExamples(path.join(o.data, `${o.split}.jsonl`));
+  else {
+    // No dataset given: build it in memory with the default parameters (same seed → same examples as `dataset build`).
+    log('building expRxRec examples in memory (pass --dataset DIR to use a built one) …');
+    examples = (await buildExamples({ graph: kb.graph, db: kb.db, evidence: kb.evidence, outDir: '', seed: o.seed })).filter((e) => e.split === o.split);
+  }
+  log(`expRxRec: ${examples.length} ${o.split} examples × ${variants.length} variants`);
+  return runExpRxRecEval({
+    graph: kb.graph, evidence: kb.evidence, examples, variants,
+    recommenders: [evidenceOnlyRecommender(), randomRecommender()],
+    references: o.references ? readReferences(o.references) : undefined,
+  });
+}
+
+/** `kedrec eval …`: expRxRec ablation and MIMIC-III evaluations, with markdown/SVG/JSON reports. */
+export function registerEvalCommand(program: Command): void {
+  const ev = program.command('eval').description('evaluate drug selection and rationale quality (expRxRec ablation, MIMIC-III)');
+  const common = (c: Command) => c.option('--kb <file>', 'knowledge base (default: KEDREC_KB_PATH)').option('--out <dir>', 'write report.md, report.json and SVG charts here').option('--json', 'print the result as one JSON object on stdout');
+
+  common(ev.command('exprxrec'))
+    .description('drug selection P/R/F1 (micro, macro), Hits@1/3/10 and ROUGE per background variant, evidence-only vs random')
+    .option('--dataset <dir>', 'expRxRec dataset directory (default: built in memory)')
+    .option('--split <name>', 'split', 'test')
+    .option('--variants <list>', 'variants', VARIANTS.join(','))
+    .option('--references <file>', 'distilled JSONL with reference rationales (for ROUGE)')
+    .option('--seed <n>', 'dataset seed when built in memory', Number, 42)
+    .action(async (o: { kb?: string; out?: string; json?: boolean; dataset?: string; split: string; variants: string; references?: string; seed: number }) => {
+      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+      const t0 = performance.now();
+      try {
+        const results = await exprxrec(kb, { ...o, data: o.dataset });
+        const seconds = (performance.now() - t0) / 1000;
+        if (o.out) writeReport(o.out, { exprxrec: results, seconds, commands: [`kedrec ${process.argv.slice(2).join(' ')}`] });
+        if (o.json) process.stdout.write(`${JSON.stringify({ exprxrec: results, seconds })}\n`);
+        else process.stdout.write(`${exprxrecMarkdown(results)}\n\n(${seconds.toFixed(1)} s)\n`);
+      } finally {
+        kb.close();
+      }
+    });
+
+  common(ev.command('mimic'))
+    .description('MIMIC-III medication recommendation: Jaccard, F1, PRAUC, DDI rate for kedrec vs most_frequent and cooccurrence')
+    .requiredOption('--data <dir>', 'MIMIC-format directory to score (ADMISSIONS, DIAGNOSES_ICD, PRESCRIPTIONS CSVs)')
+    .option('--train <dir>', 'MIMIC-format directory to fit on (default: patient-level folds of --data)')
+    .option('--folds <n>', 'patient-level folds when no --train', Number, 5)
+    .option('--seed <n>', 'fold seed', Number, 42)
+    .option('--drugbank', 'also evaluate at DrugBank level')
+    .option('--source-data <dir>', 'data directory with safedrug-gamenet/ (default: KEDREC_DATA_DIR)')
+    .action(async (o: { kb?: string; out?: string; json?: boolean; data: string; train?: string; folds: number; seed: number; drugbank?: boolean; sourceData?: string }) => {
+      const config = loadConfig();
+      for (const d of [o.data, o.train].filter((x): x is string => !!x)) if (!isMimicDir(d)) throw new Error(`${d} is not a MIMIC-format directory (needs ADMISSIONS.csv, DIAGNOSES_ICD.csv, PRESCRIPTIONS.csv)`);
+      const sourceData = o.sourceData ?? config.KEDREC_DATA_DIR;
+      if (!fs.existsSync(path.join(sourceData, 'safedrug-gamenet'))) throw new Error(`${sourceData}/safedrug-gamenet does not exist: the NDC→RxNorm map and DDI pairs come from there (set KEDREC_DATA_DIR or --source-data)`);
+      const kb = openEvalKb(o.kb ?? config.KEDREC_KB_PATH);
+      try {
+        const r = await runMimicEval({ graph: kb.graph, testDir: o.data, trainDir: o.train, dataDir: sourceData, folds: o.folds, seed: o.seed, levels: o.drugbank ? ['atc3', 'drugbank'] : ['atc3'], log });
+        if (o.out) writeReport(o.out, { mimic: r, seconds: r.seconds, commands: [`kedrec ${process.argv.slice(2).join(' ')}`] });
+        if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else process.stdout.write(`${mimicMarkdown(r)}\n\n(${r.seconds.toFixed(1)} s)\n`);
+      } finally {
+        kb.close();
+      }
+    });
+
+  common(ev.command('all'))
+    .description('the full evaluation: expRxRec ablation (evidence-only) and MIMIC-III, one report')
+    .option('--mimic <dir>', 'MIMIC-format directory', '')
+    .option('--dataset <dir>', 'expRxRec dataset directory (default: built in memory)')
+    .action(async (o: { kb?: string; out?: string; json?: boolean; mimic: string; dataset?: string }) => {
+      const config = loadConfig();
+      const kb = openEvalKb(o.kb ?? config.KEDREC_KB_PATH);
+      const t0 = performance.now();
+      try {
+        const results = await exprxrec(kb, { data: o.dataset, split: 'test', variants: VARIANTS.join(','), seed: 42 });
+        const mimicDir = o.mimic || path.join(config.KEDREC_DATA_DIR, 'mimic3-demo');
+        let mimic: MimicReport | undefined;
+        if (isMimicDir(mimicDir)) mimic = await runMimicEval({ graph: kb.graph, testDir: mimicDir, dataDir: config.KEDREC_DATA_DIR, log });
+        else log(`skipping MIMIC: ${mimicDir} is not a MIMIC-format directory`);
+        const seconds = (performance.now() - t0) / 1000;
+        if (o.out) writeReport(o.out, { exprxrec: results, mimic, seconds, commands: [`kedrec ${process.argv.slice(2).join(' ')}`] });
+        if (o.json) process.stdout.write(`${JSON.stringify({ exprxrec: results, mimic: mimic ?? null, seconds })}\n`);
+        else process.stdout.write(`${exprxrecMarkdown(results)}\n\n${mimic ? mimicMarkdown(mimic) : ''}\n\n(${seconds.toFixed(1)} s)\n`);
+      } finally {
+        kb.close();
+      }
+    });
+}
