@@ -34,8 +34,15 @@ const miniGraph: BuildStep = {
 export function buildFixtureKb(opts: { noncommercial?: boolean } = {}): { db: Database.Database; dir: string; seconds: number; close(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-corpus-unit-'));
   const out = path.join(dir, 'kb.sqlite');
+  // The hand-written BC5CDR fixtures are stored under their own names (never mistaken for the
+  // shared upstream files) and laid out under the upstream names the reader expects.
+  const dataDir = path.join(dir, 'data');
+  fs.cpSync(CORPUS_FIXTURES, dataDir, { recursive: true });
+  for (const f of fs.readdirSync(path.join(dataDir, 'bc5cdr'))) {
+    if (f.endsWith('.fixture.txt')) fs.renameSync(path.join(dataDir, 'bc5cdr', f), path.join(dataDir, 'bc5cdr', f.replace(/\.fixture\.txt$/, '.PubTator.txt')));
+  }
   const r = buildKnowledgeBase({
-    dataDir: CORPUS_FIXTURES, outPath: out, noncommercial: opts.noncommercial,
+    dataDir, outPath: out, noncommercial: opts.noncommercial,
     steps: [miniGraph, ...corpusBuildSteps], extraDdl: corpusDdl, extraIndexes: corpusIndexes,
   });
   const db = new Database(out, { readonly: true });
