@@ -184,3 +184,23 @@ export function rouge(candidate: string, reference: string): { rouge1: number; r
 
 /** Arithmetic mean; 0 for an empty list. */
 export const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/**
+ * The list that maximises expected F1 when each item is relevant independently with the given
+ * probability: the best list is always a top-k by probability, and with T = Σ of the k best
+ * probabilities and S = Σ of all, E[F1] ≈ 2T / (k + S) (Jansche's plug-in approximation). The
+ * same k maximises expected Jaccard ≈ T / (k + S − T), a monotone function of it. So the list
+ * length follows the visit: confident, crowded visits get long lists, uncertain ones short.
+ */
+export function expectedF1Selection(probs: readonly { item: string; score: number }[]): string[] {
+  const ranked = [...probs].sort((a, b) => b.score - a.score || a.item.localeCompare(b.item));
+  const total = ranked.reduce((s, p) => s + p.score, 0);
+  let best = { k: 0, value: 0 };
+  let top = 0;
+  for (let k = 1; k <= ranked.length; k++) {
+    top += ranked[k - 1].score;
+    const value = (2 * top) / (k + total);
+    if (value > best.value) best = { k, value };
+  }
+  return ranked.slice(0, best.k).map((p) => p.item);
+}

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GraphStore } from '../kb/graph/store.js';
-import { atc3DdiRate, buildKbEvidence, drugbankDdiRate, evaluateMethods, fitMethods, patientFolds, type DrugLevel, type MethodResult } from './mimic.js';
+import { mean } from './metrics.js';
+import { atc3DdiRate, buildKbEvidence, drugbankDdiRate, fitKedrecMethod, fitMethods, patientFolds, predictPatients, summarise, type DrugLevel, type MethodPredictions, type MethodResult, type MimicMethod } from './mimic.js';
 import { createDrugMapper, defaultDrugMapSources, loadDdiAtc3Pairs, loadMimicDir, type MimicLoadStats, type MimicPatient } from './mimic-data.js';
 
 export interface MimicRunOptions {
@@ -14,10 +15,20 @@ export interface MimicRunOptions {
   dataDir: string;
   /** Folds when no train directory is given (default 5). */
   folds?: number;
+  /** Fold seed of the first repeat; repeat i uses seed + i. */
   seed?: number;
+  /**
+   * Cross-validation repeats with different patient splits (default 5; always 1 with a train
+   * directory). A demo-sized cohort gives split-to-split differences as large as the gaps between
+   * methods, so the reported figure is the mean over repeats, with its spread.
+   */
+  repeats?: number;
   levels?: DrugLevel[];
   log?: (line: string) => void;
 }
+
+/** A method's figures averaged over repeats, with their standard deviation across repeats. */
+export type RepeatedResult = MethodResult & { spread: { jaccard: number; f1: number; prauc: number } };
 
 export interface MimicReport {
   kind: 'mimic';
@@ -25,10 +36,16 @@ export interface MimicReport {
   train: string | null;
   protocol: string;
   levels: DrugLevel[];
-  /** ATC3 results (the standard protocol), one entry per method. */
-  methods: MethodResult[];
+  /** ATC3 results (the standard protocol), one entry per method, averaged over repeats. */
+  methods: RepeatedResult[];
   /** DrugBank-level results, when asked for. */
-  drugbank?: MethodResult[];
+  drugbank?: RepeatedResult[];
+  /** kedrec with parts switched off (ATC3), to show what each part contributes. */
+  ablations: RepeatedResult[];
+  /** Per-repeat figures (ATC3), so a win can be checked split by split. */
+  repeats: { seed: number; methods: { name: string; jaccard: number; f1: number; prauc: number; ddi_rate: number | null }[] }[];
+  /** In how many repeats kedrec beat each baseline (ATC3). */
+  kedrecWins: { baseline: string; jaccard: number; f1: number; of: number }[];
   /** The prescribed sets' own DDI rate, for reference (SafeDrug reports it for the ground truth). */
   groundTruthDdiRate: number;
   kbEvidence: { icd9Codes: number; withIndications: number };
@@ -36,11 +53,48 @@ export interface MimicReport {
   seconds: number;
 }
 
-/** Runs the MIMIC-III evaluation: load, fit (on train or per fold), score, aggregate. */
+const std = (xs: number[]) => {
+  const m = mean(xs);
+  return xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)) : 0;
+};
+
+/** Numeric parameters averaged over every fit (folds × repeats); others listed once each. */
+function mergeParams(all: Record<string, number | string>[]): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const k of Object.keys(all[0] ?? {})) {
+    const vs = all.map((p) => p[k]);
+    out[k] = vs.every((v) => typeof v === 'number') ? Math.round(mean(vs as number[]) * 1000) / 1000 : [...new Set(vs)].join('/');
+  }
+  return out;
+}
+
+/** Averages per-repeat results of one method into one row with its spread. */
+function averageRepeats(rows: MethodResult[], fits: Record<string, number | string>[]): RepeatedResult {
+  const avg = (k: 'jaccard' | 'f1' | 'prauc' | 'precision' | 'recall' | 'avg_drugs') => mean(rows.map((r) => r[k]));
+  const ddi = rows.map((r) => r.ddi_rate);
+  return {
+    ...rows[0],
+    jaccard: avg('jaccard'),
+    f1: avg('f1'),
+    prauc: avg('prauc'),
+    precision: avg('precision'),
+    recall: avg('recall'),
+    avg_drugs: avg('avg_drugs'),
+    ddi_rate: ddi.every((x): x is number => x !== null) ? mean(ddi) : null,
+    params: mergeParams(fits),
+    spread: { jaccard: std(rows.map((r) => r.jaccard)), f1: std(rows.map((r) => r.f1)), prauc: std(rows.map((r) => r.prauc)) },
+  };
+}
+
+/** Runs the MIMIC-III evaluation: load, fit (on train or per fold and repeat), score, aggregate. */
 export async function runMimicEval(opts: MimicRunOptions): Promise<MimicReport> {
   const t0 = performance.now();
   const log = opts.log ?? (() => {});
   const levels = opts.levels ?? ['atc3'];
+  const folds = Math.max(2, opts.folds ?? 5);
+  const seed = opts.seed ?? 42;
+  const repeats = opts.trainDir ? 1 : Math.max(1, opts.repeats ?? 5);
+  const seeds = Array.from({ length: repeats }, (_, i) => seed + i);
   const mapper = createDrugMapper(opts.graph, defaultDrugMapSources(opts.dataDir));
   log(`loading ${opts.testDir} …`);
   const test = await loadMimicDir(opts.testDir, mapper);
@@ -54,69 +108,64 @@ export async function runMimicEval(opts: MimicRunOptions): Promise<MimicReport> 
   const kbDb = levels.includes('drugbank') ? await buildKbEvidence(opts.graph, codes, async (id) => [id]) : undefined;
   log(`  ${kbAtc.mapped}/${kbAtc.total} ICD9 codes have indicated drugs in the graph`);
 
-  const runLevel = async (level: DrugLevel): Promise<MethodResult[]> => {
+  /** Train/test pairs of one repeat: the given directories, or the patient-level folds of its seed. */
+  const splits = (s: number): { fitOn: MimicPatient[]; score: MimicPatient[] }[] =>
+    train ? [{ fitOn: train.patients, score: test.patients }] : patientFolds(test.patients, folds, s).map((fold, i, all) => ({ fitOn: all.filter((_, j) => j !== i).flat(), score: fold }));
+
+  const runLevel = async (level: DrugLevel, withAblations: boolean) => {
     const kb = level === 'atc3' ? kbAtc.evidence : kbDb!.evidence;
-    // Each fold (or the one train/test pair) yields per-method results; they are pooled by re-running
-    // the aggregate over all scored patients, so folds weigh by their patients.
-    const pairs: { fitOn: MimicPatient[]; score: MimicPatient[] }[] = train
-      ? [{ fitOn: train.patients, score: test.patients }]
-      : patientFolds(test.patients, Math.max(2, opts.folds ?? 5), opts.seed ?? 42).map((fold, i, all) => ({ fitOn: all.filter((_, j) => j !== i).flat(), score: fold }));
-    const collected = new Map<string, { results: MethodResult[]; sets: string[][] }>();
-    for (const [i, pair] of pairs.entries()) {
-      log(`  ${level}: fitting on ${pair.fitOn.length} patients, scoring ${pair.score.length} (${i + 1}/${pairs.length})`);
-      const methods = fitMethods(pair.fitOn, { level, kb });
-      const sets = new Map<string, string[][]>();
-      // DDI rate is pooled over all folds below, so it is not computed per fold.
-      const res = evaluateMethods(methods, pair.score, level, null);
-      // Predicted sets are needed for a pooled DDI rate; recompute them (cheap) per method.
-      for (const m of methods) {
-        sets.set(m.name, pair.score.flatMap((p) => p.visits.map((v, k) => m.recommend({ diagnoses: v.diagnoses, history: p.visits.slice(0, k) }).selected)));
+    const ddi = async (sets: string[][]) => (level === 'atc3' ? atc3DdiRate(ddiPairs)(sets) : drugbankDdiRate(opts.graph, sets));
+    const perRepeat = new Map<string, MethodResult[]>();
+    const fits = new Map<string, Record<string, number | string>[]>();
+    const order: string[] = [];
+    for (const s of seeds) {
+      log(`  ${level}: ${train ? 'fitting on the train directory' : `${folds}-fold split, seed ${s}`}`);
+      // Predictions are pooled over the folds of a repeat: every test patient is scored exactly once.
+      const pooled = new Map<string, { method: MimicMethod; pred: MethodPredictions }>();
+      for (const pair of splits(s)) {
+        const methods = fitMethods(pair.fitOn, { level, kb });
+        if (withAblations) methods.push(fitKedrecMethod(pair.fitOn, { level, kb: () => [], name: 'kedrec_without_kb' }));
+        for (const m of methods) {
+          const pred = predictPatients(m, pair.score, level);
+          const acc = pooled.get(m.name);
+          if (acc) {
+            acc.pred.patients.push(...pred.patients);
+            acc.pred.sets.push(...pred.sets);
+          } else pooled.set(m.name, { method: m, pred });
+          if (!order.includes(m.name)) order.push(m.name);
+          fits.set(m.name, [...(fits.get(m.name) ?? []), m.params]);
+        }
       }
-      for (const r of res) {
-        const c = collected.get(r.name) ?? { results: [], sets: [] };
-        c.results.push(r);
-        c.sets.push(...(sets.get(r.name) ?? []));
-        collected.set(r.name, c);
-      }
+      for (const [name, { method, pred }] of pooled) perRepeat.set(name, [...(perRepeat.get(name) ?? []), summarise(method, level, pred, null)]);
+      for (const [name, { pred }] of pooled) perRepeat.get(name)!.at(-1)!.ddi_rate = await ddi(pred.sets);
     }
-    const out: MethodResult[] = [];
-    for (const [name, c] of collected) {
-      const w = c.results.map((r) => r.patients);
-      const n = w.reduce((a, b) => a + b, 0) || 1;
-      const avg = (f: (r: MethodResult) => number) => c.results.reduce((s, r, i) => s + f(r) * w[i], 0) / n;
-      const visits = c.results.reduce((s, r) => s + r.visits, 0);
-      out.push({
-        name,
-        level,
-        jaccard: avg((r) => r.jaccard),
-        f1: avg((r) => r.f1),
-        prauc: avg((r) => r.prauc),
-        ddi_rate: level === 'atc3' ? atc3DdiRate(ddiPairs)(c.sets) : await drugbankDdiRate(opts.graph, c.sets),
-        precision: avg((r) => r.precision),
-        recall: avg((r) => r.recall),
-        avg_drugs: c.sets.reduce((s, x) => s + x.length, 0) / (visits || 1),
-        visits,
-        patients: n,
-        params: c.results.length === 1 ? c.results[0].params : Object.fromEntries(Object.keys(c.results[0].params).map((k) => [k, c.results.map((r) => r.params[k]).join('/')])),
-        description: c.results[0].description,
-      });
-    }
-    return out;
+    const all = order.map((name) => averageRepeats(perRepeat.get(name)!, fits.get(name)!));
+    return { results: all.filter((r) => r.name !== 'kedrec_without_kb'), ablations: all.filter((r) => r.name === 'kedrec_without_kb'), perRepeat };
   };
 
-  const methods = await runLevel('atc3');
-  const drugbank = levels.includes('drugbank') ? await runLevel('drugbank') : undefined;
+  const atc = await runLevel('atc3', true);
+  const drugbank = levels.includes('drugbank') ? (await runLevel('drugbank', false)).results : undefined;
   const gtSets = test.patients.flatMap((p) => p.visits.map((v) => v.atc3));
+  const kedrecRuns = atc.perRepeat.get('kedrec') ?? [];
   return {
     kind: 'mimic',
     data: opts.testDir,
     train: opts.trainDir ?? null,
     protocol: train
       ? 'fitted on the train directory, scored on every kept visit of the test directory'
-      : `patient-level ${Math.max(2, opts.folds ?? 5)}-fold cross-validation of the test directory (seed ${opts.seed ?? 42}): each patient is scored by methods fitted on the other folds only`,
+      : `patient-level ${folds}-fold cross-validation of the test directory, repeated ${repeats} time${repeats > 1 ? 's' : ''} with seeds ${seeds.join(', ')}: each patient is scored by methods fitted on the other folds only; figures are means over the repeats`,
     levels: ['atc3', ...(drugbank ? (['drugbank'] as const) : [])],
-    methods,
+    methods: atc.results,
     ...(drugbank ? { drugbank } : {}),
+    ablations: atc.ablations,
+    repeats: seeds.map((s, i) => ({
+      seed: s,
+      methods: [...atc.perRepeat].map(([name, rs]) => ({ name, jaccard: rs[i].jaccard, f1: rs[i].f1, prauc: rs[i].prauc, ddi_rate: rs[i].ddi_rate })),
+    })),
+    kedrecWins: ['most_frequent', 'cooccurrence'].map((b) => {
+      const base = atc.perRepeat.get(b) ?? [];
+      return { baseline: b, jaccard: kedrecRuns.filter((r, i) => r.jaccard > base[i].jaccard).length, f1: kedrecRuns.filter((r, i) => r.f1 > base[i].f1).length, of: kedrecRuns.length };
+    }),
     groundTruthDdiRate: atc3DdiRate(ddiPairs)(gtSets),
     kbEvidence: { icd9Codes: kbAtc.total, withIndications: kbAtc.mapped },
     load: { test: test.stats, ...(train ? { train: train.stats } : {}) },

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { writeAtomic } from '../dataset/build.js';
 import type { VariantResult } from './exprxrec.js';
-import type { MimicReport } from './mimic-run.js';
+import { KEDREC_FEATURES } from './mimic.js';
+import type { MimicReport, RepeatedResult } from './mimic-run.js';
 
 /** Reports: markdown tables, a bar chart (SVG, no dependencies) and the JSON they were drawn from. */
 
@@ -46,14 +47,17 @@ export function exprxrecMarkdown(results: VariantResult[]): string {
   return lines.join('\n');
 }
 
-/** The MIMIC table: one row per method. */
+/** The MIMIC table: one row per method, means over repeats with their spread. */
 export function mimicMarkdown(r: MimicReport): string {
-  const table = (rows: MimicReport['methods']) => [
+  const pm = (m: RepeatedResult, k: 'jaccard' | 'f1' | 'prauc') => (r.repeats.length > 1 ? `${f(m[k])} ± ${f(m.spread[k])}` : f(m[k]));
+  const table = (rows: RepeatedResult[]) => [
     '| method | Jaccard | F1 | PRAUC | DDI rate | precision | recall | avg #drugs |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((m) => `| ${m.name} | ${f(m.jaccard)} | ${f(m.f1)} | ${f(m.prauc)} | ${f(m.ddi_rate)} | ${f(m.precision)} | ${f(m.recall)} | ${m.avg_drugs.toFixed(1)} |`),
+    ...rows.map((m) => `| ${m.name} | ${pm(m, 'jaccard')} | ${pm(m, 'f1')} | ${pm(m, 'prauc')} | ${f(m.ddi_rate)} | ${f(m.precision)} | ${f(m.recall)} | ${m.avg_drugs.toFixed(1)} |`),
   ].join('\n');
-  const parts = [`ATC level 3 (standard SafeDrug/GAMENet protocol); ground-truth DDI rate ${f(r.groundTruthDdiRate)}.`, '', table(r.methods)];
+  const parts = [`ATC level 3 (standard SafeDrug/GAMENet protocol); ground-truth DDI rate ${f(r.groundTruthDdiRate)}.${r.repeats.length > 1 ? ` Means ± standard deviation over ${r.repeats.length} cross-validation repeats.` : ''}`, '', table(r.methods)];
+  if (r.kedrecWins.length && r.repeats.length > 1) parts.push('', `kedrec beat ${r.kedrecWins.map((w) => `${w.baseline} in ${w.jaccard}/${w.of} repeats on Jaccard and ${w.f1}/${w.of} on F1`).join('; ')}.`);
+  if (r.ablations.length) parts.push('', 'Ablation (ATC3):', '', table(r.ablations));
   if (r.drugbank) parts.push('', 'DrugBank level (DDI rate from the KB\'s DeepDDI interactions):', '', table(r.drugbank));
   return parts.join('\n');
 }
@@ -77,7 +81,7 @@ export function writeReport(dir: string, parts: { exprxrec?: VariantResult[]; mi
     const svg = barChartSvg('MIMIC-III (ATC3): methods by metric', [...metrics], m.methods.map((x) => ({ name: x.name, values: metrics.map((k) => x[k] ?? 0) })));
     writeAtomic(path.join(dir, 'mimic.svg'), svg);
     files.push(path.join(dir, 'mimic.svg'));
-    md.push('## MIMIC-III medication recommendation', '', `Data: \`${m.data}\`${m.train ? `, fitted on \`${m.train}\`` : ''}. Protocol: ${m.protocol}.`, `Visits kept: ${m.load.test.visitsKept} of ${m.load.test.patients} patients; ${m.kbEvidence.withIndications}/${m.kbEvidence.icd9Codes} ICD9 codes link to graph indications.`, '', mimicMarkdown(m), '', '![MIMIC methods](mimic.svg)', '', '### Methods', ...m.methods.map((x) => `- **${x.name}**: ${x.description}. Parameters: \`${JSON.stringify(x.params)}\``), '');
+    md.push('## MIMIC-III medication recommendation', '', `Data: \`${m.data}\`${m.train ? `, fitted on \`${m.train}\`` : ''}. Protocol: ${m.protocol}.`, `Visits kept: ${m.load.test.visitsKept} of ${m.load.test.patients} patients; ${m.kbEvidence.withIndications}/${m.kbEvidence.icd9Codes} ICD9 codes link to graph indications.`, '', mimicMarkdown(m), '', '![MIMIC methods](mimic.svg)', '', '### Methods', ...[...m.methods, ...m.ablations].map((x) => `- **${x.name}**: ${x.description}. Parameters (means over fits): \`${JSON.stringify(x.params)}\``), '', 'kedrec’s features (its parameters are their learned weights):', ...KEDREC_FEATURES.map((x) => `- \`${x.name}\`: ${x.description}`), '');
   }
   if (parts.seconds !== undefined) md.push(`Run time: ${parts.seconds.toFixed(1)} s.`, '');
   writeAtomic(path.join(dir, 'report.md'), md.join('\n'));

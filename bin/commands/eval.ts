@@ -61,17 +61,21 @@ export function registerEvalCommand(program: Command): void {
     .requiredOption('--data <dir>', 'MIMIC-format directory to score (ADMISSIONS, DIAGNOSES_ICD, PRESCRIPTIONS CSVs)')
     .option('--train <dir>', 'MIMIC-format directory to fit on (default: patient-level folds of --data)')
     .option('--folds <n>', 'patient-level folds when no --train', Number, 5)
-    .option('--seed <n>', 'fold seed', Number, 42)
+    .option('--seed <n>', 'fold seed of the first repeat (repeat i uses seed + i)', Number, 42)
+    .option('--repeats <n>', 'cross-validation repeats with different patient splits, averaged (ignored with --train)', Number, 5)
     .option('--drugbank', 'also evaluate at DrugBank level')
     .option('--source-data <dir>', 'data directory with safedrug-gamenet/ (default: KEDREC_DATA_DIR)')
-    .action(async (o: { kb?: string; out?: string; json?: boolean; data: string; train?: string; folds: number; seed: number; drugbank?: boolean; sourceData?: string }) => {
+    .action(async (o: { kb?: string; out?: string; json?: boolean; data: string; train?: string; folds: number; seed: number; repeats: number; drugbank?: boolean; sourceData?: string }) => {
       const config = loadConfig();
+      for (const [flag, v, min] of [['--folds', o.folds, 2], ['--repeats', o.repeats, 1], ['--seed', o.seed, 0]] as const) {
+        if (!Number.isInteger(v) || v < min) throw new Error(`${flag} must be an integer ≥ ${min}, got ${String(v)}`);
+      }
       for (const d of [o.data, o.train].filter((x): x is string => !!x)) if (!isMimicDir(d)) throw new Error(`${d} is not a MIMIC-format directory (needs ADMISSIONS.csv, DIAGNOSES_ICD.csv, PRESCRIPTIONS.csv)`);
       const sourceData = o.sourceData ?? config.KEDREC_DATA_DIR;
       if (!fs.existsSync(path.join(sourceData, 'safedrug-gamenet'))) throw new Error(`${sourceData}/safedrug-gamenet does not exist: the NDC→RxNorm map and DDI pairs come from there (set KEDREC_DATA_DIR or --source-data)`);
       const kb = openEvalKb(o.kb ?? config.KEDREC_KB_PATH);
       try {
-        const r = await runMimicEval({ graph: kb.graph, testDir: o.data, trainDir: o.train, dataDir: sourceData, folds: o.folds, seed: o.seed, levels: o.drugbank ? ['atc3', 'drugbank'] : ['atc3'], log });
+        const r = await runMimicEval({ graph: kb.graph, testDir: o.data, trainDir: o.train, dataDir: sourceData, folds: o.folds, seed: o.seed, repeats: o.repeats, levels: o.drugbank ? ['atc3', 'drugbank'] : ['atc3'], log });
         if (o.out) writeReport(o.out, { mimic: r, seconds: r.seconds, commands: [`kedrec ${process.argv.slice(2).join(' ')}`] });
         if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else process.stdout.write(`${mimicMarkdown(r)}\n\n(${r.seconds.toFixed(1)} s)\n`);
