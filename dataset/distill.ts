@@ -22,14 +22,14 @@ export interface Teacher {
 }
 
 /** Parses "provider:model" ("ollama:llama3.1:70b", "openai:gpt-4o"); the model name may contain colons. */
-export function parseTeacher(spec: string, urls: { ollama: string; openai?: string; apiKey?: string }): Teacher {
+export function parseTeacher(spec: string, urls: { ollama: string; openai?: string; apiKey?: string }, flag = '--teacher'): Teacher {
   const i = spec.indexOf(':');
   const provider = i > 0 ? spec.slice(0, i) : '';
   const model = spec.slice(i + 1);
   if ((provider !== 'ollama' && provider !== 'openai') || !model) {
-    throw new Error(`--teacher must be "ollama:<model>" or "openai:<model>" (an OpenAI-compatible server at KEDREC_OPENAI_BASE_URL), got ${JSON.stringify(spec)}`);
+    throw new Error(`${flag} must be "ollama:<model>" or "openai:<model>" (an OpenAI-compatible server at KEDREC_OPENAI_BASE_URL), got ${JSON.stringify(spec)}`);
   }
-  if (provider === 'openai' && !urls.openai) throw new Error('an openai teacher needs KEDREC_OPENAI_BASE_URL (e.g. http://gpu-host:8000/v1)');
+  if (provider === 'openai' && !urls.openai) throw new Error(`${flag} openai:<model> needs KEDREC_OPENAI_BASE_URL (e.g. http://gpu-host:8000/v1)`);
   return { provider, model, baseUrl: (provider === 'ollama' ? urls.ollama : urls.openai!).replace(/\/$/, ''), apiKey: urls.apiKey };
 }
 

@@ -121,6 +121,8 @@ export interface ExpRxRecRunOptions {
   variants?: Variant[];
   /** Reference rationales by example id (e.g. from distillation), for ROUGE. */
   references?: Map<string, string>;
+  /** Examples scored at once per recommender and variant (default 1); a model server is the bottleneck. */
+  concurrency?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -132,13 +134,20 @@ export async function runExpRxRecEval(opts: ExpRxRecRunOptions): Promise<Variant
   let done = 0;
   for (const r of opts.recommenders) {
     for (const variant of variants) {
-      const rows: { pred: string[]; gold: string[]; ranked: string[]; rationale: string; id: string }[] = [];
-      for (const ex of opts.examples) {
-        const graph = maskIndications(opts.graph, ex.hidden);
-        const res = await r.recommend({ example: ex, variant, background: backgroundFor(ex, variant), graph });
-        rows.push({ pred: res.selected, gold: ex.targets, ranked: res.ranked, rationale: res.rationale, id: ex.id });
-        opts.onProgress?.(++done, total);
-      }
+      // Rows keep the examples' order whatever order the workers finish in.
+      const rows: { pred: string[]; gold: string[]; ranked: string[]; rationale: string; id: string }[] = new Array(opts.examples.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < opts.examples.length) {
+          const i = next++;
+          const ex = opts.examples[i];
+          const graph = maskIndications(opts.graph, ex.hidden);
+          const res = await r.recommend({ example: ex, variant, background: backgroundFor(ex, variant), graph });
+          rows[i] = { pred: res.selected, gold: ex.targets, ranked: res.ranked, rationale: res.rationale, id: ex.id };
+          opts.onProgress?.(++done, total);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 1, 32)) }, worker));
       const withRef = rows.filter((x) => opts.references?.has(x.id));
       const rs = withRef.map((x) => rouge(x.rationale, opts.references!.get(x.id)!));
       out.push({

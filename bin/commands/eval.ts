@@ -3,18 +3,33 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { buildExamples, readExamples, VARIANTS, type ExpRxRecExample, type Variant } from '../../dataset/build.js';
-import { readReferences } from '../../dataset/distill.js';
+import { parseTeacher, readReferences } from '../../dataset/distill.js';
 import { evidenceOnlyRecommender, randomRecommender, runExpRxRecEval, type VariantResult } from '../../evals/exprxrec.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { modelRecommender } from '../../evals/model-recommender.js';
 import { isMimicDir, runMimicEval, type MimicReport } from '../../evals/mimic-run.js';
 import { exprxrecMarkdown, mimicMarkdown, writeReport } from '../../evals/report.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-async function exprxrec(kb: EvalKb, o: { data?: string; split: string; variants: string; references?: string; seed: number }): Promise<VariantResult[]> {
+interface ExpRxRecCliOptions {
+  data?: string;
+  split: string;
+  variants: string;
+  references?: string;
+  seed: number;
+  /** "provider:model" of a model to evaluate beside evidence-only mode and random choice. */
+  model?: string;
+  concurrency?: number;
+}
+
+async function exprxrec(kb: EvalKb, o: ExpRxRecCliOptions): Promise<VariantResult[]> {
   const variants = o.variants.split(',').map((v) => v.trim()) as Variant[];
   const bad = variants.filter((v) => !(VARIANTS as readonly string[]).includes(v));
   if (bad.length) throw new Error(`unknown variant(s) ${bad.join(', ')}; valid: ${VARIANTS.join(', ')}`);
+  const config = loadConfig();
+  // Parsed before any work, so a malformed --model fails at once rather than after the dataset build.
+  const model = o.model ? modelRecommender(parseTeacher(o.model, { ollama: config.OLLAMA_BASE_URL, openai: config.KEDREC_OPENAI_BASE_URL, apiKey: config.KEDREC_OPENAI_API_KEY }, '--model')) : undefined;
   let examples: ExpRxRecExample[];
   if (o.data) examples = readExamples(path.join(o.data, `${o.split}.jsonl`));
   else {
@@ -25,8 +40,9 @@ async function exprxrec(kb: EvalKb, o: { data?: string; split: string; variants:
   log(`expRxRec: ${examples.length} ${o.split} examples × ${variants.length} variants`);
   return runExpRxRecEval({
     graph: kb.graph, evidence: kb.evidence, examples, variants,
-    recommenders: [evidenceOnlyRecommender(), randomRecommender()],
+    recommenders: [...(model ? [model] : []), evidenceOnlyRecommender(), randomRecommender()],
     references: o.references ? readReferences(o.references) : undefined,
+    concurrency: o.concurrency,
   });
 }
 
@@ -34,15 +50,19 @@ async function exprxrec(kb: EvalKb, o: { data?: string; split: string; variants:
 export function registerEvalCommand(program: Command): void {
   const ev = program.command('eval').description('evaluate drug selection and rationale quality (expRxRec ablation, MIMIC-III)');
   const common = (c: Command) => c.option('--kb <file>', 'knowledge base (default: KEDREC_KB_PATH)').option('--out <dir>', 'write report.md, report.json and SVG charts here').option('--json', 'print the result as one JSON object on stdout');
+  const withModel = (c: Command) =>
+    c
+      .option('--model <provider:model>', 'also evaluate a model: ollama:<model> (OLLAMA_BASE_URL) or openai:<model> (KEDREC_OPENAI_BASE_URL), e.g. ollama:kedrec-lm')
+      .option('--concurrency <n>', 'parallel model calls', Number, 2);
 
-  common(ev.command('exprxrec'))
+  withModel(common(ev.command('exprxrec')))
     .description('drug selection P/R/F1 (micro, macro), Hits@1/3/10 and ROUGE per background variant, evidence-only vs random')
     .option('--dataset <dir>', 'expRxRec dataset directory (default: built in memory)')
     .option('--split <name>', 'split', 'test')
     .option('--variants <list>', 'variants', VARIANTS.join(','))
     .option('--references <file>', 'distilled JSONL with reference rationales (for ROUGE)')
     .option('--seed <n>', 'dataset seed when built in memory', Number, 42)
-    .action(async (o: { kb?: string; out?: string; json?: boolean; dataset?: string; split: string; variants: string; references?: string; seed: number }) => {
+    .action(async (o: { kb?: string; out?: string; json?: boolean; dataset?: string; split: string; variants: string; references?: string; seed: number; model?: string; concurrency: number }) => {
       const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
       const t0 = performance.now();
       try {
@@ -84,16 +104,16 @@ export function registerEvalCommand(program: Command): void {
       }
     });
 
-  common(ev.command('all'))
+  withModel(common(ev.command('all')))
     .description('the full evaluation: expRxRec ablation (evidence-only) and MIMIC-III, one report')
     .option('--mimic <dir>', 'MIMIC-format directory', '')
     .option('--dataset <dir>', 'expRxRec dataset directory (default: built in memory)')
-    .action(async (o: { kb?: string; out?: string; json?: boolean; mimic: string; dataset?: string }) => {
+    .action(async (o: { kb?: string; out?: string; json?: boolean; mimic: string; dataset?: string; model?: string; concurrency: number }) => {
       const config = loadConfig();
       const kb = openEvalKb(o.kb ?? config.KEDREC_KB_PATH);
       const t0 = performance.now();
       try {
-        const results = await exprxrec(kb, { data: o.dataset, split: 'test', variants: VARIANTS.join(','), seed: 42 });
+        const results = await exprxrec(kb, { data: o.dataset, split: 'test', variants: VARIANTS.join(','), seed: 42, model: o.model, concurrency: o.concurrency });
         const mimicDir = o.mimic || path.join(config.KEDREC_DATA_DIR, 'mimic3-demo');
         let mimic: MimicReport | undefined;
         if (isMimicDir(mimicDir)) mimic = await runMimicEval({ graph: kb.graph, testDir: mimicDir, dataDir: config.KEDREC_DATA_DIR, log });

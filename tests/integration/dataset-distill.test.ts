@@ -3,10 +3,15 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ExpRxRecExample } from '../../dataset/build.js';
 import { distill, parseAnswer, parseTeacher, readReferences } from '../../dataset/distill.js';
 import { renderModelfile } from '../../dataset/modelfile.js';
+import { runExpRxRecEval } from '../../evals/exprxrec.js';
+import { openEvalKb } from '../../evals/kb.js';
+import { modelRecommender } from '../../evals/model-recommender.js';
 
 const FIXTURES = process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api';
 
@@ -71,6 +76,45 @@ describe('teacher distillation against a stand-in Ollama server', () => {
     expect(requests.length).toBe(n);
     expect(readReferences(out).get('ex-right')).toMatch(/first-line/);
   });
+
+  it('evaluates a served model as an expRxRec recommender: selection, ranking and ROUGE', async () => {
+    const kb = openEvalKb(inject('kbPath'), () => {});
+    try {
+      const model = modelRecommender(parseTeacher('ollama:kedrec-lm', { ollama: url }));
+      const examples = [example('ex-right', ['DB00331']), example('ex-wrong', ['DB01076'])];
+      const references = new Map([['ex-right', 'Metformin is first-line for type 2 diabetes [NCT00000001].']]);
+      const [r] = await runExpRxRecEval({ graph: kb.graph, examples, variants: ['both'], recommenders: [model], references, concurrency: 2 });
+      expect(r.recommender).toBe('model:kedrec-lm');
+      // Both answers select metformin: one right, one wrong.
+      expect(r.prf.micro).toMatchObject({ precision: 0.5, recall: 0.5, f1: 0.5 });
+      expect(r.hits.at1).toBe(0.5);
+      expect(r.hits.at3).toBe(1);
+      expect(r.rouge).toMatchObject({ rouge1: 1, rougeL: 1, n: 1 });
+      // The model saw the served system prompt and the instruction with the example's background.
+      const last = requests.at(-1)!;
+      expect(last.model).toBe('kedrec-lm');
+      expect(last.messages[0].content).toMatch(/You are KEDRec-LM/);
+      expect(last.messages[1].content).toMatch(/NCT00000001/);
+    } finally {
+      kb.close();
+    }
+  });
+
+  it('aborts a model evaluation on a failed call, naming the example, instead of scoring a miss', async () => {
+    const kb = openEvalKb(inject('kbPath'), () => {});
+    try {
+      const down = modelRecommender(parseTeacher('ollama:kedrec-lm', { ollama: 'http://127.0.0.1:1' }));
+      await expect(runExpRxRecEval({ graph: kb.graph, examples: [example('e1', ['DB00331'])], variants: ['vanilla'], recommenders: [down] })).rejects.toThrow(/ollama:kedrec-lm failed on example e1 \(vanilla\)/);
+    } finally {
+      kb.close();
+    }
+  });
+
+  it('rejects a malformed --model before doing any work', async () => {
+    await expect(
+      promisify(execFile)(process.execPath, ['bin/kedrec.mjs', 'eval', 'exprxrec', '--model', 'kedrec-lm', '--json'], { env: { ...process.env, KEDREC_KB_PATH: inject('kbPath') } }),
+    ).rejects.toThrow(/--model must be "ollama:<model>" or "openai:<model>"/);
+  }, 30_000);
 
   it('reports an unreachable teacher as failures, not as an empty success', async () => {
     const s = await distill({ teacher: parseTeacher('ollama:x', { ollama: 'http://127.0.0.1:1' }), examples: [example('e', ['DB00331'])], variants: ['vanilla'], out: path.join(dir, 'down.jsonl') });
