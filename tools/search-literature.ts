@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { evidenceCall, evidenceStore, resolvedSchema, sourcePreferenceSchema } from '../kb/corpus/tool-support.js';
+import { evidenceCall, evidenceStore, provenanceOf, requireSearchCriteria, resolvedSchema, searchHeadline, searchResult, sourcePreferenceSchema } from '../kb/corpus/tool-support.js';
 import { defineTool, ToolError } from './spec.js';
 
 const year = z.number().int().min(1800).max(2100);
@@ -51,28 +51,19 @@ export const searchLiteratureTool = defineTool({
   openWorld: true,
   async handler(args, deps) {
     const store = evidenceStore(deps, 'search_literature');
-    if (!args.query?.trim() && !args.drug && !args.condition) throw new ToolError('search_literature needs at least one of query, drug or condition');
+    requireSearchCriteria('search_literature', args);
     if (args.year_from !== undefined && args.year_to !== undefined && args.year_from > args.year_to) {
       throw new ToolError(`year_from (${args.year_from}) is after year_to (${args.year_to})`);
     }
     const r = await evidenceCall(() =>
       store.searchArticles({ text: args.query, drug: args.drug, condition: args.condition, yearFrom: args.year_from, yearTo: args.year_to, limit: args.limit, source: args.source }),
     );
-    return {
-      criteria: args,
-      origin: r.origin,
-      retrieval: r.retrieval,
-      resolved: { drug: r.resolved.drug?.slice(0, 10), condition: r.resolved.condition?.slice(0, 10) },
-      notices: r.notices,
-      has_more: r.hasMore,
-      results: r.items.map((a) => ({
-        pmid: a.pmid, title: a.title, title_kind: a.titleKind, year: a.year, mesh: a.mesh.slice(0, 20), snippet: a.snippet, url: a.url, score: a.score,
-        provenance: { origin: a.origin, sources: a.sources, license: a.license },
-      })),
-    };
+    return searchResult(args, r, (a) => ({
+      pmid: a.pmid, title: a.title, title_kind: a.titleKind, year: a.year, mesh: a.mesh.slice(0, 20), snippet: a.snippet, url: a.url, score: a.score,
+      provenance: provenanceOf(a),
+    }));
   },
   render(r) {
-    const head = `${r.results.length} article(s) (${r.origin}, ${r.retrieval})${r.notices.length ? `\nNote: ${r.notices.join(' | ')}` : ''}`;
-    return [head, ...r.results.map((a) => `- PMID ${a.pmid}${a.year ? ` (${a.year})` : ''} ${a.title}\n  ${a.snippet}\n  ${a.url} (${a.provenance.license})`)].join('\n');
+    return [searchHeadline(r, 'article'), ...r.results.map((a) => `- PMID ${a.pmid}${a.year ? ` (${a.year})` : ''} ${a.title}\n  ${a.snippet}\n  ${a.url} (${a.provenance.license})`)].join('\n');
   },
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TRIAL_PHASES, TRIAL_STATUSES } from '../kb/corpus/schema.js';
-import { evidenceCall, evidenceStore, resolvedSchema, sourcePreferenceSchema } from '../kb/corpus/tool-support.js';
-import { defineTool, ToolError } from './spec.js';
+import { evidenceCall, evidenceStore, provenanceOf, requireSearchCriteria, resolvedSchema, searchHeadline, searchResult, sourcePreferenceSchema } from '../kb/corpus/tool-support.js';
+import { defineTool } from './spec.js';
 
 const input = z
   .object({
@@ -55,29 +55,17 @@ export const searchTrialsTool = defineTool({
   openWorld: true,
   async handler(args, deps) {
     const store = evidenceStore(deps, 'search_trials');
-    if (!args.query?.trim() && !args.drug && !args.condition) {
-      throw new ToolError('search_trials needs at least one of query, drug or condition');
-    }
+    requireSearchCriteria('search_trials', args);
     const r = await evidenceCall(() =>
       store.searchTrials({ text: args.query, drug: args.drug, condition: args.condition, phase: args.phase, status: args.status, limit: args.limit, source: args.source }),
     );
-    return {
-      criteria: args,
-      origin: r.origin,
-      retrieval: r.retrieval,
-      resolved: { drug: r.resolved.drug?.slice(0, 10), condition: r.resolved.condition?.slice(0, 10) },
-      notices: r.notices,
-      has_more: r.hasMore,
-      results: r.items.map((t) => ({
-        nct_id: t.nctId, title: t.title, title_kind: t.titleKind, phase: t.phase, status: t.status,
-        conditions: t.conditions.slice(0, 10), interventions: t.interventions.slice(0, 10), why_stopped: t.whyStopped,
-        outcome_label: t.outcomeLabel, snippet: t.snippet, url: t.url, score: t.score,
-        provenance: { origin: t.origin, sources: t.sources, license: t.license },
-      })),
-    };
+    return searchResult(args, r, (t) => ({
+      nct_id: t.nctId, title: t.title, title_kind: t.titleKind, phase: t.phase, status: t.status,
+      conditions: t.conditions.slice(0, 10), interventions: t.interventions.slice(0, 10), why_stopped: t.whyStopped,
+      outcome_label: t.outcomeLabel, snippet: t.snippet, url: t.url, score: t.score, provenance: provenanceOf(t),
+    }));
   },
   render(r) {
-    const head = `${r.results.length} trial(s) (${r.origin}, ${r.retrieval})${r.notices.length ? `\nNote: ${r.notices.join(' | ')}` : ''}`;
-    return [head, ...r.results.map((t) => `- ${t.nct_id} [${t.phase ?? 'phase ?'}, ${t.status ?? 'status ?'}] ${t.title}\n  ${t.snippet}\n  ${t.url} (${t.provenance.license})`)].join('\n');
+    return [searchHeadline(r, 'trial'), ...r.results.map((t) => `- ${t.nct_id} [${t.phase ?? 'phase ?'}, ${t.status ?? 'status ?'}] ${t.title}\n  ${t.snippet}\n  ${t.url} (${t.provenance.license})`)].join('\n');
   },
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ToolError, type ToolDeps } from '../../tools/spec.js';
 import type { EvidenceStore } from './store.js';
-import { EvidenceQueryError } from './types.js';
+import { EvidenceQueryError, type EvidenceOrigin, type SearchResponse } from './types.js';
 
 /**
  * Pieces shared by the four evidence tools (search_trials, get_trial, search_literature,
@@ -44,6 +44,39 @@ export async function evidenceCall<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof EvidenceQueryError) throw new ToolError(err.message, err.details);
     throw err;
   }
+}
+
+/** Fails unless a search names at least one of query, drug or condition (search_trials, search_literature). */
+export function requireSearchCriteria(tool: string, args: { query?: string; drug?: string; condition?: string }): void {
+  if (!args.query?.trim() && !args.drug && !args.condition) throw new ToolError(`${tool} needs at least one of query, drug or condition`);
+}
+
+/**
+ * A search tool's result: the criteria as applied, where the results came from and how they
+ * were ranked, at most ten resolved entities per filter, notices, whether more exist, and the
+ * items in the tool's own shape (`item`). The tools keep their output schemas; this is the
+ * handler side both fill the same way.
+ */
+export function searchResult<C, T, O>(criteria: C, r: SearchResponse<T>, item: (t: T) => O) {
+  return {
+    criteria,
+    origin: r.origin,
+    retrieval: r.retrieval,
+    resolved: { drug: r.resolved.drug?.slice(0, 10), condition: r.resolved.condition?.slice(0, 10) },
+    notices: r.notices,
+    has_more: r.hasMore,
+    results: r.items.map(item),
+  };
+}
+
+/** The `provenance` block of an evidence item in tool output. */
+export function provenanceOf(x: { origin: EvidenceOrigin; sources: string[]; license: string }): { origin: EvidenceOrigin; sources: string[]; license: string } {
+  return { origin: x.origin, sources: x.sources, license: x.license };
+}
+
+/** First line of a search tool's text rendering: how many `noun`s, from where, ranked how, and any notices. */
+export function searchHeadline(r: { results: unknown[]; origin: string; retrieval: string; notices: string[] }, noun: string): string {
+  return `${r.results.length} ${noun}(s) (${r.origin}, ${r.retrieval})${r.notices.length ? `\nNote: ${r.notices.join(' | ')}` : ''}`;
 }
 
 /** Cuts long text at a word boundary, saying how much was left out. */

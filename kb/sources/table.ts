@@ -69,27 +69,34 @@ export interface TsvOptions {
 }
 
 /**
- * Splits RFC 4180-style delimited text into records, honouring quoted fields that span lines.
- * Yields each record with the 1-based line on which it starts.
+ * Splits delimited text (RFC 4180, as pandas writes it) into records; the one parser behind
+ * readTsv's `quoted` mode and readCsv. A field that opens with a double quote may hold the
+ * delimiter, newlines and doubled quotes, so the text is read character by character rather
+ * than split on lines (HINT's eligibility criteria span many lines); text between a closing
+ * quote and the next delimiter is kept, as most readers do. Outside quotes LF, CRLF and a lone
+ * CR end a record, as Python's csv module reads them. A blank line comes out as one empty
+ * value (`isBlankRecord`) and the caller decides: readTsv skips it, readCsv fails on a blank
+ * header line. Yields each record with the 1-based line it starts on; a quote left open at
+ * the end of the text fails with a SourceFormatError at that line. `delimiter` is one character.
  */
 export function* parseQuotedRecords(text: string, delimiter: string, file: string): Generator<{ line: number; values: string[] }> {
   let line = 1;
   let i = 0;
   const n = text.length;
+  const endsField = (c: string) => c === delimiter || c === '\n' || c === '\r';
   while (i < n) {
     const startLine = line;
     const values: string[] = [];
-    let field = '';
-    let endOfRecord = false;
-    while (!endOfRecord) {
-      if (i < n && text[i] === '"') {
+    for (;;) {
+      let value = '';
+      if (text[i] === '"') {
         i++;
         for (;;) {
           if (i >= n) throw new SourceFormatError(file, startLine, 'a closing double quote for a quoted field');
           const c = text[i];
           if (c === '"') {
             if (text[i + 1] === '"') {
-              field += '"';
+              value += '"';
               i += 2;
               continue;
             }
@@ -97,24 +104,55 @@ export function* parseQuotedRecords(text: string, delimiter: string, file: strin
             break;
           }
           if (c === '\n') line++;
-          field += c;
+          value += c;
           i++;
         }
+        while (i < n && !endsField(text[i])) value += text[i++];
+      } else {
+        const start = i;
+        while (i < n && !endsField(text[i])) i++;
+        value = text.slice(start, i);
       }
-      while (i < n && text[i] !== delimiter && text[i] !== '\n') field += text[i++];
-      values.push(field.endsWith('\r') ? field.slice(0, -1) : field);
-      field = '';
-      if (i >= n) endOfRecord = true;
-      else if (text[i] === delimiter) i++;
-      else {
+      values.push(value);
+      if (i < n && text[i] === delimiter) {
+        i++;
+        continue;
+      }
+      if (text[i] === '\r') i++;
+      if (text[i] === '\n') {
         i++;
         line++;
-        endOfRecord = true;
       }
+      break;
     }
-    if (values.length === 1 && values[0] === '') continue;
     yield { line: startLine, values };
   }
+}
+
+/** True for the record a blank line parses to (one empty value). */
+export function isBlankRecord(values: string[]): boolean {
+  return values.length === 1 && values[0] === '';
+}
+
+/** Fails at line 1 unless `header` has every `required` column; `found` is the header line as written. */
+export function requireColumns(file: string, header: string[], required: string[] | undefined, found: string): void {
+  const missing = (required ?? []).filter((c) => !header.includes(c));
+  if (missing.length > 0) {
+    throw new SourceFormatError(file, 1, `header columns ${required!.join(', ')} (missing ${missing.join(', ')})`, found);
+  }
+}
+
+/** A Row over `values` whose `get` looks columns up in `index` and names file and line for an unknown one. */
+export function makeRow(file: string, line: number, values: string[], index: ReadonlyMap<string, number>): Row {
+  return {
+    line,
+    values,
+    get(column: string) {
+      const at = index.get(column);
+      if (at === undefined) throw new SourceFormatError(file, line, `a column named ${column}`);
+      return values[at] ?? '';
+    },
+  };
 }
 
 /**
@@ -141,10 +179,7 @@ export function* readTsv(file: string, opts: TsvOptions = {}): Generator<Row> {
     if (lines.length === 0 || lines[0].trim() === '') throw new SourceFormatError(file, 1, 'a header line');
     header = lines[0].split('\t').map(clean);
     first = 1;
-    const missing = (opts.required ?? []).filter((c) => !header.includes(c));
-    if (missing.length > 0) {
-      throw new SourceFormatError(file, 1, `header columns ${opts.required!.join(', ')} (missing ${missing.join(', ')})`, lines[0]);
-    }
+    requireColumns(file, header, opts.required, lines[0]);
   }
   const index = new Map(header.map((h, i) => [h, i]));
   const minFields = opts.minFields ?? header.length;
@@ -155,16 +190,7 @@ export function* readTsv(file: string, opts: TsvOptions = {}): Generator<Row> {
     if (values.length < minFields) {
       throw new SourceFormatError(file, i + 1, `${minFields} tab-separated fields (${header.join(', ')})`, raw);
     }
-    const line = i + 1;
-    yield {
-      line,
-      values,
-      get(column: string) {
-        const at = index.get(column);
-        if (at === undefined) throw new SourceFormatError(file, line, `a column named ${column}`);
-        return values[at] ?? '';
-      },
-    };
+    yield makeRow(file, i + 1, values, index);
   }
 }
 
@@ -190,31 +216,25 @@ export function expectMatch(value: string, pattern: RegExp, file: string, line: 
 }
 
 function* readQuoted(file: string, text: string, opts: TsvOptions): Generator<Row> {
-  const records = parseQuotedRecords(text, opts.delimiter ?? '\t', file);
+  const delimiter = opts.delimiter ?? '\t';
+  const records = nonBlank(parseQuotedRecords(text, delimiter, file));
   let header = opts.columns;
   if (!header) {
     const first = records.next();
     if (first.done) throw new SourceFormatError(file, 1, 'a header line');
     header = first.value.values;
-    const missing = (opts.required ?? []).filter((c) => !header!.includes(c));
-    if (missing.length > 0) {
-      throw new SourceFormatError(file, 1, `header columns ${opts.required!.join(', ')} (missing ${missing.join(', ')})`, header.join(opts.delimiter ?? '\t'));
-    }
+    requireColumns(file, header, opts.required, header.join(delimiter));
   }
   const index = new Map(header.map((h, i) => [h, i]));
   const minFields = opts.minFields ?? header.length;
   for (const { line, values } of records) {
     if (values.length < minFields) {
-      throw new SourceFormatError(file, line, `${minFields} fields (${header.join(', ')})`, values.join(opts.delimiter ?? '\t'));
+      throw new SourceFormatError(file, line, `${minFields} fields (${header.join(', ')})`, values.join(delimiter));
     }
-    yield {
-      line,
-      values,
-      get(column: string) {
-        const at = index.get(column);
-        if (at === undefined) throw new SourceFormatError(file, line, `a column named ${column}`);
-        return values[at] ?? '';
-      },
-    };
+    yield makeRow(file, line, values, index);
   }
+}
+
+function* nonBlank<R extends { values: string[] }>(records: Iterable<R>): Generator<R> {
+  for (const r of records) if (!isBlankRecord(r.values)) yield r;
 }

@@ -30,16 +30,27 @@ const miniGraph: BuildStep = {
   },
 };
 
+/**
+ * Hand-written fixtures stored under their own names, so they are never mistaken for the shared
+ * upstream files (the pre-submit check flags upstream names in the repository), and the upstream
+ * names the readers expect, which the copy in the temp data dir takes: [source dir, fixture
+ * name, replacement].
+ */
+const UPSTREAM_NAMES: [string, RegExp, string][] = [
+  ['bc5cdr', /\.fixture\.txt$/, '.PubTator.txt'],
+  ['pubmedqa', /^pqal\.fixture\.json$/, 'ori_pqal.json'],
+];
+
 /** Builds a small KB (mini graph + corpus from tests/fixtures/corpus) and opens it read-only. */
 export function buildFixtureKb(opts: { noncommercial?: boolean } = {}): { db: Database.Database; dir: string; seconds: number; close(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-corpus-unit-'));
   const out = path.join(dir, 'kb.sqlite');
-  // The hand-written BC5CDR fixtures are stored under their own names (never mistaken for the
-  // shared upstream files) and laid out under the upstream names the reader expects.
   const dataDir = path.join(dir, 'data');
   fs.cpSync(CORPUS_FIXTURES, dataDir, { recursive: true });
-  for (const f of fs.readdirSync(path.join(dataDir, 'bc5cdr'))) {
-    if (f.endsWith('.fixture.txt')) fs.renameSync(path.join(dataDir, 'bc5cdr', f), path.join(dataDir, 'bc5cdr', f.replace(/\.fixture\.txt$/, '.PubTator.txt')));
+  for (const [source, fixture, upstream] of UPSTREAM_NAMES) {
+    for (const f of fs.readdirSync(path.join(dataDir, source))) {
+      if (fixture.test(f)) fs.renameSync(path.join(dataDir, source, f), path.join(dataDir, source, f.replace(fixture, upstream)));
+    }
   }
   const r = buildKnowledgeBase({
     dataDir, outPath: out, noncommercial: opts.noncommercial,
