@@ -1,4 +1,6 @@
+import type { EvidenceCounts } from '../kb/corpus/offline.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
+import type { TrialSummary } from '../kb/corpus/types.js';
 import type { EntityRef, GraphStore } from '../kb/graph/store.js';
 import type { ToolDeps } from '../tools/spec.js';
 import { describeCase } from './case.js';
@@ -11,8 +13,15 @@ import type { RecommendedDrug, Warning } from './types.js';
 
 /**
  * The evidence-only recommender: deterministic, over the same KB the tools use. Candidates come
- * from recorded indications and from trials of the condition; each gets a transparent score
- * that is the sum of named components, so the rationale can show the arithmetic.
+ * from recorded indications and, when those are sparse, from trials of the condition; each gets
+ * a transparent score that is the sum of named components, so the rationale can show the
+ * arithmetic and cite what each term stands on.
+ *
+ * The order of the components is the order of trust a clinician gives them: a curated
+ * indication, how strongly curators agree on it, how much clinical research studied the drug in
+ * the condition (trials, then articles), and last whether the graph shows a mechanism. Volumes
+ * are log-scaled and the mechanism counts once, so no single source of counts (a gene family
+ * densely annotated in Hetionet, a drug in hundreds of trials) can outweigh a recorded indication.
  */
 
 /** Score weights; the rationale prints each component so a reader can redo the sum. */
@@ -21,45 +30,74 @@ export const SCORE_WEIGHTS = {
   palliates: 0.6,
   /** Per condition beyond the first that the drug is also indicated for. */
   extraCondition: 0.5,
-  /** Per supporting trial (up to 3). */
-  trial: 0.1,
-  /** Per supporting article (up to 3). */
-  article: 0.05,
-  /** Mechanism path strength: 0.3 × min(paths, 3) / 3. */
-  mechanism: 0.3,
+  /**
+   * Strength of curation (PharmacotherapyDB): per curator who agreed (up to 3) and per resource
+   * listing the indication (up to 4).
+   */
+  curator: 0.05,
+  resource: 0.025,
+  /**
+   * Trial volume: 0.2 × log10(1 + n), n = trials in the KB's corpus linked to the drug and the
+   * condition (at most VOLUME_CAP). Log-scaled because the 500th trial adds less than the 5th:
+   * 547 trials (metformin in type 2 diabetes) score 0.55, 26 trials 0.29, one trial 0.06.
+   */
+  trials: 0.2,
+  /** Article volume, as trials: 0.1 × log10(1 + n); articles reporting the drug's adverse effects are not counted. */
+  articles: 0.1,
+  /**
+   * A mechanism path (drug → target gene ← disease gene) exists. It counts once: one path shows
+   * a mechanism; the number of paths measures how densely the drug's target family is annotated
+   * in Hetionet (sulfonylureas hit several KATP-channel genes, metformin's AMPK route none as
+   * densely), not how well the drug works.
+   */
+  mechanism: 0.1,
   /** Per interaction with a current medication (up to 2). */
   interaction: -0.25,
   /** Curators recorded the pair as not indicated. */
   notIndicated: -1.0,
-  /**
-   * Strength of curation (PharmacotherapyDB): per curator who agreed (up to 3) and per resource
-   * listing the indication (up to 4). Separates first-line drugs (metformin: 3 curators, 4
-   * resources) from weakly supported ones without it ties would be broken alphabetically.
-   */
-  curator: 0.05,
-  resource: 0.025,
 } as const;
 
-/** Curator and resource counts as recorded in a PharmacotherapyDB provenance detail. */
-function curationSupport(provenance: { detail?: string }[]): number {
-  let best = 0;
+/** Document counts above this add nothing: bounds the volume terms at 3 × their weight. */
+export const VOLUME_CAP = 1000;
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A volume term: weight × log10(1 + count), the count capped at VOLUME_CAP. */
+export function volumeScore(weight: number, count: number): number {
+  return round3(weight * Math.log10(1 + Math.min(Math.max(count, 0), VOLUME_CAP)));
+}
+
+interface Curation {
+  score: number;
+  curators: number;
+  resources: number;
+}
+
+/** Curator and resource counts as recorded in a PharmacotherapyDB provenance detail; the best record counts. */
+function curationSupport(provenance: { detail?: string }[]): Curation {
+  let best: Curation = { score: 0, curators: 0, resources: 0 };
   for (const p of provenance) {
     const curators = Number(/curators: (\d+)/.exec(p.detail ?? '')?.[1] ?? 0);
     const resources = Number(/resources: (\d+)/.exec(p.detail ?? '')?.[1] ?? 0);
-    best = Math.max(best, SCORE_WEIGHTS.curator * Math.min(curators, 3) + SCORE_WEIGHTS.resource * Math.min(resources, 4));
+    const score = round3(SCORE_WEIGHTS.curator * Math.min(curators, 3) + SCORE_WEIGHTS.resource * Math.min(resources, 4));
+    if (score > best.score) best = { score, curators, resources };
   }
-  return Math.round(best * 1000) / 1000;
+  return best;
 }
 
+/** The named terms of a score. */
 export interface ScoreComponents {
   indication: number;
   curation: number;
-  mechanism: number;
   trials: number;
   articles: number;
+  mechanism: number;
   interactions: number;
   notIndicated: number;
 }
+
+/** The order the rationale explains the terms in: most trusted first. */
+const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'curation', 'trials', 'articles', 'mechanism', 'interactions', 'notIndicated'];
 
 export interface Recommendation extends RecommendedDrug {
   components: ScoreComponents;
@@ -68,9 +106,9 @@ export interface Recommendation extends RecommendedDrug {
 export interface RecommendOptions {
   /** Recommendations returned (default 5). */
   limit?: number;
-  /** Candidates enriched with mechanism paths and text evidence (default 10): bounds the cost. */
+  /** Candidates enriched with mechanism paths and cited documents (default 10): bounds the cost. */
   enrich?: number;
-  /** Skip trial/article retrieval even when an evidence store exists. */
+  /** Skip trial/article counting and citing even when an evidence store exists. */
   graphOnly?: boolean;
 }
 
@@ -88,25 +126,58 @@ export interface RecommendResult {
 
 export const EVIDENCE_ONLY_BANNER = 'Evidence-only answer: no language model wrote this. It was assembled by a deterministic recommender from the knowledge graph, trials and literature in the knowledge base.';
 
+/** Indications read per condition: all of them in practice (hypertension, the most, has 70), so none is cut before it is scored. */
+const MAX_INDICATED = 200;
+/** Case conditions whose trials and articles are counted (two grouped queries each). */
+const MAX_VOLUME_CONDITIONS = 3;
+/** Trials and articles cited per recommendation. */
+const CITED_DOCUMENTS = 3;
+/** Mechanism paths cited per recommendation. */
+const CITED_PATHS = 3;
+
+/** Trials and articles linking a drug to one of the case's conditions. */
+interface Volume extends EvidenceCounts {
+  /** The case condition counted (the one with the most evidence for this drug). */
+  condition: EntityRef;
+  /** The corpus ids it was counted over: the condition and the terms it subsumes. */
+  conditionIds: string[];
+}
+
 interface Candidate {
   drug: EntityRef;
   components: ScoreComponents;
   evidence: LedgerItem[];
-  indications: { relation: 'treats' | 'palliates'; disease: EntityRef }[];
+  indications: { relation: 'treats' | 'palliates'; disease: EntityRef; factId: string }[];
+  /** The best-curated indication: what the curation term stands on. */
+  curation: Curation & { factId?: string };
+  volume?: Volume;
   pathTexts: string[];
 }
 
+/** The store, when it can count its offline corpus (every store createEvidenceStore makes can). */
 const evidenceStore = (deps: ToolDeps): EvidenceStore | undefined => {
   const e = deps.evidence as Partial<EvidenceStore> | undefined;
-  return e && typeof e.searchTrials === 'function' && typeof e.searchArticles === 'function' ? (e as EvidenceStore) : undefined;
+  return e && typeof e.offline?.evidenceCounts === 'function' ? (e as EvidenceStore) : undefined;
 };
 
-const total = (c: ScoreComponents) => Math.round(Object.values(c).reduce((a, b) => a + b, 0) * 1000) / 1000;
+const total = (c: ScoreComponents) => round3(Object.values(c).reduce((a, b) => a + b, 0));
 
-/** Explains a score as "1.35 = indication 1.00 + mechanism 0.20 + …", leaving out zero terms. */
+/** Explains a score as "1.35 = indication 1.00 + trials 0.20 + …", leaving out zero terms. */
 export function explainScore(c: ScoreComponents): string {
-  const parts = (Object.entries(c) as [keyof ScoreComponents, number][]).filter(([, v]) => v !== 0).map(([k, v]) => `${k} ${v >= 0 ? '' : '−'}${Math.abs(v).toFixed(2)}`);
+  const parts = COMPONENT_ORDER.filter((k) => c[k] !== 0).map((k) => `${k} ${c[k] >= 0 ? '' : '−'}${Math.abs(c[k]).toFixed(2)}`);
   return `${total(c).toFixed(2)} = ${parts.join(' + ') || '0'}`;
+}
+
+/** The trials to cite for a drug and condition: phase 3/4 first (the strongest designs), then the newest. */
+function citedTrials(store: EvidenceStore, drugId: string, conditionIds: string[]): TrialSummary[] {
+  const f = { drugIds: [drugId], conditionIds };
+  const out = store.offline.searchTrials('', { ...f, phase: ['PHASE3', 'PHASE4'] }, CITED_DOCUMENTS).items;
+  if (out.length < CITED_DOCUMENTS) {
+    for (const t of store.offline.searchTrials('', f, CITED_DOCUMENTS * 2).items) {
+      if (out.length < CITED_DOCUMENTS && !out.some((o) => o.nctId === t.nctId)) out.push(t);
+    }
+  }
+  return out;
 }
 
 /** Recommends drugs for a case from the evidence alone. */
@@ -127,42 +198,67 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
   const notIndicated = new Map<string, string>();
   const get = (drug: EntityRef) => {
     let x = candidates.get(drug.id);
-    if (!x) candidates.set(drug.id, (x = { drug, components: { indication: 0, curation: 0, mechanism: 0, trials: 0, articles: 0, interactions: 0, notIndicated: 0 }, evidence: [], indications: [], pathTexts: [] }));
+    if (!x) {
+      const components: ScoreComponents = { indication: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, interactions: 0, notIndicated: 0 };
+      candidates.set(drug.id, (x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [] }));
+    }
     return x;
   };
   for (const cond of conditions) {
-    const ind = await graph.indicatedDrugs(cond.id, { limit: 50 });
+    const ind = await graph.indicatedDrugs(cond.id, { limit: MAX_INDICATED });
     for (const d of ind.drugs) {
       const x = get(d.drug);
       const w = d.relation === 'treats' ? SCORE_WEIGHTS.treats : SCORE_WEIGHTS.palliates;
       // The best indication counts fully; each further condition the drug covers adds a bonus.
       x.components.indication = x.indications.length ? x.components.indication + SCORE_WEIGHTS.extraCondition * w : w;
-      x.components.curation = Math.max(x.components.curation, curationSupport(d.provenance));
-      x.indications.push({ relation: d.relation, disease: ind.disease });
-      x.evidence.push(indicationItem(d.drug, d.relation, ind.disease, d.provenance));
+      const fact = indicationItem(d.drug, d.relation, ind.disease, d.provenance);
+      const cur = curationSupport(d.provenance);
+      if (cur.score > x.curation.score) x.curation = { ...cur, factId: fact.id };
+      x.components.curation = x.curation.score;
+      x.indications.push({ relation: d.relation, disease: ind.disease, factId: fact.id });
+      x.evidence.push(fact);
     }
     for (const n of ind.notIndicated) notIndicated.set(n.drug.id, `${n.drug.name} is recorded as not indicated for ${ind.disease.name}`);
   }
 
+  // Evidence volume, counted in the offline corpus for every candidate at once: it decides which
+  // candidates are enriched below, not only their final order.
   const store = opts.graphOnly ? undefined : evidenceStore(deps);
-  // Trial-derived candidates: drugs tested in trials of the condition that the KB can name exactly.
-  // Only when indications are sparse: resolving free-text interventions is the slow part.
-  if (store && candidates.size < limit) {
-    for (const cond of conditions.slice(0, 2)) {
+  const counted: { condition: EntityRef; ids: string[]; counts: Map<string, EvidenceCounts> }[] = [];
+  if (store) {
+    for (const cond of conditions.slice(0, MAX_VOLUME_CONDITIONS)) {
       try {
-        const r = await store.searchTrials({ condition: cond.id, limit: 15, source: 'offline' });
-        for (const t of r.items) {
-          for (const iv of t.interventions.slice(0, 3)) {
-            const m = (await graph.resolve(iv, { kinds: ['Compound'], limit: 1 })).matches[0];
-            if (m && m.matchType !== 'fuzzy' && !candidates.has(m.id)) get({ id: m.id, kind: m.kind, name: m.name });
-          }
-        }
+        const ids = store.offline.resolve('condition', cond.id).map((e) => e.id);
+        counted.push({ condition: { id: cond.id, kind: 'Disease', name: cond.name }, ids, counts: store.offline.evidenceCounts(ids) });
       } catch (err) {
-        notices.push(`Trial search for ${cond.name} failed (${(err as Error).message}); candidates come from the knowledge graph only.`);
+        notices.push(`Trials and articles of ${cond.name} could not be counted (${(err as Error).message}); its candidates are ranked without evidence volume.`);
       }
     }
-  }
-  if (!store && !opts.graphOnly) {
+    // Trial-derived candidates, only when indications are sparse: the drugs the corpus links to
+    // the most trials of the condition, kept when the graph knows the drug by that exact id.
+    if (candidates.size < limit) {
+      for (const v of counted) {
+        const studied = [...v.counts].filter(([id, n]) => n.trials > 0 && !candidates.has(id)).sort((a, b) => b[1].trials - a[1].trials || a[0].localeCompare(b[0]));
+        for (const [id] of studied.slice(0, Math.max(2 * limit, 10))) {
+          const m = (await graph.resolve(id, { kinds: ['Compound'], limit: 1, exactOnly: true })).matches[0];
+          if (m && m.matchType === 'id' && !candidates.has(m.id)) get({ id: m.id, kind: m.kind, name: m.name });
+        }
+      }
+    }
+    for (const x of candidates.values()) {
+      for (const v of counted) {
+        const n = v.counts.get(x.drug.id);
+        if (!n) continue;
+        const trials = volumeScore(SCORE_WEIGHTS.trials, n.trials);
+        const articles = volumeScore(SCORE_WEIGHTS.articles, n.articles);
+        if (!x.volume || trials + articles > x.components.trials + x.components.articles) {
+          x.volume = { ...n, condition: v.condition, conditionIds: v.ids };
+          x.components.trials = trials;
+          x.components.articles = articles;
+        }
+      }
+    }
+  } else if (!opts.graphOnly) {
     notices.push('No trial/literature corpus is available in this deployment: evidence comes from the knowledge graph only.');
   }
   for (const [id] of notIndicated) {
@@ -170,7 +266,7 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
     if (x) x.components.notIndicated = SCORE_WEIGHTS.notIndicated;
   }
 
-  // Enrich the strongest candidates by graph score: mechanism paths, then trials and articles.
+  // Enrich the strongest candidates: a mechanism path, and the documents behind the counts.
   const ranked = [...candidates.values()].sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
   const enrich = ranked.slice(0, opts.enrich ?? 10);
   const primary = conditions[0];
@@ -178,8 +274,8 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
     enrich.map(async (x) => {
       const target = x.indications[0]?.disease.id ?? primary.id;
       try {
-        const paths = await graph.mechanismPaths(x.drug.id, target, { limit: 3, viaGeneGene: false });
-        x.components.mechanism = Math.round(SCORE_WEIGHTS.mechanism * (Math.min(paths.length, 3) / 3) * 1000) / 1000;
+        const paths = await graph.mechanismPaths(x.drug.id, target, { limit: CITED_PATHS, viaGeneGene: false });
+        x.components.mechanism = paths.length ? SCORE_WEIGHTS.mechanism : 0;
         for (const p of paths) {
           x.evidence.push(pathItem(p));
           x.pathTexts.push(p.text);
@@ -187,20 +283,16 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
       } catch {
         // A drug without graph relations has no paths; its score simply lacks the term.
       }
-      if (!store) return;
+      const v = x.volume;
+      if (!store || !v) return;
       try {
-        const t = await store.searchTrials({ drug: x.drug.id, condition: target, limit: 3, source: 'offline' });
-        x.components.trials = Math.round(SCORE_WEIGHTS.trial * Math.min(t.items.length, 3) * 1000) / 1000;
-        for (const it of t.items) x.evidence.push(trialItem(it, [x.drug.id], [target]));
-      } catch {
-        // An unknown drug in the corpus is "no trials", which the score already reflects.
-      }
-      try {
-        const a = await store.searchArticles({ drug: x.drug.id, condition: target, limit: 3, source: 'offline' });
-        x.components.articles = Math.round(SCORE_WEIGHTS.article * Math.min(a.items.length, 3) * 1000) / 1000;
-        for (const it of a.items) x.evidence.push(articleItem(it, [x.drug.id], [target]));
-      } catch {
-        // Same as trials.
+        if (v.trials) for (const t of citedTrials(store, x.drug.id, v.conditionIds)) x.evidence.push(trialItem(t, [x.drug.id], [v.condition.id]));
+        if (v.articles) {
+          const arts = store.offline.searchArticles('', { drugIds: [x.drug.id], conditionIds: v.conditionIds, excludeAdverseReports: true }, CITED_DOCUMENTS).items;
+          for (const a of arts) x.evidence.push(articleItem(a, [x.drug.id], [v.condition.id]));
+        }
+      } catch (err) {
+        notices.push(`Documents for ${x.drug.name} could not be listed (${(err as Error).message}); its score still counts them.`);
       }
     }),
   );
@@ -228,7 +320,7 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
       score: total(x.components),
       components: x.components,
       rationale: rationale(x, warnings),
-      evidence: x.evidence.slice(0, 10).map(publicItem),
+      evidence: publicEvidence(x.evidence).map(publicItem),
       warnings,
     };
   });
@@ -237,20 +329,42 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
   return { recommendations, excluded, warnings: safety.general, notices, evidence, text };
 }
 
+const EVIDENCE_ORDER: LedgerItem['type'][] = ['kg_fact', 'trial', 'article', 'kg_path'];
 
+/** A recommendation's evidence list: in the order the rationale cites it (indication, trials, articles, mechanism), at most 10. */
+function publicEvidence(items: LedgerItem[]): LedgerItem[] {
+  const rank = (t: LedgerItem['type']) => {
+    const i = EVIDENCE_ORDER.indexOf(t);
+    return i < 0 ? EVIDENCE_ORDER.length : i;
+  };
+  return [...items].sort((a, b) => rank(a.type) - rank(b.type)).slice(0, 10);
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The rationale: one sentence per score component, each citing what it stands on, then the sum. */
 function rationale(x: Candidate, warnings: Warning[]): string {
   const parts: string[] = [];
   for (const ind of x.indications) {
-    const id = x.evidence.find((e) => e.type === 'kg_fact' && e.conditions?.includes(ind.disease.id))?.id;
-    parts.push(`${x.drug.name} is a recorded ${ind.relation === 'treats' ? 'treatment (disease-modifying)' : 'palliative (symptomatic) therapy'} for ${ind.disease.name}${id ? ` [${id}]` : ''}.`);
+    parts.push(`${x.drug.name} is a recorded ${ind.relation === 'treats' ? 'treatment (disease-modifying)' : 'palliative (symptomatic) therapy'} for ${ind.disease.name} [${ind.factId}].`);
   }
   if (!x.indications.length) parts.push(`${x.drug.name} was tested in trials of the condition but is not a recorded indication.`);
+  if (x.curation.score && x.curation.factId) {
+    parts.push(`Curation: ${plural(x.curation.curators, 'curator')} agreed and ${plural(x.curation.resources, 'resource')} ${x.curation.resources === 1 ? 'lists' : 'list'} the indication (PharmacotherapyDB) [${x.curation.factId}].`);
+  }
+  const v = x.volume;
+  const cites = (type: LedgerItem['type']) => x.evidence.filter((e) => e.type === type).map((e) => `[${e.id}]`).join(' ');
+  if (v?.trials) {
+    const ids = cites('trial');
+    parts.push(`Trials: ${plural(v.trials, 'trial')} in the knowledge base's corpus ${v.trials === 1 ? 'studies' : 'study'} ${x.drug.name} in ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}.`);
+  }
+  if (v && (v.articles || v.adverseArticles)) {
+    const ids = cites('article');
+    const adverse = v.adverseArticles ? `; ${plural(v.adverseArticles, 'article')} reporting its adverse effects not counted` : '';
+    parts.push(`Literature: ${plural(v.articles, 'PubMed article')} in the corpus ${v.articles === 1 ? 'links' : 'link'} ${x.drug.name} to ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${adverse}.`);
+  }
   const path = x.evidence.find((e) => e.type === 'kg_path');
-  if (path) parts.push(`Mechanism: ${path.snippet} [${path.id}]${x.pathTexts.length > 1 ? ` (${x.pathTexts.length} paths found)` : ''}.`);
-  const trials = x.evidence.filter((e) => e.type === 'trial');
-  if (trials.length) parts.push(`Trials: ${trials.map((t) => `[${t.id}]`).join(' ')}.`);
-  const arts = x.evidence.filter((e) => e.type === 'article');
-  if (arts.length) parts.push(`Literature: ${arts.map((a) => `[${a.id}]`).join(' ')}.`);
+  if (path) parts.push(`Mechanism: ${path.snippet} [${path.id}]${x.pathTexts.length > 1 ? ` (${x.pathTexts.length >= CITED_PATHS ? `at least ${CITED_PATHS}` : x.pathTexts.length} paths found; a mechanism counts once)` : ''}.`);
   const inter = warnings.filter((w) => w.kind === 'interaction').length;
   if (inter) parts.push(`Interacts with ${inter} current medication(s) (see warnings).`);
   parts.push(`Score ${explainScore(x.components)}.`);

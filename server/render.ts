@@ -8,19 +8,32 @@ export function evidenceUrl(e: Pick<EvidenceItem, 'type' | 'id' | 'url'>): strin
   return undefined;
 }
 
+export interface RenderOptions {
+  /** Put the answer text first (default true); false when the caller already streamed it. */
+  includeText?: boolean;
+  /**
+   * Leave a recommendation's rationale out of its card when the answer text already holds it
+   * word for word (the evidence-only text lists every rationale; a model's rationale is a line
+   * of its text), so a reader who sees the text does not read each rationale twice. The card
+   * keeps its rank, drug, evidence links and warnings. Off by default.
+   */
+  skipRationaleInText?: boolean;
+}
+
 /**
  * Markdown rendering of a final answer for text-only surfaces (OpenAI-compatible clients, Slack,
  * the CLI): the answer text, then ranked recommendations with their evidence, then warnings, so
  * nothing the structured answer holds is silently dropped.
  */
-export function renderAnswerMarkdown(a: FinalAnswer, opts: { includeText?: boolean } = {}): string {
+export function renderAnswerMarkdown(a: FinalAnswer, opts: RenderOptions = {}): string {
   const out: string[] = [];
   if (opts.includeText !== false && a.text.trim()) out.push(a.text.trim(), '');
   if (a.mode === 'evidence-only') out.push('_Evidence-only mode: no language model wrote this answer; it was assembled from the retrieved evidence._', '');
   if (a.recommendations.length) {
     out.push('**Recommendations**');
     for (const r of a.recommendations) {
-      out.push(`${r.rank}. **${r.drug.name}** (${r.drug.id}) — ${r.rationale}`);
+      const inText = opts.skipRationaleInText && !!r.rationale.trim() && a.text.includes(r.rationale.trim());
+      out.push(`${r.rank}. **${r.drug.name}** (${r.drug.id})${inText ? '' : ` — ${r.rationale}`}`);
       const ev = r.evidence.map((e) => {
         const url = evidenceUrl(e);
         return url ? `[${e.id}](${url})` : e.id;

@@ -25,7 +25,7 @@ export const recommendDrugsTool = defineTool({
   name: 'recommend_drugs',
   title: 'Evidence-only drug recommendation',
   description:
-    'Rank candidate drugs for a patient case deterministically from the evidence: recorded indications, mechanism paths, trials and literature, with a transparent score and a safety filter (interactions with current medications, allergy/class conflicts, curated non-indications). ' +
+    'Rank candidate drugs for a patient case deterministically from the evidence: recorded indications and how strongly curators support them, how many trials and articles in the knowledge base study the drug in the condition, and whether a mechanism path exists, with a transparent score (each component named and cited) and a safety filter (interactions with current medications, allergy/class conflicts, curated non-indications). ' +
     'Use it first to get a grounded candidate list, then check or explain individual drugs with the other tools. It does not weigh free-text clinical detail; it is not a prescription.',
   input: z
     .object({

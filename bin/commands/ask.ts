@@ -11,7 +11,9 @@ export interface TurnOutput {
 
 /**
  * Runs one turn: tokens to `out` as they stream, tool steps to `err` (so `> file` keeps only the
- * answer), then the structured part of the answer. Throws on an error event.
+ * answer), then the structured part of the answer: the answer text once (streamed or printed
+ * here), then the cards with their evidence links, without repeating a rationale the text
+ * already showed. Throws on an error event.
  */
 export async function streamTurn(agent: ChatAgent, threadId: string, message: string, io: TurnOutput): Promise<FinalAnswer> {
   let streamed = false;
@@ -24,7 +26,7 @@ export async function streamTurn(agent: ChatAgent, threadId: string, message: st
     else if (ev.type === 'notice') io.err(`  note: ${ev.message}\n`);
     else if (ev.type === 'error') throw new Error(`${ev.code}: ${ev.message}`);
     else if (ev.type === 'final') {
-      io.out(`${streamed ? '\n\n' : ''}${renderAnswerMarkdown(ev.answer, { includeText: !streamed })}\n`);
+      io.out(`${streamed ? '\n\n' : ''}${renderAnswerMarkdown(ev.answer, { includeText: !streamed, skipRationaleInText: true })}\n`);
       return ev.answer;
     }
   }

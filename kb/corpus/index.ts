@@ -1,6 +1,6 @@
 /** Evidence retrieval: offline FTS5 corpus, live ClinicalTrials.gov / PubMed, optional dense (Chroma) fusion. */
 export { createEvidenceStore, type EvidenceStore, type EvidenceStoreOptions } from './store.js';
-export { OfflineCorpus, trialUrl, articleUrl, licenseOf } from './offline.js';
+export { OfflineCorpus, trialUrl, articleUrl, licenseOf, type EvidenceCounts } from './offline.js';
 export { ChromaDenseIndex, DenseIndexError, type DenseIndex } from './chroma.js';
 export { HashEmbedder, OllamaEmbedder, EmbedderError, type Embedder } from './embedder.js';
 export { reciprocalRankFusion } from './fusion.js';

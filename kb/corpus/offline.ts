@@ -32,7 +32,32 @@ export interface ArticleFilters {
   conditionIds?: string[];
   yearFrom?: number;
   yearTo?: number;
+  /**
+   * Leave out adverse-effect reports of the filter's drugs (see ADVERSE_REPORT): for callers
+   * that cite articles as support for giving a drug, which such a report is not.
+   */
+  excludeAdverseReports?: boolean;
 }
+
+/** Evidence volume of one drug for one condition, from `OfflineCorpus.evidenceCounts`. */
+export interface EvidenceCounts {
+  /** Trials linked to the drug and the condition. */
+  trials: number;
+  /** Articles linked to the drug and the condition, adverse-effect reports left out. */
+  articles: number;
+  /** Articles linked to both that report the drug as inducing a disease (not counted in `articles`). */
+  adverseArticles: number;
+}
+
+/**
+ * SQL condition: article `aid` annotates drug `drug` (a public id) as the chemical of a BC5CDR
+ * chemical-induced-disease relation, matched through the drug's MeSH xrefs or a MESH: id. Most
+ * BC5CDR abstracts are adverse-effect reports ("levodopa-induced dyskinesia"): linked to the
+ * drug and to the condition its patients have, but evidence of harm, not of benefit.
+ */
+const ADVERSE_REPORT = (aid: string, drug: string) =>
+  `(EXISTS (SELECT 1 FROM article_relations r JOIN xrefs x ON x.system = 'MESH' AND x.code = r.chemical JOIN nodes n ON n.nid = x.nid WHERE r.aid = ${aid} AND n.id = ${drug})
+    OR EXISTS (SELECT 1 FROM article_relations r WHERE r.aid = ${aid} AND 'MESH:' || r.chemical = ${drug}))`;
 
 export const trialUrl = (nct: string) => `https://clinicaltrials.gov/study/${nct}`;
 export const articleUrl = (pmid: string) => `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;
@@ -188,6 +213,10 @@ export class OfflineCorpus {
       parts.push(`a.aid IN (SELECT aid FROM article_links WHERE role = '${role}' AND entity_id IN (${ids.map(() => '?').join(',') || 'NULL'}))`);
       params.push(...ids);
     }
+    if (f.excludeAdverseReports && f.drugIds?.length) {
+      parts.push(`NOT EXISTS (SELECT 1 FROM article_links ad WHERE ad.aid = a.aid AND ad.role = 'drug' AND ad.entity_id IN (${f.drugIds.map(() => '?').join(',')}) AND ${ADVERSE_REPORT('ad.aid', 'ad.entity_id')})`);
+      params.push(...f.drugIds);
+    }
     if (f.yearFrom !== undefined) {
       parts.push('a.year >= ?');
       params.push(f.yearFrom);
@@ -284,6 +313,43 @@ export class OfflineCorpus {
     const seen = new Set(rows.map(key));
     const more = (s.all(any, ...params, limit + 1 + rows.length) as R[]).filter((r) => !seen.has(key(r)));
     return { rows: [...rows, ...more], relaxed: more.length > 0 };
+  }
+
+  /**
+   * Evidence volume per drug for one condition: how many trials and articles are linked both to
+   * the drug and to one of `conditionIds` (ids as resolve() returns them, so the counts agree
+   * with what a search filtered on the same drug and condition lists). Every drug linked to the
+   * condition's documents is counted, by one grouped query per table: ranking all candidates
+   * costs two queries, not two per candidate. Adverse-effect reports are counted apart.
+   */
+  evidenceCounts(conditionIds: string[]): Map<string, EvidenceCounts> {
+    const out = new Map<string, EvidenceCounts>();
+    const ids = conditionIds.slice(0, MAX_FILTER_IDS);
+    if (!ids.length) return out;
+    const ph = ids.map(() => '?').join(',');
+    const get = (id: string) => {
+      let c = out.get(id);
+      if (!c) out.set(id, (c = { trials: 0, articles: 0, adverseArticles: 0 }));
+      return c;
+    };
+    const trials = this.stmt(
+      `SELECT d.entity_id AS id, count(*) AS n FROM (SELECT DISTINCT tid FROM trial_links WHERE role = 'condition' AND entity_id IN (${ph})) c
+       JOIN trial_links d ON d.tid = c.tid AND d.role = 'drug' GROUP BY d.entity_id`,
+    ).all(...ids) as { id: string; n: number }[];
+    for (const r of trials) get(r.id).trials = r.n;
+    const articles = this.stmt(
+      `SELECT id, count(*) AS n, sum(adverse) AS adverse FROM (
+         SELECT d.entity_id AS id, d.aid AS aid, ${ADVERSE_REPORT('d.aid', 'd.entity_id')} AS adverse
+         FROM (SELECT DISTINCT aid FROM article_links WHERE role = 'condition' AND entity_id IN (${ph})) c
+         JOIN article_links d ON d.aid = c.aid AND d.role = 'drug'
+       ) GROUP BY id`,
+    ).all(...ids) as { id: string; n: number; adverse: number }[];
+    for (const r of articles) {
+      const c = get(r.id);
+      c.articles = r.n - r.adverse;
+      c.adverseArticles = r.adverse;
+    }
+    return out;
   }
 
   /** BM25 ranking only, as document ids (NCT / PMID), for fusion and the bench. */

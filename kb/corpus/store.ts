@@ -27,7 +27,7 @@ export interface EvidenceStore {
   searchArticles(q: ArticleQuery): Promise<SearchResponse<ArticleSummary>>;
   /** Throws EvidenceQueryError when no source has the article. */
   getArticle(pmid: string, source?: SourcePreference): Promise<{ article: ArticleRecord; notices: string[] }>;
-  /** The offline corpus, for the bench and diagnostics. */
+  /** The offline corpus: for the bench, diagnostics and counting evidence (the recommender ranks by evidence volume, never fetched live). */
   readonly offline: OfflineCorpus;
 }
 

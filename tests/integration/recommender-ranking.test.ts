@@ -1,0 +1,128 @@
+import type Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { resolveMention } from '../../agent/case.js';
+import { makeAgent } from '../../agent/index.js';
+import { recommendDrugs, SCORE_WEIGHTS, volumeScore, type RecommendResult } from '../../agent/recommender.js';
+import type { TrackedCase } from '../../agent/state.js';
+import { runAsk } from '../../bin/commands/ask.js';
+import { createEvidenceStore } from '../../kb/corpus/store.js';
+import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
+import type { GraphStore } from '../../kb/graph/store.js';
+import { openKnowledgeBase } from '../../kb/open.js';
+import type { ToolDeps } from '../../tools/spec.js';
+
+/**
+ * The evidence-only ranking on the real KB, judged as a clinician would: the drug guidelines put
+ * first for a condition should rank near the top, whatever the density of its Hetionet
+ * annotations. Expectations name drugs; the scorer itself names none.
+ */
+let db: Database.Database;
+let graph: GraphStore;
+let deps: ToolDeps;
+
+beforeAll(() => {
+  db = openKnowledgeBase(inject('kbPath'));
+  graph = createSqliteGraphStore(db);
+  deps = { graph, evidence: createEvidenceStore({ db, log: () => {} }) };
+});
+afterAll(async () => {
+  await graph.close();
+});
+
+async function recommendFor(condition: string, limit = 5): Promise<RecommendResult> {
+  const cond = await resolveMention(graph, condition, 'Disease');
+  if (!cond) throw new Error(`${condition} does not resolve`);
+  const c: TrackedCase = { conditions: [cond], currentMedications: [], allergies: [] };
+  return recommendDrugs(deps, c, { limit });
+}
+const ids = (r: RecommendResult) => r.recommendations.map((x) => x.drug.id);
+
+describe('evidence-only ranking reflects the strength of clinical evidence', () => {
+  it('type 2 diabetes: metformin ranks in the top 3, above the sulfonylureas that have more mechanism paths', async () => {
+    const r = await recommendFor('type 2 diabetes', 10);
+    const rank = (id: string) => ids(r).indexOf(id);
+    expect(rank('DB00331')).toBeGreaterThanOrEqual(0);
+    expect(rank('DB00331')).toBeLessThan(3);
+    // Glyburide, glipizide, gliclazide: several KATP-channel paths each, far fewer trials.
+    for (const su of ['DB01016', 'DB01067', 'DB01120']) if (rank(su) >= 0) expect(rank(su)).toBeGreaterThan(rank('DB00331'));
+  });
+
+  it.each([
+    ['rheumatoid arthritis', ['DB00563']], // methotrexate
+    ["Parkinson's disease", ['DB01235', 'DB00190']], // levodopa, carbidopa
+    ['epilepsy', ['DB01202', 'DB00564', 'DB00313', 'DB00555']], // levetiracetam, carbamazepine, valproate, lamotrigine
+    ['hypertension', ['DB00999', 'DB00381', 'DB00678', 'DB00722', 'DB00966', 'DB00796']], // thiazide, CCB, ARBs, ACE inhibitor
+    ['major depressive disorder', ['DB00215', 'DB01104', 'DB00715', 'DB01175', 'DB00472']], // SSRIs
+  ])('%s: a first-line drug is in the top 3', async (condition, firstLine) => {
+    const top3 = ids(await recommendFor(condition)).slice(0, 3);
+    expect(top3.filter((id) => firstLine.includes(id)).length, `top 3: ${top3.join(', ')}`).toBeGreaterThan(0);
+  });
+
+  it('counts a mechanism once, and explains every score as the sum of its named components', async () => {
+    const r = await recommendFor('type 2 diabetes', 10);
+    for (const x of r.recommendations) {
+      expect([0, SCORE_WEIGHTS.mechanism]).toContain(x.components.mechanism);
+      const sum = Object.values(x.components).reduce((a, b) => a + b, 0);
+      expect(x.score).toBeCloseTo(sum, 3);
+      expect(x.rationale).toContain(`Score ${x.score!.toFixed(2)} = indication`);
+    }
+  });
+
+  it('scores trial volume from the count the rationale states, and cites trials of that drug and condition', async () => {
+    const r = await recommendFor('type 2 diabetes');
+    const metformin = r.recommendations.find((x) => x.drug.id === 'DB00331')!;
+    const n = Number(/Trials: (\d+) trials? in the knowledge base's corpus/.exec(metformin.rationale)?.[1]);
+    expect(n).toBeGreaterThan(100);
+    expect(metformin.components.trials).toBe(volumeScore(SCORE_WEIGHTS.trials, n));
+    const cited = [...metformin.rationale.matchAll(/\[(NCT\d{8})\]/g)].map((m) => m[1]);
+    expect(cited.length).toBeGreaterThan(0);
+    const store = createEvidenceStore({ db, log: () => {} });
+    for (const nct of cited) {
+      expect(metformin.evidence.map((e) => e.id)).toContain(nct);
+      const { trial } = await store.getTrial(nct, 'offline');
+      expect(trial.links.map((l) => l.id)).toContain('DB00331');
+    }
+  });
+
+  it("does not count or cite adverse-effect reports as support (levodopa in Parkinson's disease)", async () => {
+    const r = await recommendFor("Parkinson's disease");
+    const levodopa = r.recommendations.find((x) => x.drug.id === 'DB01235');
+    expect(levodopa, ids(r).join(', ')).toBeDefined();
+    expect(levodopa!.rationale).toMatch(/\d+ articles? reporting its adverse effects not counted/);
+    const mesh = db.prepare("SELECT x.code FROM xrefs x JOIN nodes n ON n.nid = x.nid WHERE n.id = 'DB01235' AND x.system = 'MESH'").pluck().all() as string[];
+    const induces = db.prepare(`SELECT count(*) FROM article_relations r JOIN articles a ON a.aid = r.aid WHERE a.pmid = ? AND r.chemical IN (${mesh.map(() => '?').join(',')})`).pluck();
+    const pmids = levodopa!.evidence.filter((e) => e.type === 'article').map((e) => e.id.replace('PMID:', ''));
+    for (const pmid of pmids) expect(induces.get(pmid, ...mesh), `PMID ${pmid}`).toBe(0);
+  });
+
+  it('without a corpus, still ranks by indication, curation and mechanism, and says the evidence is graph-only', async () => {
+    const cond = (await resolveMention(graph, 'type 2 diabetes', 'Disease'))!;
+    const r = await recommendDrugs({ graph }, { conditions: [cond], currentMedications: [], allergies: [] });
+    expect(r.recommendations.length).toBeGreaterThan(0);
+    for (const x of r.recommendations) expect(x.components.trials + x.components.articles).toBe(0);
+    expect(r.notices.join(' ')).toMatch(/No trial\/literature corpus/);
+  });
+});
+
+describe('kedrec ask in evidence-only mode', () => {
+  it('prints each rationale once, keeping the cards with their evidence links; --json is the structured answer', async () => {
+    const agent = makeAgent({ deps, log: () => {} });
+    const out: string[] = [];
+    const io = { out: (s: string) => void out.push(s), err: () => {} };
+    const answer = await runAsk(agent, 'A 60-year-old man with type 2 diabetes mellitus.', {}, io);
+    const printed = out.join('');
+    expect(answer.recommendations.length).toBeGreaterThan(0);
+    for (const r of answer.recommendations) {
+      expect(printed.split(r.rationale).length - 1, r.drug.name).toBe(1);
+      expect(printed).toContain(`**${r.drug.name}** (${r.drug.id})`);
+    }
+    expect(printed).toMatch(/\[NCT\d{8}\]\(https:\/\/clinicaltrials\.gov\/study\/NCT\d{8}\)/);
+
+    // --json prints the structured answer alone, rationale and all, with no card rendering.
+    const json: string[] = [];
+    await runAsk(agent, 'A 60-year-old man with type 2 diabetes mellitus.', { json: true }, { out: (s) => void json.push(s), err: () => {} });
+    expect(json.join('')).not.toContain('**Recommendations**');
+    const parsed = JSON.parse(json.join('')) as typeof answer;
+    expect(parsed.recommendations.map((r) => r.rationale)).toEqual(answer.recommendations.map((r) => r.rationale));
+  });
+});
