@@ -15,7 +15,8 @@ export interface RenderOptions {
    * Leave a recommendation's rationale out of its card when the answer text already holds it
    * word for word (the evidence-only text lists every rationale; a model's rationale is a line
    * of its text), so a reader who sees the text does not read each rationale twice. The card
-   * keeps its rank, drug, evidence links and warnings. Off by default.
+   * keeps its rank, drug, evidence links and warnings. On by default: Slack, OpenAI-compatible
+   * clients and the CLI all show the text beside the cards.
    */
   skipRationaleInText?: boolean;
 }
@@ -32,7 +33,7 @@ export function renderAnswerMarkdown(a: FinalAnswer, opts: RenderOptions = {}): 
   if (a.recommendations.length) {
     out.push('**Recommendations**');
     for (const r of a.recommendations) {
-      const inText = opts.skipRationaleInText && !!r.rationale.trim() && a.text.includes(r.rationale.trim());
+      const inText = opts.skipRationaleInText !== false && !!r.rationale.trim() && a.text.includes(r.rationale.trim());
       out.push(`${r.rank}. **${r.drug.name}** (${r.drug.id})${inText ? '' : ` — ${r.rationale}`}`);
       const ev = r.evidence.map((e) => {
         const url = evidenceUrl(e);

@@ -26,7 +26,7 @@ export async function streamTurn(agent: ChatAgent, threadId: string, message: st
     else if (ev.type === 'notice') io.err(`  note: ${ev.message}\n`);
     else if (ev.type === 'error') throw new Error(`${ev.code}: ${ev.message}`);
     else if (ev.type === 'final') {
-      io.out(`${streamed ? '\n\n' : ''}${renderAnswerMarkdown(ev.answer, { includeText: !streamed, skipRationaleInText: true })}\n`);
+      io.out(`${streamed ? '\n\n' : ''}${renderAnswerMarkdown(ev.answer, { includeText: !streamed })}\n`);
       return ev.answer;
     }
   }

@@ -61,8 +61,11 @@ describe('kedrec ask prints each rationale once', () => {
     expect(c.out.join('')).toContain(`1. **Metformin** (DB00331) — ${RATIONALE}`);
   });
 
-  it('other surfaces keep the full cards unless they ask (renderAnswerMarkdown default)', () => {
+  it('every text surface (Slack, OpenAI-compatible, CLI) shows each rationale once by default; a caller can ask for full cards', () => {
     const md = renderAnswerMarkdown(answer('evidence-only', `1. Metformin (DB00331): ${RATIONALE}`));
-    expect(count(md, RATIONALE)).toBe(2);
+    expect(count(md, RATIONALE)).toBe(1);
+    expect(count(renderAnswerMarkdown(answer('evidence-only', `1. Metformin (DB00331): ${RATIONALE}`), { skipRationaleInText: false }), RATIONALE)).toBe(2);
+    // A rationale the text does not hold stays on its card.
+    expect(count(renderAnswerMarkdown(answer('evidence-only', 'See the cards.')), RATIONALE)).toBe(1);
   });
 });
