@@ -64,18 +64,30 @@ export function sideEffectItem(drug: Ref, se: { sideEffect: Ref; frequency?: str
   };
 }
 
+/**
+ * " — snippet" after a title, or nothing when the snippet only repeats (part of) the title (many trial
+ * records have no summary, so the search snippet is the title again, bold marks and all).
+ */
+function snippetAfter(title: string, snippet: string | undefined): string {
+  if (!snippet) return '';
+  const norm = (s: string) => s.replace(/\*\*/g, '').replace(/…|\.\.\./g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
+  const t = norm(title);
+  const s = norm(snippet);
+  return s && !t.includes(s) ? ` — ${snippet}` : '';
+}
+
 export function trialItem(t: { nct_id?: string; nctId?: string; title: string; snippet?: string; url?: string; phase?: string | null; status?: string | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
   const nct = (t.nct_id ?? t.nctId)!;
   const license = t.provenance?.license ?? t.license ?? 'see source';
   const src = (t.provenance?.sources ?? t.sources ?? ['ClinicalTrials.gov']).join(', ');
   const tag = [t.phase, t.status].filter(Boolean).join(', ');
-  return { type: 'trial', id: nct, url: t.url ?? trialUrl(nct), snippet: `${t.title}${tag ? ` [${tag}]` : ''}${t.snippet ? ` — ${t.snippet}` : ''}`.slice(0, 400), source: src, license, drugs, conditions };
+  return { type: 'trial', id: nct, url: t.url ?? trialUrl(nct), snippet: `${t.title}${tag ? ` [${tag}]` : ''}${snippetAfter(t.title, t.snippet)}`.slice(0, 400), source: src, license, drugs, conditions };
 }
 
 export function articleItem(a: { pmid: string; title: string; snippet?: string; url?: string; year?: number | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
   const license = a.provenance?.license ?? a.license ?? 'see source';
   const src = (a.provenance?.sources ?? a.sources ?? ['PubMed']).join(', ');
-  return { type: 'article', id: `PMID:${a.pmid}`, url: a.url ?? articleUrl(a.pmid), snippet: `${a.title}${a.year ? ` (${a.year})` : ''}${a.snippet ? ` — ${a.snippet}` : ''}`.slice(0, 400), source: src, license, drugs, conditions };
+  return { type: 'article', id: `PMID:${a.pmid}`, url: a.url ?? articleUrl(a.pmid), snippet: `${a.title}${a.year ? ` (${a.year})` : ''}${snippetAfter(a.title, a.snippet)}`.slice(0, 400), source: src, license, drugs, conditions };
 }
 
 /** The contract's EvidenceItem (drops the ledger's entity links). */

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeAgent } from '../../agent/index.js';
 import { createApp } from '../../server/app.js';
 import { silentLogger } from '../../server/log.js';
 import { listen } from '../fixtures/listen.js';
 import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { openTestDeps } from '../fixtures/serve-deps.js';
 
 const CHROMIUM = process.env.KEDREC_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -75,5 +77,68 @@ describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium
     await page.screenshot({ path: shot, fullPage: true });
     expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
     expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
+  }, 60_000);
+});
+
+/**
+ * The same page over the real evidence-only agent and the KB built from ../shared/data: what a
+ * clinician sees without a model. Nothing here is fixture text; the cards must render what the
+ * recommender and the safety checks actually produce.
+ */
+describe.skipIf(!haveChromium)(`web chat page over the real evidence-only agent${haveChromium ? '' : ' (skipped: no Chromium)'}`, () => {
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof listen>>;
+  let deps: ReturnType<typeof openTestDeps>;
+
+  beforeAll(async () => {
+    deps = openTestDeps(inject('kbPath'));
+    const { app } = createApp({
+      agent: makeAgent({ model: null, deps: deps.toolDeps, log: () => {} }),
+      checkKb: deps.checkKb,
+      options: { allowedHosts: ['localhost', '127.0.0.1'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+      log: silentLogger,
+    });
+    server = await listen(app);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await deps?.close();
+  });
+
+  it('shows KB-backed cards for type 2 diabetes, then an interaction warning once warfarin is mentioned', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(server.url);
+
+    await page.getByTestId('input').fill('Patient with type 2 diabetes, what should we start?');
+    await page.getByTestId('send').click();
+    const first = page.getByTestId('assistant').nth(0);
+    await first.and(page.locator('[data-done="true"]')).waitFor();
+    expect(await first.textContent()).toContain('Evidence-only mode');
+    const cards = await first.getByTestId('recommendation').allTextContents();
+    expect(cards.length).toBeGreaterThanOrEqual(3);
+    // First-line therapy first, and every card is a drug the graph records for the condition.
+    expect(cards[0]).toContain('Metformin (DB00331)');
+    const indicated = await deps.graph.indicatedDrugs('DOID:9352', { limit: 200 });
+    const ids = new Set(indicated.drugs.map((d) => d.drug.id));
+    for (const c of cards) expect([...ids].some((id) => c.includes(`(${id})`)), c).toBe(true);
+    const hrefs = await first.getByTestId('evidence-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(hrefs.some((h) => /^https:\/\/clinicaltrials\.gov\/study\/NCT\d{8}$/.test(h))).toBe(true);
+
+    await page.getByTestId('input').fill('She also takes warfarin.');
+    await page.getByTestId('send').click();
+    const second = page.getByTestId('assistant').nth(1);
+    await second.and(page.locator('[data-done="true"]')).waitFor();
+    expect(await second.getByTestId('answer-text').textContent()).toContain('Warfarin (DB00682)');
+    const warnings = await second.getByTestId('warning').allTextContents();
+    expect(warnings.some((w) => /Warfarin/.test(w) && /interaction/i.test(w)), warnings.join('\n')).toBe(true);
+
+    fs.mkdirSync(outDir, { recursive: true });
+    await page.screenshot({ path: path.join(outDir, 'web-chat-evidence-only.png'), fullPage: true });
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCaseDelta } from '../../agent/case.js';
-import { checkCitations, findCitations, harvestToolResult, recommendedDrugsInText } from '../../agent/citations.js';
+import { articleItem, checkCitations, findCitations, harvestToolResult, recommendedDrugsInText, trialItem } from '../../agent/citations.js';
 
 describe('citation check', () => {
   it('finds PMIDs, NCT IDs and KG fact ids', () => {
@@ -48,5 +48,15 @@ describe('case delta rules', () => {
     expect(d).toMatchObject({ age: 62, sex: 'female', pregnant: false });
     expect(parseCaseDelta('Actually she is not diabetic.').remove.conditions).toEqual(['diabetic']);
     expect(parseCaseDelta('Actually she is not diabetic.').add.conditions).toEqual([]);
+  });
+});
+
+describe('evidence snippets', () => {
+  it('drop a search snippet that only repeats (part of) the title, keep one that adds text', () => {
+    const title = 'Phase 3 trial of ertugliflozin, metformin, ... in type 2 diabetes mellitus';
+    expect(trialItem({ nct_id: 'NCT02630706', title, snippet: '**Phase 3** trial of ertugliflozin, **metformin**…', phase: 'PHASE3' }).snippet).toBe(`${title} [PHASE3]`);
+    expect(trialItem({ nct_id: 'NCT02630706', title, snippet: 'HbA1c fell by 0.8% with **metformin**' }).snippet).toBe(`${title} — HbA1c fell by 0.8% with **metformin**`);
+    expect(articleItem({ pmid: '1', title: 'Metformin and lactic acidosis.', snippet: 'Metformin and lactic acidosis.', year: 2001 }).snippet).toBe('Metformin and lactic acidosis. (2001)');
+    expect(articleItem({ pmid: '1', title: 'Metformin and lactic acidosis.', snippet: 'Three cases of **lactic acidosis** were seen.' }).snippet).toMatch(/ — Three cases/);
   });
 });
