@@ -69,8 +69,8 @@ CREATE TABLE ddi_types (type INTEGER PRIMARY KEY, template TEXT NOT NULL);
 -- Node degree per metaedge and direction, for degree-weighted path scores and similarity.
 CREATE TABLE degrees (nid INTEGER NOT NULL, metaedge TEXT NOT NULL, dir TEXT NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY (nid, metaedge, dir)) WITHOUT ROWID;
--- Trigram index over distinct normalised terms, for fuzzy ("did you mean") entity resolution.
-CREATE VIRTUAL TABLE term_trigrams USING fts5(term_norm, tokenize = 'trigram');
+-- Fuzzy ("did you mean") resolution needs no table of its own: the SQLite store builds an
+-- in-memory trigram index from terms on its first fuzzy lookup (kb/graph/fuzzy.ts).
 CREATE TABLE ddi (
   drug1 INTEGER NOT NULL REFERENCES nodes(nid),
   drug2 INTEGER NOT NULL REFERENCES nodes(nid),

@@ -7,7 +7,7 @@
 import neo4j, { type Driver, type Record as Neo4jRecord } from 'neo4j-driver';
 import { normalizeTerm } from '../schema.js';
 import { canonicalIcd } from '../sources/icd.js';
-import { similarity } from './fuzzy.js';
+import { MIN_FUZZY_SCORE, similarity } from './fuzzy.js';
 import { relType } from './push-neo4j.js';
 import {
   BARE_CODE_SYSTEMS,
@@ -46,8 +46,8 @@ import {
   type SimilarDrug,
 } from './store.js';
 
-/** Fuzzy candidates fetched from the full-text index before scoring (as many as SQLite's trigram step). */
-const FUZZY_CANDIDATES = 40;
+/** Fuzzy candidates fetched from the full-text index before scoring (SQLite's trigram index scores up to 80). */
+const FUZZY_CANDIDATES = 80;
 /** Hard cap on neighbours fetched per query: above every degree in the KB, far below memory trouble. */
 export const NEIGHBOUR_CAP = 5000;
 /** Most drug ids one interactions() call accepts. */
@@ -343,7 +343,10 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
     for (const r of recs) {
       const n = nodeOf(r);
       if (kinds && !kinds.includes(n.kind)) continue;
-      out.push(toMatch(n, r.get('term') as string, 'fuzzy', similarity(norm, r.get('norm') as string)));
+      const score = similarity(norm, r.get('norm') as string);
+      // The same floor as the SQLite store: gibberish gets no matches and no suggestions on either backend.
+      if (score < MIN_FUZZY_SCORE) continue;
+      out.push(toMatch(n, r.get('term') as string, 'fuzzy', score));
     }
     return out;
   }

@@ -1,16 +1,16 @@
 import type { BuildContext, BuildStep } from '../build.js';
 
 /**
- * Derived tables computed once at build time so queries stay in the millisecond range:
- * per-node degrees (path scores, similarity denominators) and the trigram index of terms
- * (fuzzy resolution). Runs after every source step.
+ * Derived rows computed once at build time so queries stay in the millisecond range: per-node
+ * degrees (path scores, similarity denominators) and everyday short forms of disease names
+ * (entity resolution). Runs after every source step.
  */
 export const derivedStep: BuildStep = {
   id: 'derived',
-  title: 'Degrees and term trigram index',
+  title: 'Degrees and short disease names',
   sources: ['hetionet', 'drugbank', 'drugcentral', 'disease-ontology', 'pharmacotherapydb'],
   run(ctx: BuildContext) {
-    // Short forms go in before the trigram index so typo matching covers them too.
+    // Short forms are ordinary terms, so the fuzzy index (built from terms at query time) covers them too.
     ctx.db.exec(`
       INSERT INTO degrees (nid, metaedge, dir, n)
         SELECT src, metaedge, 'out', COUNT(DISTINCT dst) FROM edges GROUP BY src, metaedge;
@@ -28,8 +28,6 @@ export const derivedStep: BuildStep = {
                rtrim(substr(t.term, 1, length(t.term) - length(' disease'))), 'synonym', t.source
         FROM terms t JOIN nodes n ON n.nid = t.nid
         WHERE n.kind = 'Disease' AND (t.term LIKE '%''s disease' OR t.term LIKE '%’s disease') AND t.term_type IN ('name', 'synonym');
-      INSERT INTO term_trigrams (term_norm) SELECT DISTINCT term_norm FROM terms WHERE length(term_norm) >= 3;
-      INSERT INTO term_trigrams (term_trigrams) VALUES ('optimize');
     `);
   },
 };
