@@ -18,22 +18,38 @@ if (!haveChromium) {
   process.stderr.write(`[web-chat] SKIPPED: no Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\` (or set KEDREC_CHROMIUM)\n`);
 }
 
+/** The page served by the chat API over `agent`, in headless Chromium. */
+async function servePage(agent: Parameters<typeof createApp>[0]['agent'], checkKb: () => Promise<void> = async () => {}) {
+  const { app } = createApp({
+    agent,
+    checkKb,
+    options: { allowedHosts: ['localhost', '127.0.0.1'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+    log: silentLogger,
+  });
+  const server = await listen(app);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return { server, browser };
+}
+
+/** Opens the chat page, collecting console and page errors (a test ends by asserting there were none). */
+async function openChat(browser: Browser, url: string) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  await page.goto(url);
+  return { page, consoleErrors };
+}
+
 describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium ? '' : ` (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`}`, () => {
   let browser: Browser;
   let server: Awaited<ReturnType<typeof listen>>;
 
   beforeAll(async () => {
-    const { app } = createApp({
-      agent: scriptedAgent({ delayMs: 15 }),
-      checkKb: async () => {},
-      options: { allowedHosts: ['localhost', '127.0.0.1'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
-      log: silentLogger,
-    });
-    server = await listen(app);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ server, browser } = await servePage(scriptedAgent({ delayMs: 15 })));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -41,11 +57,7 @@ describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium
   });
 
   it('holds a two-turn conversation: tool steps stream, cards show evidence links, the added medication raises the interaction warning', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const consoleErrors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(server.url);
+    const { page, consoleErrors } = await openChat(browser, server.url);
 
     await page.getByTestId('input').fill('Patient with type 2 diabetes, what should we start?');
     await page.getByTestId('send').click();
@@ -92,14 +104,7 @@ describe.skipIf(!haveChromium)(`web chat page over the real evidence-only agent$
 
   beforeAll(async () => {
     deps = openTestDeps(inject('kbPath'));
-    const { app } = createApp({
-      agent: makeAgent({ model: null, deps: deps.toolDeps, log: () => {} }),
-      checkKb: deps.checkKb,
-      options: { allowedHosts: ['localhost', '127.0.0.1'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
-      log: silentLogger,
-    });
-    server = await listen(app);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    ({ server, browser } = await servePage(makeAgent({ model: null, deps: deps.toolDeps, log: () => {} }), deps.checkKb));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -108,11 +113,7 @@ describe.skipIf(!haveChromium)(`web chat page over the real evidence-only agent$
   });
 
   it('shows KB-backed cards for type 2 diabetes, then an interaction warning once warfarin is mentioned', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const consoleErrors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(server.url);
+    const { page, consoleErrors } = await openChat(browser, server.url);
 
     await page.getByTestId('input').fill('Patient with type 2 diabetes, what should we start?');
     await page.getByTestId('send').click();
