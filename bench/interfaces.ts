@@ -3,9 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createEvidenceStore } from '../kb/corpus/store.js';
-import { createSqliteGraphStore } from '../kb/graph/sqlite-store.js';
-import { openKnowledgeBase } from '../kb/open.js';
+import { openEvalKb } from '../evals/kb.js';
 import { createServer } from '../mcp-server/server.js';
 import { createApp } from '../server/app.js';
 import { silentLogger } from '../server/log.js';
@@ -32,15 +30,9 @@ const GRAPH_CALLS = [
 
 /** MCP tool round trips over Streamable HTTP (graph tools), after a warm-up. */
 async function mcpHttpRoundTrip(kbPath: string, n: number): Promise<{ p50: number; p95: number; errors: number }> {
-  const db = openKnowledgeBase(kbPath);
-  const graph = createSqliteGraphStore(db);
-  let evidence: unknown;
-  try {
-    evidence = createEvidenceStore({ db, log: () => {} });
-  } catch {
-    evidence = undefined;
-  }
-  const toolDeps: ToolDeps = { graph, evidence };
+  // The benchmark KB always has the corpus: the offline KB parts the evaluations open.
+  const kb = openEvalKb(kbPath, () => {});
+  const toolDeps: ToolDeps = { graph: kb.graph, evidence: kb.evidence };
   const tools = [...graphTools, ...evidenceTools];
   const { app } = createApp({
     makeMcpServer: () => createServer({ tools, toolDeps }),
@@ -66,8 +58,8 @@ async function mcpHttpRoundTrip(kbPath: string, n: number): Promise<{ p50: numbe
   } finally {
     await client.close();
     await server.close();
-    await graph.close().catch(() => {});
-    if (db.open) db.close();
+    await kb.graph.close().catch(() => {});
+    if (kb.db.open) kb.close();
   }
 }
 
