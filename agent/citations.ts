@@ -1,97 +1,11 @@
-import type { LedgerItem } from './state.js';
+import { articleItem, drugUrl, factId, indicationItem, interactionItem, licenses, pathItem, sideEffectItem, sources, trialItem } from '../clinical/evidence-items.js';
+import type { LedgerItem } from '../clinical/case-types.js';
 
 /**
  * Citations: what tool results in this thread make citable (built from the structured tool
  * artifacts, never from the text the model read), and the check that removes anything else
  * from an answer.
  */
-
-export const trialUrl = (nct: string) => `https://clinicaltrials.gov/study/${nct}`;
-export const articleUrl = (pmid: string) => `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;
-export const drugUrl = (id: string) => (/^DB\d{5}$/.test(id) ? `https://go.drugbank.com/drugs/${id}` : undefined);
-
-/** KG fact id for a typed edge: "DB00331-CtD-DOID:9352". */
-export const factId = (from: string, metaedge: string, to: string) => `${from}-${metaedge}-${to}`;
-
-interface Ref { id: string; name: string; kind?: string }
-interface Prov { source: string; license: string; pmids?: string[] }
-interface PathLike { nodes: Ref[]; edges: { metaedge: string; provenance: Prov[] }[]; text: string }
-
-const licenses = (p: Prov[] | undefined) => [...new Set((p ?? []).map((x) => x.license))].join('; ') || 'see source';
-const sources = (p: Prov[] | undefined) => [...new Set((p ?? []).map((x) => x.source))].join(', ') || 'KEDRec knowledge base';
-
-/** Mechanism path as a fact id: drug-CbG-gene-DaG-disease, each hop in the path's own direction. */
-export function pathId(p: PathLike): string {
-  let id = p.nodes[0].id;
-  p.edges.forEach((e, i) => (id += `-${e.metaedge}-${p.nodes[i + 1].id}`));
-  return id;
-}
-
-export function pathItem(p: PathLike): LedgerItem {
-  const drug = p.nodes[0];
-  const disease = p.nodes[p.nodes.length - 1];
-  const prov = p.edges.flatMap((e) => e.provenance);
-  return { type: 'kg_path', id: pathId(p), url: drugUrl(drug.id), snippet: p.text, source: sources(prov), license: licenses(prov), drugs: [drug.id], conditions: [disease.id] };
-}
-
-export function indicationItem(drug: Ref, relation: 'treats' | 'palliates', disease: Ref, prov: Prov[]): LedgerItem {
-  return {
-    type: 'kg_fact',
-    id: factId(drug.id, relation === 'treats' ? 'CtD' : 'CpD', disease.id),
-    url: drugUrl(drug.id),
-    snippet: `${drug.name} ${relation} ${disease.name} (${sources(prov)}).`,
-    source: sources(prov),
-    license: licenses(prov),
-    drugs: [drug.id],
-    conditions: [disease.id],
-  };
-}
-
-export function interactionItem(i: { drug1: Ref; drug2: Ref; sentence: string; provenance: Prov[] }): LedgerItem {
-  const [a, b] = [i.drug1.id, i.drug2.id].sort();
-  return { type: 'interaction', id: `DDI:${a}-${b}`, url: drugUrl(i.drug1.id), snippet: i.sentence, source: sources(i.provenance), license: licenses(i.provenance), drugs: [i.drug1.id, i.drug2.id] };
-}
-
-export function sideEffectItem(drug: Ref, se: { sideEffect: Ref; frequency?: string; provenance: Prov[] }): LedgerItem {
-  return {
-    type: 'side_effect',
-    id: factId(drug.id, 'CcSE', se.sideEffect.id),
-    url: drugUrl(drug.id),
-    snippet: `${drug.name} causes ${se.sideEffect.name}${se.frequency ? ` (${se.frequency})` : ''}.`,
-    source: sources(se.provenance),
-    license: licenses(se.provenance),
-    drugs: [drug.id],
-  };
-}
-
-/**
- * " — snippet" after a title, or nothing when the snippet only repeats (part of) the title (many trial
- * records have no summary, so the search snippet is the title again, bold marks and all).
- */
-function snippetAfter(title: string, snippet: string | undefined): string {
-  if (!snippet) return '';
-  const norm = (s: string) => s.replace(/\*\*/g, '').replace(/…|\.\.\./g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
-  const t = norm(title);
-  const s = norm(snippet);
-  return s && !t.includes(s) ? ` — ${snippet}` : '';
-}
-
-export function trialItem(t: { nct_id?: string; nctId?: string; title: string; snippet?: string; url?: string; phase?: string | null; status?: string | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
-  const nct = (t.nct_id ?? t.nctId)!;
-  const license = t.provenance?.license ?? t.license ?? 'see source';
-  const src = (t.provenance?.sources ?? t.sources ?? ['ClinicalTrials.gov']).join(', ');
-  const tag = [t.phase, t.status].filter(Boolean).join(', ');
-  return { type: 'trial', id: nct, url: t.url ?? trialUrl(nct), snippet: `${t.title}${tag ? ` [${tag}]` : ''}${snippetAfter(t.title, t.snippet)}`.slice(0, 400), source: src, license, drugs, conditions };
-}
-
-export function articleItem(a: { pmid: string; title: string; snippet?: string; url?: string; year?: number | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
-  const license = a.provenance?.license ?? a.license ?? 'see source';
-  const src = (a.provenance?.sources ?? a.sources ?? ['PubMed']).join(', ');
-  return { type: 'article', id: `PMID:${a.pmid}`, url: a.url ?? articleUrl(a.pmid), snippet: `${a.title}${a.year ? ` (${a.year})` : ''}${snippetAfter(a.title, a.snippet)}`.slice(0, 400), source: src, license, drugs, conditions };
-}
-
-/** The contract's EvidenceItem (drops the ledger's entity links). */
-export const publicItem = (e: LedgerItem) => ({ type: e.type, id: e.id, ...(e.url ? { url: e.url } : {}), snippet: e.snippet, source: e.source, license: e.license });
 
 /** What one tool result contributes to the thread: evidence items, citable IDs and drugs seen. */
 export interface Harvest {

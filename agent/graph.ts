@@ -6,12 +6,16 @@ import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnabl
 import { loadPrompt, renderInstruction } from '../prompts/load.js';
 import { toLangChainTool } from '../tools/langchain-adapter.js';
 import { describeInputIssues, ToolError, type ToolDeps, type ToolSpec } from '../tools/spec.js';
-import { applyCaseDelta, describeCase, modelCaseDelta, parseCaseDelta } from './case.js';
+import { applyCaseDelta, describeCase, parseCaseDelta } from '../clinical/case-reader.js';
+import type { ClinicalDeps } from '../clinical/deps.js';
+import { exclusionLine, exclusionOf, explainWhyNot, publicItem, recommendDrugs } from '../clinical/recommender.js';
+import { findingsAsWarnings } from '../clinical/safety/engine.js';
+import { safetyPatientFromCase } from '../clinical/safety/patient.js';
+import { modelCaseDelta } from './case-model.js';
+import { describeChanges, turnSummary } from './changes.js';
 import { checkCitations, harvestToolResult, recommendedDrugsInText, type Harvest } from './citations.js';
-import { explainWhyNot, publicItem, recommendDrugs } from './recommender.js';
-import { safetyCheck } from './safety.js';
 import { AgentState, toPatientCase, type AgentStateType, type AgentStateUpdate, type LedgerItem } from './state.js';
-import type { ChatEvent, FinalAnswer, RecommendedDrug, Warning } from './types.js';
+import type { ChatEvent, ExcludedDrug, FinalAnswer, RecommendedDrug, Warning } from './types.js';
 
 export type AgentMode = 'tool-calling' | 'retrieve-then-generate';
 
@@ -79,6 +83,8 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
   const specs = new Map(opts.tools.map((t) => [t.name, t]));
   const systemPrompt = loadPrompt('system');
   const model = opts.model;
+  if (!opts.deps.safety) throw new Error('buildAgentGraph needs the safety engine (deps.safety): no answer may skip the safety check');
+  const clinical: ClinicalDeps = { graph: opts.deps.graph, evidence: opts.deps.evidence, safety: opts.deps.safety };
 
   async function callModel(messages: BaseMessage[], withTools: boolean, config: LangGraphRunnableConfig): Promise<AIMessage> {
     if (!model) throw new Error('no model configured');
@@ -114,7 +120,7 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
         log(`[agent] model case extraction failed, rules only: ${(err as Error).message}`);
       }
     }
-    const r = await applyCaseDelta(opts.deps.graph, state.case, delta, text);
+    const r = await applyCaseDelta(opts.deps.graph, state.case, delta, text, clinical.safety.knowledge);
     const notices = [...state.notices];
     if (r.unresolved.length) {
       const n = `Not matched to the knowledge base (left out of the case): ${r.unresolved.map((u) => `"${u}"`).join(', ')}.`;
@@ -126,22 +132,23 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
 
   async function recommend(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
     emit(config, { type: 'tool_call', id: 'recommender', name: 'recommend_drugs', args: { case: toPatientCase(state.case) } });
-    const r = await recommendDrugs(opts.deps, state.case);
-    emit(config, { type: 'tool_result', id: 'recommender', name: 'recommend_drugs', ok: true, summary: `${r.recommendations.length} recommendation(s)` });
+    const r = await recommendDrugs(clinical, state.case);
+    emit(config, { type: 'tool_result', id: 'recommender', name: 'recommend_drugs', ok: true, summary: `${r.recommendations.length} recommendation(s), ${r.excluded.length} left out for safety` });
     let text = r.text;
     const extra: LedgerItem[] = [];
     const why = WHY_NOT.exec(textOf([...state.messages].reverse().find((m) => m.getType() === 'human')));
     if (why) {
-      const w = await explainWhyNot(opts.deps, state.case, why[1].trim(), r);
+      const w = await explainWhyNot(clinical, state.case, why[1].trim(), r);
       text += `\n\nWhy not ${w.drug?.name ?? why[1].trim()}? ${w.text}`;
       extra.push(...w.evidence);
     }
-    const recWarnings = r.recommendations.flatMap((x) => x.warnings.filter((w) => w.kind !== 'side_effect'));
+    const recWarnings = r.recommendations.flatMap((x) => x.warnings.filter((w) => w.kind !== 'side_effect' && w.kind !== 'serious_effect'));
     return {
       turnMode: 'evidence-only',
       draft: text,
       draftMessageId: null,
       recommendations: r.recommendations.map(({ components: _c, ...rest }) => rest),
+      excluded: r.excluded,
       warnings: [...r.warnings, ...recWarnings],
       notices: [...state.notices, ...r.notices],
       ...harvestUpdate([ledgerHarvest([...r.evidence, ...extra])]),
@@ -208,14 +215,14 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
 
   async function retrieve(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
     emit(config, { type: 'tool_call', id: 'retrieve', name: 'recommend_drugs', args: { case: toPatientCase(state.case), limit: 8 } });
-    const r = await recommendDrugs(opts.deps, state.case, { limit: 8 });
+    const r = await recommendDrugs(clinical, state.case, { limit: 8 });
     emit(config, { type: 'tool_result', id: 'retrieve', name: 'recommend_drugs', ok: true, summary: `${r.recommendations.length} candidate(s), ${r.evidence.length} evidence item(s)` });
     const extra: LedgerItem[] = [];
     const question = textOf([...state.messages].reverse().find((m) => m.getType() === 'human'));
     const why = WHY_NOT.exec(question);
     let whyDrug: { id: string; name: string } | undefined;
     if (why) {
-      const w = await explainWhyNot(opts.deps, state.case, why[1].trim(), r);
+      const w = await explainWhyNot(clinical, state.case, why[1].trim(), r);
       extra.push(...w.evidence);
       whyDrug = w.drug;
     }
@@ -226,6 +233,8 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     const instruction = renderInstruction({ patient: describeCase(state.case), candidates: candidates.map((c) => `${c.name} (${c.id})`), background, question });
     return {
       notices: [...state.notices, ...r.notices],
+      // The model only ever sees safe candidates; what the engine left out is shown beside its answer.
+      excluded: r.excluded,
       ...harvestUpdate([ledgerHarvest(evidence), { items: [], citable: [], drugs: Object.fromEntries(candidates.map((c) => [c.id, c.name])) }]),
       draft: instruction,
     };
@@ -259,42 +268,52 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     const text = state.draft ?? '';
     const exclude = new Set([...state.case.currentMedications, ...state.case.allergies].map((e) => e.id).filter((x): x is string => !!x));
     const picked = recommendedDrugsInText(text, state.drugsSeen, exclude);
-    const s = await safetyCheck(opts.deps.graph, picked, state.case);
+    // The model's picks go through the same engine as the recommender's: it decides, not the model.
+    const report = await clinical.safety.check(picked, safetyPatientFromCase(clinical.safety.knowledge, state.case));
     const recommendations: RecommendedDrug[] = [];
-    const warnings: Warning[] = [...s.general];
-    const ledger = [...state.evidence, ...s.harvest.items];
+    const warnings: Warning[] = [...report.general];
+    const excluded: ExcludedDrug[] = [...state.excluded];
+    const ledger = [...state.evidence, ...report.evidence];
     const safetyLines: string[] = [];
     for (const p of picked) {
-      const w = s.perDrug.get(p.id) ?? [];
-      const reason = s.excluded.get(p.id);
-      if (reason) {
-        warnings.push({ kind: w.some((x) => x.kind === 'allergy') ? 'allergy' : 'contraindication', message: `${p.name} was removed from the recommendations: ${reason}.`, drugs: [p.id] });
-        safetyLines.push(`- ${p.name} removed: ${reason}.`);
+      const v = report.verdicts.get(p.id)!;
+      const out = exclusionOf(v);
+      if (out) {
+        if (!excluded.some((e) => e.drug.id === p.id)) excluded.push(out);
+        warnings.push({ kind: out.severity === 'contraindicated' && v.findings[0]?.kind === 'allergy' ? 'allergy' : 'contraindication', message: `${p.name} was removed from the model's recommendations: ${out.reason}`, drugs: [p.id], ...(out.rule ? { rule: out.rule } : {}), severity: out.severity === 'avoid_unless' ? 'avoid_unless' : 'contraindicated' });
+        safetyLines.push(`- ${p.name} removed — ${exclusionLine(out)}`);
         continue;
       }
+      const w = findingsAsWarnings(v);
       const cited = new Set(checkCitations(p.line, state.citable).kept.map((x) => x.toUpperCase()));
       const evidence = [
         ...ledger.filter((e) => cited.has(e.id.toUpperCase())),
-        ...ledger.filter((e) => !cited.has(e.id.toUpperCase()) && e.drugs?.includes(p.id) && e.type !== 'side_effect' && e.type !== 'interaction'),
+        ...ledger.filter((e) => !cited.has(e.id.toUpperCase()) && e.drugs?.includes(p.id) && e.type !== 'side_effect' && e.type !== 'interaction' && e.type !== 'label' && e.type !== 'guideline'),
       ].slice(0, 8);
       recommendations.push({ rank: recommendations.length + 1, drug: { id: p.id, name: p.name }, rationale: p.line, evidence: evidence.map(publicItem), warnings: w });
-      for (const x of w) if (x.kind !== 'side_effect') {
+      for (const x of w) if (x.kind !== 'side_effect' && x.kind !== 'serious_effect') {
         warnings.push(x);
         safetyLines.push(`- ${x.message}`);
       }
     }
+    const left = excluded.filter((e) => !picked.some((p) => p.id === e.drug.id));
+    if (left.length) safetyLines.push(...left.map((e) => `- Left out for this patient: ${exclusionLine(e)}`));
     const draft = safetyLines.length ? `${text}\n\nSafety check (by code):\n${safetyLines.join('\n')}` : text;
-    return { recommendations, warnings, draft, ...harvestUpdate([s.harvest]) };
+    return { recommendations, warnings, excluded, draft, ...harvestUpdate([{ items: report.evidence, citable: report.evidence.map((e) => e.id), drugs: {} }]) };
   }
 
   function finalize(state: AgentStateType, config: LangGraphRunnableConfig): AgentStateUpdate {
     const threadId = String(config.configurable?.thread_id ?? '');
-    const text = state.draft ?? '';
+    const summary = turnSummary(state.case, state.recommendations, state.excluded);
+    const changes = describeChanges(state.lastTurn, summary);
+    const text = changes.length ? `${state.draft ?? ''}\n\nWhat changed since the last answer:\n${changes.map((c) => `- ${c}`).join('\n')}` : (state.draft ?? '');
     const answer: FinalAnswer = {
       threadId,
       mode: state.turnMode,
       case: toPatientCase(state.case),
       recommendations: state.recommendations,
+      excluded: state.excluded,
+      changes,
       text,
       warnings: state.warnings,
       removedCitations: state.removedCitations,
@@ -303,7 +322,7 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     };
     // The history keeps the answer as delivered: the checked text replaces the model's draft.
     const message = state.draftMessageId ? new AIMessage({ id: state.draftMessageId, content: text }) : new AIMessage({ id: `ai-${randomUUID()}`, content: text });
-    return { answer, messages: [message] };
+    return { answer, messages: [message], lastTurn: summary };
   }
 
   const routeAfterExtract = (s: AgentStateType) => (s.turnMode === 'evidence-only' || !model ? 'recommend' : opts.mode === 'tool-calling' ? 'model' : 'retrieve');

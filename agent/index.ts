@@ -4,6 +4,7 @@ import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph';
 import type { Config } from '../config.js';
 import { evidenceTools } from '../tools/evidence-tools.js';
 import { graphTools } from '../tools/graph-tools.js';
+import { checkSafetyTool } from '../tools/check-safety.js';
 import { recommendDrugsTool } from '../tools/recommend-drugs.js';
 import type { ToolDeps, ToolSpec } from '../tools/spec.js';
 import { createCheckpointer } from './checkpointer.js';
@@ -15,7 +16,7 @@ import type { ChatAgent, ChatEvent, FinalAnswer, ThreadMessage, ThreadSnapshot }
 export { buildAgentGraph, DISCLAIMER } from './graph.js';
 export { createChatModel, ollamaProbe, openAiProbe, cachedProbe } from './model.js';
 export { createCheckpointer } from './checkpointer.js';
-export { recommendDrugs } from './recommender.js';
+export { recommendDrugs } from '../clinical/recommender.js';
 export type * from './types.js';
 
 export interface MakeAgentOptions {
@@ -41,7 +42,7 @@ export interface MakeAgentOptions {
 
 /** The default tool set: the recommender first (the system prompt tells the model to start there). */
 export function defaultTools(deps: ToolDeps): ToolSpec[] {
-  return [recommendDrugsTool as unknown as ToolSpec, ...graphTools, ...(deps.evidence ? evidenceTools : [])];
+  return [recommendDrugsTool as unknown as ToolSpec, checkSafetyTool as unknown as ToolSpec, ...graphTools, ...(deps.evidence ? evidenceTools : [])];
 }
 
 /**
@@ -99,6 +100,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
       draft: null,
       draftMessageId: null,
       recommendations: [],
+      excluded: [],
       warnings: [],
       removedCitations: [],
       answer: null,

@@ -1,50 +1,14 @@
 import { Annotation, MessagesAnnotation } from '@langchain/langgraph';
-import type { EvidenceItem, FinalAnswer, PatientCase, RecommendedDrug, Warning } from './types.js';
+import type { LedgerItem, TrackedCase } from '../clinical/case-types.js';
+import { emptyCase } from '../clinical/case-types.js';
+import type { TurnSummary } from './changes.js';
+import type { ExcludedDrug, FinalAnswer, RecommendedDrug, Warning } from './types.js';
 
-/** A mention in the case, with the KB entity it resolved to (when it resolved). */
-export interface CaseEntity {
-  /** What the user wrote. */
-  text: string;
-  id?: string;
-  name: string;
-}
-
-/** The case as the agent tracks it: like PatientCase, but every mention keeps its KB identifier. */
-export interface TrackedCase {
-  conditions: CaseEntity[];
-  currentMedications: CaseEntity[];
-  allergies: CaseEntity[];
-  age?: number;
-  sex?: 'female' | 'male' | 'other';
-  pregnant?: boolean;
-  renal?: string;
-  hepatic?: string;
-  notes?: string;
-}
-
-/** An evidence item plus the entities it is about, so it can be attached to the right drug. */
-export interface LedgerItem extends EvidenceItem {
-  drugs?: string[];
-  conditions?: string[];
-}
+export type { CaseEntity, LedgerItem, TrackedCase } from '../clinical/case-types.js';
+export { emptyCase, toPatientCase } from '../clinical/case-types.js';
 
 export type TurnMode = 'model' | 'evidence-only';
 
-export const emptyCase = (): TrackedCase => ({ conditions: [], currentMedications: [], allergies: [] });
-
-/** The contract's PatientCase view of the tracked case (names, with IDs where resolved). */
-export function toPatientCase(c: TrackedCase): PatientCase {
-  const label = (e: CaseEntity) => (e.id ? `${e.name} (${e.id})` : e.name);
-  const out: PatientCase = {
-    conditions: c.conditions.map(label),
-    currentMedications: c.currentMedications.map(label),
-    allergies: c.allergies.map(label),
-  };
-  for (const k of ['age', 'sex', 'pregnant', 'renal', 'hepatic', 'notes'] as const) {
-    if (c[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = c[k];
-  }
-  return out;
-}
 
 const mergeById = <T extends { id: string; type?: string }>(a: T[], b: T[]): T[] => {
   if (!b?.length) return a;
@@ -77,6 +41,10 @@ export const AgentState = Annotation.Root({
   /** Id of the AI message holding the draft, so the checked text can replace it in the history. */
   draftMessageId: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
   recommendations: Annotation<RecommendedDrug[]>({ reducer: (_a, b) => b, default: () => [] }),
+  /** Drugs the safety engine left out this turn (shown, never hidden). */
+  excluded: Annotation<ExcludedDrug[]>({ reducer: (_a, b) => b, default: () => [] }),
+  /** Compact summary of the previous answer (thread-long), so the next one can say what changed. */
+  lastTurn: Annotation<TurnSummary | null>({ reducer: (_a, b) => b, default: () => null }),
   warnings: Annotation<Warning[]>({ reducer: (_a, b) => b, default: () => [] }),
   removedCitations: Annotation<string[]>({ reducer: (_a, b) => b, default: () => [] }),
   answer: Annotation<FinalAnswer | null>({ reducer: (_a, b) => b, default: () => null }),

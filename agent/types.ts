@@ -3,47 +3,9 @@
  * depend only on this file, so they can be tested with any ChatAgent implementation.
  */
 
-/** The patient case, extracted from user turns and updated across them. */
-export interface PatientCase {
-  conditions: string[];
-  currentMedications: string[];
-  allergies: string[];
-  age?: number;
-  sex?: 'female' | 'male' | 'other';
-  pregnant?: boolean;
-  renal?: string;
-  hepatic?: string;
-  notes?: string;
-}
+import type { ExcludedDrug, PatientCase, RecommendedDrug, Warning } from '../clinical/types.js';
 
-export type EvidenceType = 'kg_fact' | 'kg_path' | 'trial' | 'article' | 'interaction' | 'side_effect';
-
-export interface EvidenceItem {
-  type: EvidenceType;
-  /** NCT ID, PMID, or a KG fact id such as "DB00331-CtD-DOID:9352". */
-  id: string;
-  /** Link to ClinicalTrials.gov / PubMed / the entity page where one exists. */
-  url?: string;
-  snippet: string;
-  source: string;
-  license: string;
-}
-
-export interface Warning {
-  kind: 'interaction' | 'side_effect' | 'allergy' | 'contraindication' | 'not_indicated' | 'notice';
-  message: string;
-  drugs?: string[];
-  evidence?: EvidenceItem[];
-}
-
-export interface RecommendedDrug {
-  rank: number;
-  drug: { id: string; name: string };
-  score?: number;
-  rationale: string;
-  evidence: EvidenceItem[];
-  warnings: Warning[];
-}
+export type { EvidenceItem, EvidenceType, ExcludedDrug, PatientCase, RecommendedDrug, Severity, Warning } from '../clinical/types.js';
 
 /** The final structured answer of one turn. */
 export interface FinalAnswer {
@@ -52,6 +14,10 @@ export interface FinalAnswer {
   mode: 'model' | 'evidence-only';
   case: PatientCase;
   recommendations: RecommendedDrug[];
+  /** Drugs the safety engine left out for this patient, each with its rule and citation. Never hidden. */
+  excluded: ExcludedDrug[];
+  /** What changed since the previous answer on this thread (new facts and how the list moved); empty on a first turn. */
+  changes: string[];
   /** Free-text answer (the model's reply after the checks, or the assembled evidence-only text). */
   text: string;
   warnings: Warning[];

@@ -4,6 +4,7 @@ import { makeAgent } from '../agent/index.js';
 import { createEvidenceStore } from '../kb/corpus/store.js';
 import { createSqliteGraphStore } from '../kb/graph/sqlite-store.js';
 import { openKnowledgeBase } from '../kb/open.js';
+import { openSafetyEngine } from '../clinical/safety/open.js';
 import type { ToolDeps } from '../tools/spec.js';
 
 export interface AgentBenchOptions {
@@ -38,7 +39,7 @@ export async function runAgentBench(opts: AgentBenchOptions): Promise<Record<str
   const n = opts.iterations ?? 60;
   const db = openKnowledgeBase(opts.kbPath);
   const graph = createSqliteGraphStore(db);
-  const deps: ToolDeps = { graph };
+  const deps: ToolDeps = { graph, safety: openSafetyEngine(db, graph).engine };
   try {
     deps.evidence = createEvidenceStore({ db, log: () => {} });
     await (deps.evidence as ReturnType<typeof createEvidenceStore>).searchTrials({ text: 'metformin', limit: 1, source: 'offline' });

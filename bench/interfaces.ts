@@ -32,7 +32,7 @@ const GRAPH_CALLS = [
 async function mcpHttpRoundTrip(kbPath: string, n: number): Promise<{ p50: number; p95: number; errors: number }> {
   // The benchmark KB always has the corpus: the offline KB parts the evaluations open.
   const kb = openEvalKb(kbPath, () => {});
-  const toolDeps: ToolDeps = { graph: kb.graph, evidence: kb.evidence };
+  const toolDeps: ToolDeps = { graph: kb.graph, evidence: kb.evidence, safety: kb.safety };
   const tools = [...graphTools, ...evidenceTools];
   const { app } = createApp({
     makeMcpServer: () => createServer({ tools, toolDeps }),

@@ -42,6 +42,8 @@ export class BuildContext {
     readonly dataDir: string,
     readonly noncommercial: boolean,
     private readonly emit: (e: ProgressEvent) => void,
+    /** The safety rule tables (clinical/rules); a step-chosen default when absent. */
+    readonly rulesDir?: string,
   ) {
     this.stmts = {
       node: db.prepare(
@@ -146,6 +148,8 @@ export interface BuildOptions {
   /** Extra DDL run before the steps (corpus tables) and after them (indexes). */
   extraDdl?: string[];
   extraIndexes?: string[];
+  /** Safety rule tables directory (default: the repository's clinical/rules). */
+  rulesDir?: string;
   onProgress?: (e: ProgressEvent) => void;
 }
 
@@ -183,7 +187,7 @@ export function buildKnowledgeBase(opts: BuildOptions): BuildResult {
     db.pragma('foreign_keys = OFF');
     db.exec(GRAPH_DDL);
     for (const ddl of opts.extraDdl ?? []) db.exec(ddl);
-    const ctx = new BuildContext(db, opts.dataDir, noncommercial, emit);
+    const ctx = new BuildContext(db, opts.dataDir, noncommercial, emit, opts.rulesDir);
     for (const step of opts.steps) {
       const t0 = performance.now();
       const skipped = !step.sources.some((s) => ctx.allows(s));

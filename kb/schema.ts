@@ -3,7 +3,8 @@
  * the text corpus. Every edge row keeps the source it came from and that source's license,
  * because several sources are non-commercial and the license must reach what users see.
  */
-export const KB_SCHEMA_VERSION = 1;
+/** 2: safety rule tables (safety_*). */
+export const KB_SCHEMA_VERSION = 2;
 
 export const GRAPH_DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -37,7 +37,7 @@ export function renderSources(stats: Pick<KbStats, 'sources' | 'meta'>): string 
 
 /** The case-discussion prompt text, shared by MCP clients and anyone else who wants it. */
 export function caseDiscussionPrompt(a: { conditions: string; medications?: string; allergies?: string; age?: string; notes?: string }): string {
-  const toolNames = 'resolve_entity, find_drugs_for_condition, get_drug_profile, explain_drug_condition_link, check_interactions, search_trials, search_literature';
+  const toolNames = 'recommend_drugs, check_safety, resolve_entity, find_drugs_for_condition, get_drug_profile, explain_drug_condition_link, check_interactions, search_trials, search_literature';
   return [
     'Discuss this patient case and recommend drugs, ranked, each with a rationale grounded in evidence you retrieve with the KEDRec tools.',
     '',
@@ -47,7 +47,8 @@ export function caseDiscussionPrompt(a: { conditions: string; medications?: stri
     ...(a.age ? [`Age: ${a.age}`] : []),
     ...(a.notes ? [`Notes: ${a.notes}`] : []),
     '',
-    `Work this way: resolve each condition and drug to an identifier first; gather candidates with find_drugs_for_condition; explain each candidate's mechanism with explain_drug_condition_link; look for trials and articles with search_trials / search_literature when available; check every candidate against the current medications with check_interactions and against allergies and side effects with get_drug_profile. Available tools may include: ${toolNames}.`,
+    'Patient factors matter for safety: pregnancy (weeks), breastfeeding, kidney function (eGFR/CrCl/CKD stage/dialysis), hepatic impairment, allergies with the reaction, every comorbidity and device (e.g. mechanical heart valve), current medications, QTc. Pass them as typed fields to recommend_drugs and check_safety; never recommend a drug either tool excludes, and say which drugs were left out and why.',
+    `Work this way: resolve each condition and drug to an identifier first; gather candidates with recommend_drugs (safety-checked) or find_drugs_for_condition, and run check_safety on any candidate you add yourself; explain each candidate's mechanism with explain_drug_condition_link; look for trials and articles with search_trials / search_literature when available; check every candidate against the current medications with check_interactions and against allergies and side effects with get_drug_profile. Available tools may include: ${toolNames}.`,
     'Cite only identifiers the tools returned (DrugBank IDs, NCT IDs, PMIDs, graph paths). Say plainly when evidence is missing; an absent interaction record is not proof of safety.',
     `End with this disclaimer: ${DISCLAIMER}`,
   ].join('\n');

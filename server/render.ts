@@ -1,4 +1,17 @@
-import type { EvidenceItem, FinalAnswer } from '../agent/types.js';
+import type { EvidenceItem, ExcludedDrug, FinalAnswer } from '../agent/types.js';
+
+const SEVERITY_TEXT: Record<ExcludedDrug['severity'], string> = {
+  contraindicated: 'Contraindicated',
+  avoid_unless: 'Avoid unless no alternative',
+  not_indicated: 'Not indicated',
+  already_taking: 'Already taking',
+};
+
+/** One exclusion as a Markdown line: drug, severity, reason, linked citation. */
+export function excludedLine(e: ExcludedDrug): string {
+  const cite = e.citation ? (e.citation.url ? ` — [${e.citation.source}](${e.citation.url})` : ` — ${e.citation.source}`) : '';
+  return `**${e.drug.name}** — ${SEVERITY_TEXT[e.severity]}${e.overridable ? ' (can be overridden)' : ''}: ${e.reason}${cite}`;
+}
 
 /** Link for an evidence item: its own URL, else the public page its identifier names. */
 export function evidenceUrl(e: Pick<EvidenceItem, 'type' | 'id' | 'url'>): string | undefined {
@@ -42,6 +55,19 @@ export function renderAnswerMarkdown(a: FinalAnswer, opts: RenderOptions = {}): 
       if (ev.length) out.push(`   Evidence: ${ev.join(', ')}`);
       for (const w of r.warnings) out.push(`   ⚠️ ${w.message}`);
     }
+    out.push('');
+  }
+  // Exclusions are never hidden: listed unless the answer text already lists each of them.
+  const excluded = (a.excluded ?? []).filter((e) => !(opts.includeText !== false && a.text.includes(`${e.drug.name} (${e.drug.id}) —`)));
+  if (excluded.length) {
+    out.push('**Left out for this patient**');
+    for (const e of excluded) out.push(`- ${excludedLine(e)}`);
+    out.push('');
+  }
+  const changes = (a.changes ?? []).filter((c) => !(opts.includeText !== false && a.text.includes(c)));
+  if (changes.length) {
+    out.push('**What changed since the last answer**');
+    for (const c of changes) out.push(`- ${c}`);
     out.push('');
   }
   if (a.warnings.length) {

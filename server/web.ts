@@ -32,6 +32,10 @@ export function renderChatPage(nonce: string): string {
   .card ul { padding-left: 16px; margin: 6px 0; font-size: 12px; }
   .warning { background: #fff4e5; border-left: 4px solid #f79009; padding: 6px 8px; margin-top: 6px; font-size: 13px; white-space: normal; }
   .error { color: #b42318; }
+  .excluded { margin-top: 10px; border: 1px solid #f4c7c3; background: #fff5f4; border-radius: 8px; padding: 8px 10px; white-space: normal; font-size: 13px; }
+  .excluded h4, .changes h4 { margin: 0 0 4px; font-size: 14px; }
+  .excluded li { margin: 3px 0; }
+  .changes { margin-top: 10px; border: 1px solid #b8d4f5; background: #f2f8ff; border-radius: 8px; padding: 8px 10px; white-space: normal; font-size: 13px; }
   .disclaimer { font-size: 11px; color: #667085; margin-top: 8px; white-space: normal; }
   form { display: flex; gap: 8px; padding: 12px 16px; background: #fff; border-top: 1px solid #dde1e8; }
   textarea { flex: 1; resize: vertical; min-height: 44px; font: inherit; padding: 8px; }
@@ -90,6 +94,29 @@ export function renderChatPage(nonce: string): string {
       cards.append(card);
     }
     if (a.recommendations.length) box.append(cards);
+    if (a.excluded && a.excluded.length) {
+      // What the safety engine left out is always shown, with the rule and its citation.
+      const ex = el('section', 'excluded'); ex.dataset.testid = 'excluded';
+      ex.append(el('h4', null, 'Left out for this patient (' + a.excluded.length + ')'));
+      const ul = el('ul');
+      const label = { contraindicated: 'Contraindicated', avoid_unless: 'Avoid unless no alternative', not_indicated: 'Not indicated', already_taking: 'Already taking' };
+      for (const e of a.excluded) {
+        const li = el('li'); li.dataset.testid = 'excluded-drug'; li.dataset.severity = e.severity;
+        li.append(el('strong', null, e.drug.name), document.createTextNode(' — ' + (label[e.severity] || e.severity) + (e.overridable ? ' (can be overridden)' : '') + ': ' + e.reason + ' '));
+        if (e.citation) {
+          const href = e.citation.url ? safeUrl(e.citation.url) : null;
+          if (href) { const c = el('a', null, e.citation.source); c.href = href; c.target = '_blank'; c.rel = 'noopener noreferrer'; li.append(c); }
+          else li.append(el('em', null, e.citation.source));
+        }
+        ul.append(li);
+      }
+      ex.append(ul); box.append(ex);
+    }
+    if (a.changes && a.changes.length) {
+      const ch = el('section', 'changes'); ch.dataset.testid = 'changes';
+      ch.append(el('h4', null, 'What changed since the last answer'));
+      const ul = el('ul'); for (const c of a.changes) ul.append(el('li', null, c)); ch.append(ul); box.append(ch);
+    }
     for (const w of a.warnings) box.append(warningBox(w));
     if (a.mode === 'evidence-only') box.append(el('div', 'notice', 'Evidence-only mode: no language model wrote this answer.'));
     for (const n of a.notices) box.append(el('div', 'notice', n));

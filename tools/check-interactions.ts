@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { neutralInteraction } from '../clinical/safety/engine.js';
 import { lookupEntity } from './entity-lookup.js';
 import { defineTool, entityRefSchema, provenanceSchema } from './spec.js';
 
@@ -6,7 +7,7 @@ export const checkInteractionsTool = defineTool({
   name: 'check_interactions',
   title: 'Drug–drug interactions',
   description:
-    'Check a set of drugs (e.g. a candidate plus the patient\'s current medications) for known pairwise interactions from DrugBank 5 / DeepDDI, each as a plain sentence with its source and license. ' +
+    'Check a set of drugs (e.g. a candidate plus the patient\'s current medications) for known pairwise interactions from DrugBank 5 / DeepDDI, each as a plain sentence that states no direction (the source data does not say reliably which drug affects which), with its source and license. For a graded verdict with the patient\'s other factors, use check_safety. ' +
     'Use it before recommending a drug to a patient who takes other drugs. An empty list means none recorded in this dataset, not that the combination is safe.',
   input: z
     .object({
@@ -24,7 +25,11 @@ export const checkInteractionsTool = defineTool({
     const drugs = [];
     for (const d of args.drugs) drugs.push((await lookupEntity(deps.graph, d, 'Compound')).entity);
     const unique = [...new Map(drugs.map((d) => [d.id, d])).values()];
-    const interactions = await deps.graph.interactions(unique.map((d) => d.id));
+    // Worded without direction: DeepDDI rows carry drug1/drug2 reversed for many asymmetric types.
+    const interactions = (await deps.graph.interactions(unique.map((d) => d.id))).map((i) => ({
+      ...i,
+      sentence: deps.safety ? neutralInteraction(deps.safety.knowledge, i) : `${[i.drug1.name, i.drug2.name].sort().join(' and ')} interact (DrugBank interaction type ${i.type}; which drug is affected is not stated reliably in this data).`,
+    }));
     const n = unique.length;
     return {
       drugs: unique,

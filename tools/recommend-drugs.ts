@@ -1,37 +1,19 @@
 import { z } from 'zod';
-import { resolveMention } from '../agent/case.js';
-import { recommendDrugs } from '../agent/recommender.js';
-import type { CaseEntity, TrackedCase } from '../agent/state.js';
-import { defineTool, ToolError } from './spec.js';
-
-const names = (what: string) => z.array(z.string().trim().min(1).max(200)).max(20).default([]).describe(what);
-
-const evidenceSchema = z.object({
-  type: z.enum(['kg_fact', 'kg_path', 'trial', 'article', 'interaction', 'side_effect']),
-  id: z.string(),
-  url: z.string().optional(),
-  snippet: z.string(),
-  source: z.string(),
-  license: z.string(),
-});
-const warningSchema = z.object({
-  kind: z.enum(['interaction', 'side_effect', 'allergy', 'contraindication', 'not_indicated', 'notice']),
-  message: z.string(),
-  drugs: z.array(z.string()).optional(),
-  evidence: z.array(evidenceSchema).optional(),
-});
+import { exclusionLine, recommendDrugs } from '../clinical/recommender.js';
+import { caseFromArgs, clinicalDeps, patientShape } from './patient-input.js';
+import { evidenceSchema, excludedSchema, warningSchema } from './safety-schemas.js';
+import { defineTool } from './spec.js';
 
 export const recommendDrugsTool = defineTool({
   name: 'recommend_drugs',
-  title: 'Evidence-only drug recommendation',
+  title: 'Evidence-only drug recommendation with safety checks',
   description:
-    'Rank candidate drugs for a patient case deterministically from the evidence: recorded indications and how strongly curators support them, how many trials and articles in the knowledge base study the drug in the condition, and whether a mechanism path exists, with a transparent score (each component named and cited) and a safety filter (interactions with current medications, allergy/class conflicts, curated non-indications). ' +
-    'Use it first to get a grounded candidate list, then check or explain individual drugs with the other tools. It does not weigh free-text clinical detail; it is not a prescription.',
+    'Rank candidate drugs for a patient deterministically from the evidence (recorded indications, curation strength, trials and articles in the knowledge base, a mechanism path), with a transparent score, after a safety engine applies reviewed FDA-label and guideline rules for THIS patient: pregnancy and breastfeeding, kidney and liver function, age, comorbidities and devices, allergies with cross-reactivity, current medications (interactions, duplicate therapy) and QT. ' +
+    'Pass every patient factor you know as typed fields: drugs the rules exclude are listed in `excluded` with the rule and its citation, never hidden. Use it first for a grounded candidate list; use check_safety to vet a drug you thought of yourself. Not a prescription.',
   input: z
     .object({
-      conditions: z.array(z.string().trim().min(1).max(200)).min(1).max(10).describe('The patient\'s diagnoses: names or identifiers, e.g. ["type 2 diabetes mellitus", "DOID:10763"]'),
-      current_medications: names('Drugs the patient takes now (checked for interactions), e.g. ["warfarin"]'),
-      allergies: names('Drug or drug-class allergies, e.g. ["penicillin"]'),
+      conditions: z.array(z.string().trim().min(1).max(200)).min(1).max(10).describe('The condition(s) to treat: names or identifiers, e.g. ["type 2 diabetes mellitus", "DOID:10763"]'),
+      ...patientShape,
       limit: z.number().int().min(1).max(20).default(5).describe('Number of recommendations (1–20)'),
     })
     .strict(),
@@ -47,45 +29,28 @@ export const recommendDrugsTool = defineTool({
         warnings: z.array(warningSchema),
       }),
     ),
-    excluded: z.array(z.object({ drug: z.object({ id: z.string(), name: z.string() }), reason: z.string() })),
+    excluded: z.array(excludedSchema),
     warnings: z.array(warningSchema),
     notices: z.array(z.string()),
   }),
   openWorld: false,
   async handler(args, deps) {
-    const resolveAll = async (xs: string[], kind: 'Disease' | 'Compound', keepUnresolved: boolean) => {
-      const out: CaseEntity[] = [];
-      const missing: string[] = [];
-      for (const x of xs) {
-        const e = await resolveMention(deps.graph, x, kind);
-        if (e) out.push(e);
-        else if (keepUnresolved) out.push({ text: x, name: x });
-        else missing.push(x);
-      }
-      return { out, missing };
-    };
-    const conds = await resolveAll(args.conditions, 'Disease', false);
-    if (!conds.out.length) {
-      throw new ToolError(`None of the conditions ${JSON.stringify(args.conditions)} matches the knowledge base. Use resolve_entity with kinds ["Disease"] to find the name or DOID.`);
-    }
-    const meds = await resolveAll(args.current_medications, 'Compound', true);
-    const allergies = await resolveAll(args.allergies, 'Compound', true);
-    const c: TrackedCase = { conditions: conds.out, currentMedications: meds.out, allergies: allergies.out };
-    const r = await recommendDrugs(deps, c, { limit: args.limit });
-    const notices = [...r.notices];
-    if (conds.missing.length) notices.push(`Unrecognised condition(s) ignored: ${conds.missing.join(', ')}.`);
-    const strip = (w: (typeof r.warnings)[number]) => ({ ...w, evidence: w.evidence?.map(({ type, id, url, snippet, source, license }) => ({ type, id, ...(url ? { url } : {}), snippet, source, license })) });
+    const { conditions, limit, ...patient } = args;
+    const built = await caseFromArgs(deps, conditions, patient, true);
+    const r = await recommendDrugs(clinicalDeps(deps), built.case, { limit });
     return {
-      recommendations: r.recommendations.map((x) => ({ rank: x.rank, drug: x.drug, score: x.score ?? 0, score_components: { ...x.components }, rationale: x.rationale, evidence: x.evidence, warnings: x.warnings.map(strip) })),
-      excluded: r.excluded.map((e) => ({ drug: { id: e.drug.id, name: e.drug.name }, reason: e.reason })),
-      warnings: r.warnings.map(strip),
-      notices,
+      recommendations: r.recommendations.map((x) => ({ rank: x.rank, drug: x.drug, score: x.score ?? 0, score_components: { ...x.components }, rationale: x.rationale, evidence: x.evidence, warnings: x.warnings })),
+      excluded: r.excluded,
+      warnings: r.warnings,
+      notices: [...r.notices, ...built.notices],
     };
   },
   render(r) {
-    const lines = r.recommendations.map((x) => `${x.rank}. ${x.drug.name} (${x.drug.id}) score ${x.score}: ${x.rationale}${x.warnings.filter((w) => w.kind !== 'side_effect').map((w) => `\n   Warning: ${w.message}`).join('')}`);
-    if (r.excluded.length) lines.push(`Left out: ${r.excluded.map((e) => `${e.drug.name} (${e.reason})`).join('; ')}`);
+    const lines = r.recommendations.map((x) => `${x.rank}. ${x.drug.name} (${x.drug.id}) score ${x.score}: ${x.rationale}${x.warnings.filter((w) => w.kind !== 'side_effect').map((w) => `\n   ${w.kind === 'serious_effect' ? '' : 'Warning: '}${w.message}`).join('')}`);
+    if (!r.recommendations.length) lines.push('No recommendation.');
+    if (r.excluded.length) lines.push('Left out for this patient:', ...r.excluded.map((e) => `- ${exclusionLine(e)}`));
+    if (r.warnings.length) lines.push(...r.warnings.map((w) => `Note: ${w.message}`));
     if (r.notices.length) lines.push(`Notes: ${r.notices.join(' ')}`);
-    return lines.join('\n') || 'No recommendation.';
+    return lines.join('\n');
   },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SafetyEngine } from '../clinical/safety/engine.js';
 import type { GraphStore } from '../kb/graph/store.js';
 
 /**
@@ -9,6 +10,8 @@ export interface ToolDeps {
   graph: GraphStore;
   /** Evidence retrieval (issue 3): offline corpus, live APIs, dense search. */
   evidence?: unknown;
+  /** The safety engine over the KB's rule tables: recommend_drugs and check_safety refuse to run without it. */
+  safety?: SafetyEngine;
   /** Extra parts later layers add (recommender, masked views) without changing this file. */
   [key: string]: unknown;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { buildExamples, readExamples, VARIANTS, type ExpRxRecExample, type Variant } from '../../dataset/build.js';
@@ -9,6 +10,10 @@ import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 import { modelRecommender } from '../../evals/model-recommender.js';
 import { isMimicDir, runMimicEval, type MimicReport } from '../../evals/mimic-run.js';
 import { exprxrecMarkdown, mimicMarkdown, writeReport } from '../../evals/report.js';
+import { readSafetyCases, runSafetyEval, safetyMarkdown, type Mode } from '../../evals/safety.js';
+
+/** The safety case set written for the project (tests/fixtures/safety/cases.json), beside this package. */
+const DEFAULT_SAFETY_CASES = fileURLToPath(new URL('../../tests/fixtures/safety/cases.json', import.meta.url));
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -122,6 +127,39 @@ export function registerEvalCommand(program: Command): void {
         if (o.out) writeReport(o.out, { exprxrec: results, mimic, seconds, commands: [`kedrec ${process.argv.slice(2).join(' ')}`] });
         if (o.json) process.stdout.write(`${JSON.stringify({ exprxrec: results, mimic: mimic ?? null, seconds })}\n`);
         else process.stdout.write(`${exprxrecMarkdown(results)}\n\n${mimic ? mimicMarkdown(mimic) : ''}\n\n(${seconds.toFixed(1)} s)\n`);
+      } finally {
+        kb.close();
+      }
+    });
+
+  common(ev.command('safety'))
+    .description('safety case set: contraindicated drugs recommended, missed exclusions, required warnings present, wrong exclusions — typed factors, one chat message and multi-turn')
+    .option('--cases <file>', 'safety cases (JSON)', DEFAULT_SAFETY_CASES)
+    .option('--modes <list>', 'structured, chat, multi-turn', 'structured,chat,multi-turn')
+    .option('--only <ids>', 'comma-separated case ids')
+    .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; modes: string; only?: string }) => {
+      const modes = o.modes.split(',').map((m) => m.trim()) as Mode[];
+      const bad = modes.filter((m) => !['structured', 'chat', 'multi-turn'].includes(m));
+      if (bad.length) throw new Error(`unknown mode(s) ${bad.join(', ')}; valid: structured, chat, multi-turn`);
+      let cases = readSafetyCases(o.cases);
+      if (o.only) {
+        const ids = new Set(o.only.split(',').map((x) => x.trim()));
+        const unknown = [...ids].filter((id) => !cases.some((c) => c.id === id));
+        if (unknown.length) throw new Error(`unknown case id(s) ${unknown.join(', ')}`);
+        cases = cases.filter((c) => ids.has(c.id));
+      }
+      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+      const t0 = performance.now();
+      try {
+        const r = await runSafetyEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, cases, modes });
+        const seconds = (performance.now() - t0) / 1000;
+        if (o.out) {
+          fs.mkdirSync(o.out, { recursive: true });
+          fs.writeFileSync(path.join(o.out, 'safety.md'), `${safetyMarkdown(r)}\n`);
+          fs.writeFileSync(path.join(o.out, 'safety.json'), `${JSON.stringify({ ...r, seconds }, null, 2)}\n`);
+        }
+        if (o.json) process.stdout.write(`${JSON.stringify({ ...r, seconds })}\n`);
+        else process.stdout.write(`${safetyMarkdown(r)}\n\n(${seconds.toFixed(1)} s)\n`);
       } finally {
         kb.close();
       }

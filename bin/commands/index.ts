@@ -7,6 +7,7 @@ import { registerDistillCommand } from './distill.js';
 import { registerEvalCommand } from './eval.js';
 import { registerExportCommand } from './export.js';
 import { registerMcpCommand } from './mcp.js';
+import { registerSafetyCommands } from './safety.js';
 import { registerStartCommand } from './start.js';
 
 /**
@@ -23,4 +24,5 @@ export function registerExtraCommands(program: Command): void {
   registerDistillCommand(program);
   registerEvalCommand(program);
   registerExportCommand(program);
+  registerSafetyCommands(program);
 }

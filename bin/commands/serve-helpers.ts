@@ -3,16 +3,42 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type Database from 'better-sqlite3';
 import type { ChatAgent } from '../../agent/types.js';
 import type { Config } from '../../config.js';
+import { openSafetyEngine } from '../../clinical/safety/open.js';
 import { evidenceStoreFromConfig } from '../../kb/corpus/from-config.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
-import { openKnowledgeBase } from '../../kb/open.js';
+import { KnowledgeBaseError, openKnowledgeBase } from '../../kb/open.js';
+import { checkSafetyTool } from '../../tools/check-safety.js';
 import { createServer } from '../../mcp-server/server.js';
 import { evidenceTools } from '../../tools/evidence-tools.js';
 import { graphTools } from '../../tools/graph-tools.js';
 import { recommendDrugsTool } from '../../tools/recommend-drugs.js';
 import type { ToolDeps, ToolSpec } from '../../tools/spec.js';
+import { DEFAULT_RULES_DIR, ruleFiles, rulesHash } from '../../kb/sources/safety.js';
 import { buildWithProgress } from './kb.js';
+
+/**
+ * Why the knowledge base must be (re)built before serving: missing, built by another schema
+ * version, or built from other safety rule tables. Undefined when it is current.
+ */
+export function rebuildReason(kbPath: string): string | undefined {
+  if (!fs.existsSync(kbPath)) return `${kbPath} is missing`;
+  let db;
+  try {
+    db = openKnowledgeBase(kbPath);
+  } catch (err) {
+    // An older schema is rebuilt; a corrupt or foreign file is not overwritten: opening it fails with the fix.
+    return /has schema version/.test((err as Error).message) ? (err as Error).message : undefined;
+  }
+  try {
+    const stored = db.prepare("SELECT value FROM meta WHERE key = 'safety_rules_hash'").pluck().get() as string | undefined;
+    const dir = DEFAULT_RULES_DIR;
+    if (fs.existsSync(dir) && stored !== rulesHash(dir, ruleFiles(dir))) return 'the safety rule tables changed since it was built';
+    return undefined;
+  } finally {
+    db.close();
+  }
+}
 
 /** Everything the serving commands (start, mcp, chat, ask) share, opened from configuration. */
 export interface ServeContext {
@@ -45,8 +71,12 @@ async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps):
  * as configured), the tool list of this build and, when asked, the agent.
  */
 export async function openServeContext(config: Config, opts: { buildIfMissing?: boolean; withAgent?: boolean } = {}): Promise<ServeContext> {
-  if (opts.buildIfMissing && !fs.existsSync(config.KEDREC_KB_PATH)) {
-    log(buildWithProgress(config.KEDREC_DATA_DIR, config.KEDREC_KB_PATH, config.KEDREC_NONCOMMERCIAL));
+  if (opts.buildIfMissing) {
+    const why = rebuildReason(config.KEDREC_KB_PATH);
+    if (why) {
+      log(`knowledge base: ${why}; building it now`);
+      log(buildWithProgress(config.KEDREC_DATA_DIR, config.KEDREC_KB_PATH, config.KEDREC_NONCOMMERCIAL));
+    }
   }
   const db = openKnowledgeBase(config.KEDREC_KB_PATH);
   let graph: GraphStore;
@@ -75,9 +105,20 @@ export async function openServeContext(config: Config, opts: { buildIfMissing?: 
     // A graph-only KB still serves the graph tools; the evidence tools are left out rather than failing on every call.
     log(`evidence store unavailable: ${(err as Error).message}`);
   }
-  const toolDeps: ToolDeps = { graph, evidence };
+  let safety;
+  try {
+    // Stale rules would apply yesterday's safety table today: refuse, naming the fix.
+    const opened = openSafetyEngine(db, graph);
+    if (opened.stale) throw new KnowledgeBaseError(`knowledge base ${config.KEDREC_KB_PATH}: ${opened.stale}`);
+    safety = opened.engine;
+  } catch (err) {
+    await graph.close().catch(() => {});
+    db.close();
+    throw err instanceof KnowledgeBaseError ? err : new KnowledgeBaseError(`knowledge base ${config.KEDREC_KB_PATH}: ${(err as Error).message}`);
+  }
+  const toolDeps: ToolDeps = { graph, evidence, safety };
 
-  const tools: ToolSpec[] = [recommendDrugsTool as unknown as ToolSpec, ...graphTools, ...(evidence ? evidenceTools : [])];
+  const tools: ToolSpec[] = [recommendDrugsTool as unknown as ToolSpec, checkSafetyTool as unknown as ToolSpec, ...graphTools, ...(evidence ? evidenceTools : [])];
   let agent: (ChatAgent & { close(): void }) | undefined;
   try {
     agent = opts.withAgent ? await loadAgent(config, tools, toolDeps) : undefined;

@@ -7,6 +7,7 @@ import { drugcentralStep } from './drugcentral.js';
 import { icdStep } from './icd.js';
 import { hetionetEdgesStep, hetionetNodesStep } from './hetionet.js';
 import { pharmacotherapydbStep } from './pharmacotherapydb.js';
+import { safetyStep } from './safety.js';
 import { siderStep } from './sider.js';
 
 /**
@@ -25,4 +26,6 @@ export const graphBuildSteps: BuildStep[] = [
   siderStep,
   deepddiStep,
   derivedStep,
+  // Last: the safety rules resolve drug names and ATC codes every earlier step added.
+  safetyStep,
 ];

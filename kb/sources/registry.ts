@@ -60,6 +60,14 @@ export const SOURCES: Record<string, SourceInfo> = {
     id: 'pubmedqa', name: 'PubMedQA expert-labelled set (PubMed abstracts)', license: 'MIT',
     url: 'https://github.com/pubmedqa/pubmedqa', noncommercial: false,
   },
+  'kedrec-rules': {
+    id: 'kedrec-rules', name: 'KEDRec safety rule tables (clinical/rules: FDA labels and guidelines, cited per row)',
+    license: 'MIT (KEDRec); cited FDA labeling is public domain', url: 'https://dailymed.nlm.nih.gov', noncommercial: false,
+  },
+  'pregnancy-reprotox': {
+    id: 'pregnancy-reprotox', name: 'FDA pregnancy categories X and D mined from label text (nih-cfde/ReproToxTables, MaayanLab/ReproToxPaper)',
+    license: 'FDA labeling (public domain) via DrugCentral (CC BY 4.0); no upstream license file', url: 'https://github.com/nih-cfde/ReproToxTables', noncommercial: false,
+  },
   bc5cdr: {
     id: 'bc5cdr', name: 'BioCreative V CDR corpus (PubMed abstracts with chemical/disease annotations)',
     license: 'Public domain (NLM, United States Government Work)', url: 'https://biocreative.bioinformatics.udel.edu/tasks/biocreative-v/track-3-cdr/',

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { scanDiseaseTerms, updateCase } from '../../agent/case.js';
+import { scanDiseaseTerms, updateCase } from '../../clinical/case-reader.js';
 import type { TrackedCase } from '../../agent/state.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import { openKnowledgeBase } from '../../kb/open.js';

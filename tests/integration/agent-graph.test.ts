@@ -11,13 +11,18 @@ import { createEvidenceStore } from '../../kb/corpus/store.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
+import type { SafetyEngine } from '../../clinical/safety/engine.js';
+import { openSafetyEngine } from '../../clinical/safety/open.js';
 
 let graph: GraphStore;
+let safety: SafetyEngine;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-agent-'));
 const quiet = () => {};
 
 beforeAll(() => {
-  graph = createSqliteGraphStore(openKnowledgeBase(inject('kbPath')));
+  const db = openKnowledgeBase(inject('kbPath'));
+  graph = createSqliteGraphStore(db);
+  safety = openSafetyEngine(db, graph).engine;
 });
 afterAll(async () => {
   await graph.close();
@@ -47,7 +52,7 @@ describe('agent, tool-calling mode with a scripted model over the real KB', () =
         const tool = messages.at(-1) as ToolMessage;
         return new AIMessage(`Glipizide (DB01067) also treats type 2 diabetes [DB01067-CtD-DOID:9352], but it causes hypoglycaemia; metformin stays first. (tool said: ${String(tool.content).slice(0, 40)})`);
       });
-    const agent = makeAgent({ model, deps: { graph }, log: quiet });
+    const agent = makeAgent({ model, deps: { graph, safety }, log: quiet });
 
     const a1 = finalOf(await collect(agent.stream({ threadId: 'mt', message: 'A 58-year-old woman with type 2 diabetes. What should she take?' })));
     expect(a1.mode).toBe('model');
@@ -65,7 +70,9 @@ describe('agent, tool-calling mode with a scripted model over the real KB', () =
     expect(ev2.filter((e) => e.type === 'tool_result').map((e) => e.type === 'tool_result' && e.ok)).toEqual([true]);
     // The interaction warning comes from the safety check in code, whatever the model wrote.
     const inter = a2.warnings.find((w) => w.kind === 'interaction');
-    expect(inter?.message).toMatch(/Metformin.*Acetylsalicylic acid/);
+    // Worded without direction: the DeepDDI row's drug order is not reliable (see ddi-direction.test.ts).
+    expect(inter?.message).toMatch(/Acetylsalicylic acid.*Metformin/);
+    expect(inter?.message).not.toMatch(/may increase the \w+ activities of/);
     expect(inter?.evidence?.[0].id).toBe('DDI:DB00331-DB00945');
     expect(a2.recommendations[0].warnings.some((w) => w.kind === 'interaction')).toBe(true);
     expect(a2.text).toMatch(/Safety check \(by code\)/);
@@ -86,7 +93,7 @@ describe('agent, tool-calling mode with a scripted model over the real KB', () =
     const model = fakeModel()
       .respondWithTools([{ name: 'find_drugs_for_condition', args: { condition: 'hypertension', limit: 50 }, id: 'f1' }])
       .respond(new AIMessage('1. Lisinopril (DB00722): ACE inhibitor [DB00722-CtD-DOID:10763] [PMID:99999999] and trial NCT99999999.'));
-    const agent = makeAgent({ model, deps: { graph }, log: quiet });
+    const agent = makeAgent({ model, deps: { graph, safety }, log: quiet });
     const a = await agent.invoke({ threadId: 'fab', message: 'Patient with hypertension.' });
     expect(a.removedCitations.sort()).toEqual(['NCT99999999', 'PMID:99999999']);
     expect(a.text.split('\n\nNote:')[0]).not.toMatch(/99999999/);
@@ -113,7 +120,7 @@ describe('agent, tool-calling mode with a scripted model over the real KB', () =
         return new AIMessage({ content: '', tool_calls: [{ name: 'get_drug_profile', args: { drug: 'metformin' }, id: 'e3', type: 'tool_call' }] });
       })
       .respond(new AIMessage('1. Metformin (DB00331): profile retrieved after correcting the name.'));
-    const agent = makeAgent({ model, deps: { graph }, log: quiet });
+    const agent = makeAgent({ model, deps: { graph, safety }, log: quiet });
     const evs = await collect(agent.stream({ threadId: 'err', message: 'Type 2 diabetes patient.' }));
     const results = evs.filter((e): e is Extract<ChatEvent, { type: 'tool_result' }> => e.type === 'tool_result');
     // The two calls of one round run in parallel, so their events may come in either order.
@@ -129,7 +136,7 @@ describe('agent, tool-calling mode with a scripted model over the real KB', () =
   it('stops a model that never stops calling tools at the round limit', async () => {
     const model = fakeModel();
     for (let i = 0; i < 10; i++) model.respondWithTools([{ name: 'resolve_entity', args: { query: 'metformin' }, id: `loop${i}` }]);
-    const agent = makeAgent({ model, deps: { graph }, maxToolRounds: 3, log: quiet });
+    const agent = makeAgent({ model, deps: { graph, safety }, maxToolRounds: 3, log: quiet });
     const a = await agent.invoke({ threadId: 'loop', message: 'type 2 diabetes' });
     expect(model.callCount).toBe(4);
     expect(a.mode).toBe('evidence-only');
@@ -142,7 +149,7 @@ describe('agent, tool-calling mode with a scripted model over the real KB', () =
 
   it('falls back to evidence-only, with a notice, when the model call fails', async () => {
     const model = fakeModel().alwaysThrow(new Error('connect ECONNREFUSED 127.0.0.1:11434'));
-    const agent = makeAgent({ model, deps: { graph }, log: quiet });
+    const agent = makeAgent({ model, deps: { graph, safety }, log: quiet });
     const evs = await collect(agent.stream({ threadId: 'down', message: 'hypertension' }));
     const a = finalOf(evs);
     expect(a.mode).toBe('evidence-only');
@@ -152,7 +159,7 @@ describe('agent, tool-calling mode with a scripted model over the real KB', () =
 
   it('answers in evidence-only mode when the probe says the model is unreachable', async () => {
     const model = fakeModel();
-    const agent = makeAgent({ model, deps: { graph }, probe: async () => ({ ok: false, reason: 'Ollama unreachable' }), log: quiet });
+    const agent = makeAgent({ model, deps: { graph, safety }, probe: async () => ({ ok: false, reason: 'Ollama unreachable' }), log: quiet });
     expect(await agent.modelStatus()).toMatchObject({ mode: 'evidence-only', reason: 'Ollama unreachable' });
     const a = await agent.invoke({ threadId: 'probe', message: 'hypertension' });
     expect(a.mode).toBe('evidence-only');
@@ -170,7 +177,7 @@ describe('agent, retrieve-then-generate mode', () => {
       const fact = new RegExp(`\\[(${cand[2]}-CtD-DOID:9352)\\]`).exec(instruction)!;
       return new AIMessage(`${cand[1]} (${cand[2]})\nRationale: recorded treatment [${fact[1]}]; see also [PMID:12345].`);
     });
-    const agent = makeAgent({ model, deps: { graph }, mode: 'retrieve-then-generate', log: quiet });
+    const agent = makeAgent({ model, deps: { graph, safety }, mode: 'retrieve-then-generate', log: quiet });
     const a = await agent.invoke({ threadId: 'rtg', message: 'A man with type 2 diabetes.' });
     expect(instruction).toMatch(/### Candidate drugs\n1\. /);
     expect(instruction).toMatch(/### Background knowledge\n- \[DB\d{5}-CtD-DOID:9352\]/);
@@ -182,7 +189,7 @@ describe('agent, retrieve-then-generate mode', () => {
 });
 
 describe('evidence-only mode on real cases', () => {
-  const agent = () => makeAgent({ deps: { graph }, log: quiet });
+  const agent = () => makeAgent({ deps: { graph, safety }, log: quiet });
 
   it.each([
     ['type 2 diabetes', 'A 60-year-old man with type 2 diabetes mellitus.', 'DOID:9352'],
@@ -208,7 +215,10 @@ describe('evidence-only mode on real cases', () => {
     const a2 = await ag.invoke({ threadId: 'upd', message: 'She also takes warfarin. Why not aspirin?' });
     expect(a2.case.currentMedications).toEqual(['Warfarin (DB00682)']);
     expect(a2.text).toMatch(/Why not Acetylsalicylic acid\?/);
-    expect(a2.text).toMatch(/Warfarin may increase the anticoagulant activities of Acetylsalicylic acid/);
+    // The reviewed anticoagulant + antiplatelet rule answers, with its label citation, in no reversed direction.
+    expect(a2.text).toMatch(/Acetylsalicylic acid — current medication Warfarin: .*bleeding/i);
+    expect(a2.text).toMatch(/dailymed\.nlm\.nih\.gov/);
+    expect(a2.text).not.toMatch(/Warfarin may increase the anticoagulant activities of/);
     const a3 = await ag.invoke({ threadId: 'upd', message: 'Actually she is not diabetic, and she stopped warfarin.' });
     expect(a3.case.conditions).toEqual(['hypertension (DOID:10763)']);
     expect(a3.case.currentMedications).toEqual([]);
@@ -216,7 +226,7 @@ describe('evidence-only mode on real cases', () => {
 
   it('adds trial and literature evidence when the KB has the corpus', async () => {
     const db = openKnowledgeBase(inject('kbPath'));
-    const ag = makeAgent({ deps: { graph, evidence: createEvidenceStore({ db, log: quiet }) }, log: quiet });
+    const ag = makeAgent({ deps: { graph, safety, evidence: createEvidenceStore({ db, log: quiet }) }, log: quiet });
     const a = await ag.invoke({ threadId: 'eo-corpus', message: 'A 60-year-old man with type 2 diabetes mellitus.' });
     const text = a.recommendations.flatMap((r) => r.evidence).filter((e) => e.type === 'trial' || e.type === 'article');
     expect(text.length).toBeGreaterThan(0);
@@ -236,12 +246,12 @@ describe('conversation persistence', () => {
   it('continues a thread after the checkpointer is reopened on the same file', async () => {
     const file = path.join(tmp, 'checkpoints.sqlite');
     const cp1 = createCheckpointer(file);
-    const agent1 = makeAgent({ deps: { graph }, checkpointer: cp1, log: quiet });
+    const agent1 = makeAgent({ deps: { graph, safety }, checkpointer: cp1, log: quiet });
     await agent1.invoke({ threadId: 'persist', message: 'A 70-year-old man with hypertension.' });
     cp1.close();
 
     const cp2 = createCheckpointer(file);
-    const agent2 = makeAgent({ deps: { graph }, checkpointer: cp2, log: quiet });
+    const agent2 = makeAgent({ deps: { graph, safety }, checkpointer: cp2, log: quiet });
     const before = await agent2.getThread('persist');
     expect(before?.case).toMatchObject({ age: 70, sex: 'male', conditions: ['hypertension (DOID:10763)'] });
     const a = await agent2.invoke({ threadId: 'persist', message: 'He also takes warfarin.' });

@@ -1,15 +1,16 @@
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { resolveMention } from '../../agent/case.js';
+import { resolveMention } from '../../clinical/case-reader.js';
 import { makeAgent } from '../../agent/index.js';
-import { recommendDrugs, SCORE_WEIGHTS, volumeScore, type RecommendResult } from '../../agent/recommender.js';
+import { recommendDrugs, SCORE_WEIGHTS, volumeScore, type RecommendResult } from '../../clinical/recommender.js';
 import type { TrackedCase } from '../../agent/state.js';
 import { runAsk } from '../../bin/commands/ask.js';
 import { createEvidenceStore } from '../../kb/corpus/store.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
-import type { ToolDeps } from '../../tools/spec.js';
+import type { ClinicalDeps } from '../../clinical/deps.js';
+import { openSafetyEngine } from '../../clinical/safety/open.js';
 
 /**
  * The evidence-only ranking on the real KB, judged as a clinician would: the drug guidelines put
@@ -18,12 +19,12 @@ import type { ToolDeps } from '../../tools/spec.js';
  */
 let db: Database.Database;
 let graph: GraphStore;
-let deps: ToolDeps;
+let deps: ClinicalDeps;
 
 beforeAll(() => {
   db = openKnowledgeBase(inject('kbPath'));
   graph = createSqliteGraphStore(db);
-  deps = { graph, evidence: createEvidenceStore({ db, log: () => {} }) };
+  deps = { graph, evidence: createEvidenceStore({ db, log: () => {} }), safety: openSafetyEngine(db, graph).engine };
 });
 afterAll(async () => {
   await graph.close();
@@ -97,7 +98,7 @@ describe('evidence-only ranking reflects the strength of clinical evidence', () 
 
   it('without a corpus, still ranks by indication, curation and mechanism, and says the evidence is graph-only', async () => {
     const cond = (await resolveMention(graph, 'type 2 diabetes', 'Disease'))!;
-    const r = await recommendDrugs({ graph }, { conditions: [cond], currentMedications: [], allergies: [] });
+    const r = await recommendDrugs({ graph, safety: deps.safety }, { conditions: [cond], currentMedications: [], allergies: [] });
     expect(r.recommendations.length).toBeGreaterThan(0);
     for (const x of r.recommendations) expect(x.components.trials + x.components.articles).toBe(0);
     expect(r.notices.join(' ')).toMatch(/No trial\/literature corpus/);
@@ -106,7 +107,7 @@ describe('evidence-only ranking reflects the strength of clinical evidence', () 
 
 describe('kedrec ask in evidence-only mode', () => {
   it('prints each rationale once, keeping the cards with their evidence links; --json is the structured answer', async () => {
-    const agent = makeAgent({ deps, log: () => {} });
+    const agent = makeAgent({ deps: { ...deps }, log: () => {} });
     const out: string[] = [];
     const io = { out: (s: string) => void out.push(s), err: () => {} };
     const answer = await runAsk(agent, 'A 60-year-old man with type 2 diabetes mellitus.', {}, io);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseCaseDelta } from '../../agent/case.js';
-import { articleItem, checkCitations, findCitations, harvestToolResult, recommendedDrugsInText, trialItem } from '../../agent/citations.js';
+import { parseCaseDelta } from '../../clinical/case-reader.js';
+import { checkCitations, findCitations, harvestToolResult, recommendedDrugsInText } from '../../agent/citations.js';
+import { articleItem, trialItem } from '../../clinical/evidence-items.js';
 
 describe('citation check', () => {
   it('finds PMIDs, NCT IDs and KG fact ids', () => {

@@ -14,7 +14,7 @@ function answer(mode: FinalAnswer['mode'], text: string): FinalAnswer {
       evidence: [{ type: 'trial', id: 'NCT00000620', snippet: 'ACCORD', source: 'ClinicalTrials.gov', license: 'public domain' }],
       warnings: [{ kind: 'side_effect', message: 'Common side effects of Metformin (SIDER): Nausea.' }],
     }],
-    text, warnings: [], removedCitations: [], notices: [], disclaimer: 'Supports, does not replace, clinical judgement.',
+    excluded: [], changes: [], text, warnings: [], removedCitations: [], notices: [], disclaimer: 'Supports, does not replace, clinical judgement.',
   };
 }
 

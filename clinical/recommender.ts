@@ -2,14 +2,15 @@ import type { EvidenceCounts } from '../kb/corpus/offline.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { TrialSummary } from '../kb/corpus/types.js';
 import type { EntityRef, GraphStore } from '../kb/graph/store.js';
-import type { ToolDeps } from '../tools/spec.js';
-import { describeCase } from './case.js';
-import { articleItem, indicationItem, pathItem, publicItem, trialItem } from './citations.js';
+import { describeCase } from './case-reader.js';
+import type { LedgerItem, TrackedCase } from './case-types.js';
+import type { ClinicalDeps } from './deps.js';
+import { articleItem, indicationItem, pathItem, publicItem, trialItem } from './evidence-items.js';
+import { exclusionReason, findingsAsWarnings, SEVERITY_LABEL, type DrugVerdict, type SafetyReport } from './safety/engine.js';
+import { safetyPatientFromCase } from './safety/patient.js';
+import type { ExcludedDrug, RecommendedDrug, Warning } from './types.js';
 
 export { publicItem };
-import { safetyCheck } from './safety.js';
-import type { LedgerItem, TrackedCase } from './state.js';
-import type { RecommendedDrug, Warning } from './types.js';
 
 /**
  * The evidence-only recommender: deterministic, over the same KB the tools use. Candidates come
@@ -51,8 +52,8 @@ export const SCORE_WEIGHTS = {
    * densely), not how well the drug works.
    */
   mechanism: 0.1,
-  /** Per interaction with a current medication (up to 2). */
-  interaction: -0.25,
+  /** Per caution-level safety finding (interaction, dose or risk warning; up to 2): ranks the drug down, never out. */
+  caution: -0.25,
   /** Curators recorded the pair as not indicated. */
   notIndicated: -1.0,
 } as const;
@@ -92,12 +93,13 @@ export interface ScoreComponents {
   trials: number;
   articles: number;
   mechanism: number;
-  interactions: number;
+  /** Caution-level safety findings (SCORE_WEIGHTS.caution each, at most two). */
+  safety: number;
   notIndicated: number;
 }
 
 /** The order the rationale explains the terms in: most trusted first. */
-const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'curation', 'trials', 'articles', 'mechanism', 'interactions', 'notIndicated'];
+const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'curation', 'trials', 'articles', 'mechanism', 'safety', 'notIndicated'];
 
 export interface Recommendation extends RecommendedDrug {
   components: ScoreComponents;
@@ -114,8 +116,10 @@ export interface RecommendOptions {
 
 export interface RecommendResult {
   recommendations: Recommendation[];
-  /** Candidates left out by the safety filter, with the reason. */
-  excluded: { drug: EntityRef; reason: string }[];
+  /** Candidates left out by the safety engine or a curated non-indication, each with its rule and citation. */
+  excluded: ExcludedDrug[];
+  /** The safety verdict of every candidate considered (kept or not), for "why not X?" and the evals. */
+  verdicts: Map<string, DrugVerdict>;
   warnings: Warning[];
   notices: string[];
   /** Every evidence item used, for the citation ledger. */
@@ -155,7 +159,7 @@ interface Candidate {
 }
 
 /** The store, when it can count its offline corpus (every store createEvidenceStore makes can). */
-const evidenceStore = (deps: ToolDeps): EvidenceStore | undefined => {
+const evidenceStore = (deps: ClinicalDeps): EvidenceStore | undefined => {
   const e = deps.evidence as Partial<EvidenceStore> | undefined;
   return e && typeof e.offline?.evidenceCounts === 'function' ? (e as EvidenceStore) : undefined;
 };
@@ -181,14 +185,15 @@ function citedTrials(store: EvidenceStore, drugId: string, conditionIds: string[
 }
 
 /** Recommends drugs for a case from the evidence alone. */
-export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: RecommendOptions = {}): Promise<RecommendResult> {
+export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: RecommendOptions = {}): Promise<RecommendResult> {
   const graph: GraphStore = deps.graph;
+  if (!deps.safety) throw new Error('recommendDrugs needs the safety engine (deps.safety): nothing is recommended unchecked');
   const limit = opts.limit ?? 5;
   const notices: string[] = [];
   const conditions = c.conditions.filter((x): x is typeof x & { id: string } => !!x.id);
   if (!conditions.length) {
     return {
-      recommendations: [], excluded: [], warnings: [], evidence: [],
+      recommendations: [], excluded: [], verdicts: new Map(), warnings: [], evidence: [],
       notices: ['No condition in the case could be matched to the knowledge base, so there is nothing to recommend for yet. Name a diagnosis (e.g. "type 2 diabetes", "DOID:9352").'],
       text: `${EVIDENCE_ONLY_BANNER}\n\nNo recommendation: the case names no condition the knowledge base knows. ${describeCase(c)}`,
     };
@@ -199,7 +204,7 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
   const get = (drug: EntityRef) => {
     let x = candidates.get(drug.id);
     if (!x) {
-      const components: ScoreComponents = { indication: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, interactions: 0, notIndicated: 0 };
+      const components: ScoreComponents = { indication: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, safety: 0, notIndicated: 0 };
       candidates.set(drug.id, (x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [] }));
     }
     return x;
@@ -266,9 +271,30 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
     if (x) x.components.notIndicated = SCORE_WEIGHTS.notIndicated;
   }
 
-  // Enrich the strongest candidates: a mechanism path, and the documents behind the counts.
-  const ranked = [...candidates.values()].sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
-  const enrich = ranked.slice(0, opts.enrich ?? 10);
+  // Safety first, over every candidate: an excluded drug must not take an enrichment slot, and
+  // the ones left out are listed whatever their score.
+  const patient = safetyPatientFromCase(deps.safety.knowledge, c);
+  const safety = await deps.safety.check([...candidates.values()].map((x) => ({ id: x.drug.id, name: x.drug.name })), patient, { effects: false });
+  const excluded: ExcludedDrug[] = [];
+  const safe: Candidate[] = [];
+  for (const x of candidates.values()) {
+    const v = safety.verdicts.get(x.drug.id)!;
+    const out = exclusionOf(v);
+    if (out) {
+      excluded.push(out);
+      continue;
+    }
+    if (x.components.notIndicated) {
+      excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: notIndicated.get(x.drug.id)!, citation: { source: 'PharmacotherapyDB (curated non-indication)' }, overridable: false });
+      continue;
+    }
+    x.components.safety = round3(SCORE_WEIGHTS.caution * Math.min(v.cautions, 2));
+    safe.push(x);
+  }
+
+  // Enrich the strongest safe candidates: a mechanism path, and the documents behind the counts.
+  const ranked = safe.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
+  const enrich = ranked.slice(0, Math.max(opts.enrich ?? 10, limit));
   const primary = conditions[0];
   await Promise.all(
     enrich.map(async (x) => {
@@ -297,23 +323,16 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
     }),
   );
 
-  // Safety over the enriched set, then the final order.
-  const safety = await safetyCheck(graph, enrich.map((x) => x.drug), c);
-  const excluded: { drug: EntityRef; reason: string }[] = [];
-  const kept: Candidate[] = [];
-  for (const x of enrich) {
-    const reason = safety.excluded.get(x.drug.id) ?? (x.components.notIndicated ? notIndicated.get(x.drug.id) : undefined);
-    if (reason) {
-      excluded.push({ drug: x.drug, reason });
-      continue;
-    }
-    const n = (safety.perDrug.get(x.drug.id) ?? []).filter((w) => w.kind === 'interaction').length;
-    x.components.interactions = SCORE_WEIGHTS.interaction * Math.min(n, 2);
-    kept.push(x);
-  }
-  kept.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
-  const recommendations: Recommendation[] = kept.slice(0, limit).map((x, i) => {
-    const warnings = safety.perDrug.get(x.drug.id) ?? [];
+  enrich.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
+  const shown = enrich.slice(0, limit);
+  // The drugs shown get the full check: the same verdict plus their serious and boxed effects.
+  const full = await deps.safety.check(shown.map((x) => ({ id: x.drug.id, name: x.drug.name })), patient);
+  for (const [id, v] of full.verdicts) safety.verdicts.set(id, v);
+  safety.evidence.push(...full.evidence);
+  // Answer-level notes (unmatched allergies, uncovered pregnancy data…) are about the drugs shown.
+  safety.general = full.general;
+  const recommendations: Recommendation[] = shown.map((x, i) => {
+    const warnings = findingsAsWarnings(safety.verdicts.get(x.drug.id)!);
     return {
       rank: i + 1,
       drug: { id: x.drug.id, name: x.drug.name },
@@ -324,9 +343,27 @@ export async function recommendDrugs(deps: ToolDeps, c: TrackedCase, opts: Recom
       warnings,
     };
   });
-  const evidence = [...enrich.flatMap((x) => x.evidence), ...safety.harvest.items];
+  excluded.sort((a, b) => (candidates.get(b.drug.id) ? total(candidates.get(b.drug.id)!.components) : 0) - (candidates.get(a.drug.id) ? total(candidates.get(a.drug.id)!.components) : 0));
+  const shownIds = new Set(recommendations.map((r) => r.drug.id));
+  const evidence = [...enrich.flatMap((x) => x.evidence), ...safety.evidence.filter((e) => !e.drugs?.length || e.drugs.some((d) => shownIds.has(d) || excluded.some((x) => x.drug.id === d)))];
   const text = renderAnswer(c, recommendations, excluded, safety.general, notices);
-  return { recommendations, excluded, warnings: safety.general, notices, evidence, text };
+  return { recommendations, excluded, verdicts: safety.verdicts, warnings: safety.general, notices, evidence, text };
+}
+
+/** A verdict as an exclusion (with the rule and citation that decide it), or undefined when the drug is kept. */
+export function exclusionOf(v: DrugVerdict): ExcludedDrug | undefined {
+  if (v.verdict !== 'excluded') return undefined;
+  const f = exclusionReason(v)!;
+  const severity = f.kind === 'already_taking' ? 'already_taking' : f.severity === 'contraindicated' ? 'contraindicated' : 'avoid_unless';
+  const more = v.findings.filter((x) => x !== f && (x.severity === 'contraindicated' || x.severity === 'avoid_unless')).length;
+  return {
+    drug: v.drug,
+    severity,
+    reason: `${f.message}${more ? ` (and ${more} more rule${more === 1 ? '' : 's'})` : ''}`,
+    ...(f.rule && f.kind !== 'already_taking' ? { rule: f.rule } : {}),
+    citation: f.citation,
+    overridable: severity === 'avoid_unless',
+  };
 }
 
 const EVIDENCE_ORDER: LedgerItem['type'][] = ['kg_fact', 'trial', 'article', 'kg_path'];
@@ -365,59 +402,72 @@ function rationale(x: Candidate, warnings: Warning[]): string {
   }
   const path = x.evidence.find((e) => e.type === 'kg_path');
   if (path) parts.push(`Mechanism: ${path.snippet} [${path.id}]${x.pathTexts.length > 1 ? ` (${x.pathTexts.length >= CITED_PATHS ? `at least ${CITED_PATHS}` : x.pathTexts.length} paths found; a mechanism counts once)` : ''}.`);
-  const inter = warnings.filter((w) => w.kind === 'interaction').length;
-  if (inter) parts.push(`Interacts with ${inter} current medication(s) (see warnings).`);
+  const cautions = warnings.filter((w) => w.severity === 'caution').length;
+  if (cautions) parts.push(`Safety: ${plural(cautions, 'caution')} for this patient (see warnings), each ranking it down.`);
   parts.push(`Score ${explainScore(x.components)}.`);
   return parts.join(' ');
 }
 
-function renderAnswer(c: TrackedCase, recs: Recommendation[], excluded: { drug: EntityRef; reason: string }[], general: Warning[], notices: string[]): string {
+/** How an exclusion reads in a "left out" list: severity, reason, citation. */
+export function exclusionLine(e: ExcludedDrug): string {
+  const label = e.severity === 'not_indicated' ? 'Not indicated' : e.severity === 'already_taking' ? 'Already taking' : SEVERITY_LABEL[e.severity];
+  const cite = e.citation && e.severity !== 'already_taking' ? ` [${e.citation.source}${e.citation.url ? ` ${e.citation.url}` : ''}]` : '';
+  return `${e.drug.name} (${e.drug.id}) — ${label}${e.overridable ? ', can be overridden' : ''}: ${e.reason}${cite}`;
+}
+
+function renderAnswer(c: TrackedCase, recs: Recommendation[], excluded: ExcludedDrug[], general: Warning[], notices: string[]): string {
   const lines = [EVIDENCE_ONLY_BANNER, '', describeCase(c), ''];
-  if (!recs.length) lines.push('No drug met the evidence and safety criteria for this case.');
+  if (!recs.length) lines.push(excluded.length ? 'No drug met the evidence and safety criteria for this case: every candidate was left out (see below).' : 'No drug met the evidence and safety criteria for this case.');
   for (const r of recs) {
     lines.push(`${r.rank}. ${r.drug.name} (${r.drug.id}): ${r.rationale}`);
-    for (const w of r.warnings) if (w.kind !== 'side_effect') lines.push(`   Warning: ${w.message}`);
+    for (const w of r.warnings) if (w.kind !== 'side_effect' && w.kind !== 'serious_effect') lines.push(`   Warning: ${w.message}`);
+    for (const w of r.warnings) if (w.kind === 'serious_effect') lines.push(`   ${w.message}`);
   }
-  if (excluded.length) lines.push('', 'Left out:', ...excluded.map((e) => `- ${e.drug.name} (${e.drug.id}): ${e.reason}.`));
+  if (excluded.length) lines.push('', 'Left out for this patient:', ...excluded.map((e) => `- ${exclusionLine(e)}`));
   if (general.length) lines.push('', ...general.map((w) => `Note: ${w.message}`));
   if (notices.length) lines.push('', ...notices.map((n) => `Note: ${n}`));
   return lines.join('\n');
 }
 
 /**
- * Answers "why not X?" from the evidence: whether X is indicated for the case's conditions,
- * whether the safety check flags it, and where it ranks.
+ * Answers "why not X?" from the evidence and the same safety engine: whether X is indicated for
+ * the case's conditions, what the engine says about X for this patient, and where it ranks.
  */
-export async function explainWhyNot(deps: ToolDeps, c: TrackedCase, drugText: string, result: RecommendResult): Promise<{ text: string; evidence: LedgerItem[]; drug?: EntityRef }> {
+export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText: string, result: RecommendResult): Promise<{ text: string; evidence: LedgerItem[]; drug?: EntityRef }> {
   const m = (await deps.graph.resolve(drugText, { kinds: ['Compound'], limit: 1 })).matches[0];
   if (!m || (m.matchType === 'fuzzy' && m.score < 0.87)) return { text: `"${drugText}" is not a drug this knowledge base knows.`, evidence: [] };
   const drug = { id: m.id, kind: m.kind, name: m.name };
   const lines: string[] = [];
   const evidence: LedgerItem[] = [];
   const rec = result.recommendations.find((r) => r.drug.id === drug.id);
-  const ex = result.excluded.find((e) => e.drug.id === drug.id);
   if (rec) lines.push(`${drug.name} is recommended (rank ${rec.rank}, score ${rec.score}).`);
-  else if (ex) lines.push(`${drug.name} was left out: ${ex.reason}.`);
+  const prof = await deps.graph.drugProfile(drug.id, { maxTargets: 0, maxSideEffects: 0, maxClasses: 0 }).catch(() => null);
   for (const cond of c.conditions.filter((x) => x.id)) {
-    const paths = await deps.graph.mechanismPaths(drug.id, cond.id!, { limit: 2, viaGeneGene: false }).catch(() => []);
-    const prof = await deps.graph.drugProfile(drug.id, { maxTargets: 0, maxSideEffects: 0, maxClasses: 0 }).catch(() => null);
     const ind = prof?.indications.find((i) => i.disease.id === cond.id);
     if (ind) {
       const ev = indicationItem(drug, ind.relation, ind.disease, ind.provenance);
       evidence.push(ev);
       lines.push(`${drug.name} ${ind.relation} ${cond.name} [${ev.id}].`);
     } else lines.push(`${drug.name} is not a recorded indication for ${cond.name} in this knowledge base.`);
+    const paths = await deps.graph.mechanismPaths(drug.id, cond.id!, { limit: 2, viaGeneGene: false }).catch(() => []);
     if (paths.length) {
       const ev = pathItem(paths[0]);
       evidence.push(ev);
       lines.push(`Mechanism: ${ev.snippet} [${ev.id}].`);
     }
   }
-  const safety = await safetyCheck(deps.graph, [drug], c);
-  evidence.push(...safety.harvest.items);
-  for (const w of safety.perDrug.get(drug.id) ?? []) if (w.kind !== 'side_effect') lines.push(`Warning: ${w.message}`);
-  const reason = safety.excluded.get(drug.id);
-  if (reason && !ex) lines.push(`Not recommended: ${reason}.`);
-  if (!rec && !ex && !reason) lines.push(`${drug.name} ranked below the ${result.recommendations.length} drug(s) shown, or is not a candidate for the case's conditions.`);
+  // The same engine that screened the candidates, so the answer cannot disagree with the list.
+  const report: SafetyReport = await deps.safety.check([drug], safetyPatientFromCase(deps.safety.knowledge, c));
+  evidence.push(...report.evidence);
+  const v = report.verdicts.get(drug.id)!;
+  const out = exclusionOf(v) ?? result.excluded.find((e) => e.drug.id === drug.id);
+  if (out) lines.push(`Left out for this patient — ${exclusionLine(out)}.`);
+  for (const f of v.findings) {
+    if (out && f.message === exclusionReason(v)?.message) continue;
+    if (f.kind === 'serious_effect' || f.kind === 'side_effect' || f.severity === 'caution' || f.severity === 'monitor' || f.severity === 'contraindicated' || f.severity === 'avoid_unless') {
+      lines.push(`${SEVERITY_LABEL[f.severity]}: ${f.message}${f.citation.url ? ` [${f.citation.source} ${f.citation.url}]` : ''}`);
+    }
+  }
+  if (!rec && !out) lines.push(`${drug.name} passed the safety check for this patient but ranked below the ${result.recommendations.length} drug(s) shown, or is not a candidate for the case's conditions.`);
   return { text: lines.join(' '), evidence, drug };
 }

@@ -1,0 +1,84 @@
+import type { AllergySeverity, CkdStage, HepaticLevel } from './patient-factors.js';
+import type { EvidenceItem, PatientCase } from './types.js';
+
+/** A mention in the case, with the KB entity it resolved to (when it resolved). */
+export interface CaseEntity {
+  /** What the user wrote. */
+  text: string;
+  id?: string;
+  name: string;
+  /**
+   * The vocabulary entity the text named before it was mapped onto a graph disease ("myasthenia
+   * gravis" → its DOID, answered through a broader graph disease): the safety engine matches it.
+   */
+  matchedId?: string;
+}
+
+/** An allergy: the substance as resolved, and how bad the reaction was. */
+export interface AllergyEntity extends CaseEntity {
+  reaction?: string;
+  severity?: AllergySeverity;
+}
+
+/** A patient state from the rule tables' `conditions.tsv` (comorbidity, device), with the words that named it. */
+export interface CaseState {
+  key: string;
+  text: string;
+}
+
+/** The case as the agent tracks it: like PatientCase, but every mention keeps its KB identifier. */
+export interface TrackedCase {
+  conditions: CaseEntity[];
+  currentMedications: CaseEntity[];
+  allergies: AllergyEntity[];
+  age?: number;
+  sex?: 'female' | 'male' | 'other';
+  weightKg?: number;
+  pregnant?: boolean;
+  pregnancyWeeks?: number;
+  trimester?: 1 | 2 | 3;
+  breastfeeding?: boolean;
+  /** Kidney function as the user stated it, and its parsed parts. */
+  renal?: string;
+  egfr?: number;
+  crcl?: number;
+  ckdStage?: CkdStage;
+  dialysis?: boolean;
+  hepatic?: string;
+  hepaticLevel?: HepaticLevel;
+  activeLiverDisease?: boolean;
+  /** Comorbidities and devices the safety engine knows (rule-table condition keys). */
+  states?: CaseState[];
+  /** Other diagnoses given as text that matched no state (kept so nothing is silently dropped). */
+  otherComorbidities?: string[];
+  qtcMs?: number;
+  longQt?: boolean;
+  overrides?: string[];
+  notes?: string;
+}
+
+/** An evidence item plus the entities it is about, so it can be attached to the right drug. */
+export interface LedgerItem extends EvidenceItem {
+  drugs?: string[];
+  conditions?: string[];
+}
+
+export const emptyCase = (): TrackedCase => ({ conditions: [], currentMedications: [], allergies: [] });
+
+const label = (e: CaseEntity) => (e.id ? `${e.name} (${e.id})` : e.name);
+
+/** The contract's PatientCase view of the tracked case (names, with IDs where resolved). */
+export function toPatientCase(c: TrackedCase): PatientCase {
+  const out: PatientCase = {
+    conditions: c.conditions.map(label),
+    currentMedications: c.currentMedications.map(label),
+    allergies: c.allergies.map((a) => `${label(a)}${a.reaction ? ` — ${a.reaction}` : ''}`),
+  };
+  const comorbidities = [...new Set([...(c.states ?? []).map((s) => s.text), ...(c.otherComorbidities ?? [])])];
+  if (comorbidities.length) out.comorbidities = comorbidities;
+  for (const k of ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'notes'] as const) {
+    const v = c[k];
+    if (v !== undefined && !(Array.isArray(v) && !v.length)) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
