@@ -37,6 +37,8 @@ const LAY_TERMS: Record<string, string> = {
   sulfa: 'sulfamethoxazole',
   // Everyday and regional names the DrugBank vocabulary lacks; combinations map to the component the
   // safety rules key on (co-trimoxazole: the sulfonamide; the trimethoprim rules list it too).
+  aspirin: 'acetylsalicylic acid',
+  asa: 'acetylsalicylic acid',
   valproate: 'valproic acid',
   'sodium valproate': 'valproic acid',
   'valproate sodium': 'valproic acid',
@@ -172,8 +174,9 @@ export function parseCaseDelta(message: string): CaseDelta {
       return ' '.repeat(whole.length) + (whole.endsWith('.') ? '.' : '');
     });
   }
-  const age = /\b(\d{1,3})[- ]?(?:years?|yrs?|y)[- ]?(?:old|o\b)|\bage[d]?[: ]\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y\/o)\b/i.exec(message);
-  const years = age ? Number(age[1] ?? age[2] ?? age[3]) : NaN;
+  // "62-year-old", "aged 62", "62 yo", "she is 82" (not "she is 82 kg"), "82F".
+  const age = /\b(\d{1,3})[- ]?(?:years?|yrs?|y)[- ]?(?:old|o\b)|\bage[d]?[: ]\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y\/o)\b|\b(?:she|he|patient|pt) is (\d{1,3})\b(?!\s*(?:kg|kilos?|lbs?|%|mg|cm|weeks?|wks?|days?|months?|\/|mmhg|ml))|\b(\d{2,3})\s?[FM]\b/i.exec(message);
+  const years = age ? Number(age[1] ?? age[2] ?? age[3] ?? age[4] ?? age[5]) : NaN;
   if (years >= 0 && years <= 120) delta.age = years;
   if (/\b(?:woman|female|lady|girl|mother|she|her)\b/i.test(message)) delta.sex = 'female';
   else if (/\b(?:man|male|gentleman|boy|father|he|his|him)\b/i.test(message)) delta.sex = 'male';

@@ -109,6 +109,12 @@ describe('build without non-commercial sources', () => {
       expect(db.prepare("SELECT value FROM meta WHERE key = 'noncommercial'").pluck().get()).toBe('0');
       // Names still come from Hetionet (CC0) and DrugCentral (CC BY 4.0).
       expect(db.prepare("SELECT n.id FROM terms t JOIN nodes n USING (nid) WHERE t.term_norm = 'metformin'").pluck().get()).toBe('DB00331');
+      // The safety rules load too, and their key drugs resolve without the DrugBank vocabulary.
+      expect(db.prepare("SELECT COUNT(*) FROM safety_rules").pluck().get()).toBeGreaterThan(400);
+      const unresolved = new Set(db.prepare('SELECT name FROM safety_unresolved').pluck().all() as string[]);
+      for (const n of ['acetylsalicylic acid', 'losartan', 'metformin', 'warfarin', 'valproic acid', 'sulfasalazine', 'edoxaban', 'lithium', 'methotrexate', 'isotretinoin', 'nitrofurantoin']) expect(unresolved.has(n), n).toBe(false);
+      const arbs = JSON.parse(db.prepare("SELECT members FROM safety_groups WHERE key = 'arbs'").pluck().get() as string) as string[];
+      expect(arbs).toEqual(expect.arrayContaining(['DB00678', 'DB00966', 'DB00796']));
     } finally {
       db.close();
     }

@@ -55,6 +55,25 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect((r.structuredContent as { checkedPairs: number }).checkedPairs).toBe(1);
   });
 
+  it('recommend_drugs and check_safety take typed patient factors and return exclusions with citations', async () => {
+    const { tools } = await client.listTools();
+    const rec = tools.find((t) => t.name === 'recommend_drugs')!;
+    for (const field of ['pregnancy', 'renal', 'hepatic', 'allergies', 'comorbidities', 'current_medications', 'devices', 'qtc_ms', 'overrides']) expect(Object.keys(rec.inputSchema.properties ?? {}), field).toContain(field);
+    expect(tools.map((t) => t.name)).toContain('check_safety');
+    const r = await client.callTool({ name: 'recommend_drugs', arguments: { conditions: ['hypertension'], pregnancy: { pregnant: true, weeks: 20 } } });
+    expect(r.isError).toBeFalsy();
+    const out = r.structuredContent as { recommendations: { drug: { name: string } }[]; excluded: { drug: { name: string }; rule?: string; citation?: { url?: string } }[] };
+    const losartan = out.excluded.find((e) => e.drug.name === 'Losartan')!;
+    expect(losartan.rule).toBeTruthy();
+    expect(losartan.citation?.url).toMatch(/^https:\/\//);
+    expect((r.content as { text: string }[])[0].text).toMatch(/Left out for this patient:\n- Losartan/);
+    const c = await client.callTool({ name: 'check_safety', arguments: { drugs: ['metformin'], renal: { egfr: 22 } } });
+    expect((c.structuredContent as { results: { verdict: string }[] }).results[0].verdict).toBe('excluded');
+    const bad = await client.callTool({ name: 'check_safety', arguments: { drugs: ['metformin'], renal: { egfr: 'low' } } });
+    expect(bad.isError).toBe(true);
+    expect((bad.content as { text: string }[])[0].text).toMatch(/renal\.egfr/);
+  });
+
   it('returns isError for invalid arguments and keeps serving', async () => {
     const r = await client.callTool({ name: 'check_interactions', arguments: { drugs: ['warfarin'] } });
     expect(r.isError).toBe(true);

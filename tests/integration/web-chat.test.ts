@@ -142,4 +142,24 @@ describe.skipIf(!haveChromium)(`web chat page over the real evidence-only agent$
     await page.screenshot({ path: path.join(outDir, 'web-chat-evidence-only.png'), fullPage: true });
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   }, 60_000);
+
+  it('lists what the safety engine left out, with the rule\'s citation, and what changed after a new fact', async () => {
+    const { page, consoleErrors } = await openChat(browser, server.url);
+    await page.getByTestId('input').fill('Type 2 diabetes, what should we start?');
+    await page.getByTestId('send').click();
+    const first = page.getByTestId('assistant').nth(0);
+    await first.and(page.locator('[data-done="true"]')).waitFor();
+    expect(await first.getByTestId('recommendation').first().textContent()).toContain('Metformin (DB00331)');
+    await page.getByTestId('input').fill('Her eGFR is 22.');
+    await page.getByTestId('send').click();
+    const second = page.getByTestId('assistant').nth(1);
+    await second.and(page.locator('[data-done="true"]')).waitFor();
+    const cards = await second.getByTestId('recommendation').allTextContents();
+    expect(cards.some((c) => c.includes('Metformin (DB00331)'))).toBe(false);
+    const excluded = second.getByTestId('excluded-drug').filter({ hasText: 'Metformin' });
+    expect(await excluded.textContent()).toMatch(/Contraindicated: .*eGFR 22/);
+    expect(await excluded.getByRole('link').getAttribute('href')).toMatch(/^https:\/\//);
+    expect(await second.getByTestId('changes').textContent()).toMatch(/Metformin was recommended before and is now left out/);
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
+  }, 60_000);
 });
