@@ -34,6 +34,8 @@ export const configSchema = z.object({
   KEDREC_AGENT_MODE: z.enum(['tool-calling', 'retrieve-then-generate']).default('retrieve-then-generate').describe('how the model is driven: KEDRec-LM fits retrieve-then-generate, general models tool-calling'),
   KEDREC_MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(20).default(6).describe('model ⇄ tools rounds per turn before the agent stops the model'),
   KEDREC_MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000).describe('timeout of one model call'),
+  KEDREC_WORKERS: z.coerce.number().int().min(0).max(64).optional().describe('worker threads that run chat turns in `kedrec start` (default: the number of cores, at most 4; 0: on the main thread)'),
+  KEDREC_TURN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000).describe('wall-clock budget of one chat turn; a turn over it is stopped'),
   KEDREC_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000).describe('timeout of one tool call made by the agent'),
   KEDREC_CHECKPOINT_PATH: z.string().min(1).default(path.join(DEFAULT_STATE_DIR, 'checkpoints.sqlite')).describe('SQLite file holding conversation threads'),
   KEDREC_LIVE: bool.default(false).describe('query live ClinicalTrials.gov / E-utilities'),
@@ -42,9 +44,19 @@ export const configSchema = z.object({
   CHROMA_URL: z.string().url().optional().describe('Chroma server for dense retrieval'),
   KEDREC_EMBED_MODEL: z.string().default('nomic-embed-text'),
   KEDREC_API_TOKEN: z.string().min(16).optional().describe('bearer token for the HTTP API'),
+  KEDREC_API_TOKENS: z
+    .string()
+    .regex(/^\s*[A-Za-z0-9_.-]{1,64}:[^,\s]{16,}\s*(?:,\s*[A-Za-z0-9_.-]{1,64}:[^,\s]{16,}\s*)*$/, 'comma-separated name:token pairs, names of letters, digits and _ . -, tokens of at least 16 characters')
+    .optional()
+    .describe('named bearer tokens (name:token,…): each name is a principal that owns its threads'),
+  KEDREC_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(0).max(100_000).default(20).describe('failed token checks per client address per minute before 429 (0: no limit)'),
+  KEDREC_TRUSTED_PROXIES: z.string().default('').describe('comma-separated addresses of reverse proxies whose X-Forwarded-For is believed'),
+  KEDREC_THREAD_MAX_TURNS: z.coerce.number().int().min(1).max(10_000).default(200).describe('turns one conversation thread may hold'),
+  KEDREC_THREAD_TTL_DAYS: z.coerce.number().min(0).max(3650).default(90).describe('threads idle longer than this are deleted at start-up and by `kedrec threads prune` (0: keep)'),
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_API_URL: z.string().url().default('https://slack.com/api').describe('Slack Web API base URL (a local stand-in in tests)'),
+  KEDREC_SLACK_EVENTS_PATH: z.string().min(1).default(path.join(DEFAULT_STATE_DIR, 'slack-events.sqlite')).describe('SQLite file where Slack events wait between the ack and the reply (survives restarts, de-duplicates retries)'),
   KEDREC_ALLOWED_HOSTS: z
     .string()
     .default('localhost,127.0.0.1,[::1]')

@@ -97,6 +97,8 @@ const PMID_RE = /\bPMID\s*[:#]?\s*(\d{1,9})\b|pubmed\.ncbi\.nlm\.nih\.gov\/(\d{1
 const NCT_RE = /\bNCT\d{8}\b/gi;
 const NODE = '(?:DB\\d{5}|DOID:\\d+|NCBIGene:\\d+|UMLS:C\\d+|MESH:[A-Z]\\d+|NDFRT:N\\d+|GO:\\d+|[A-Za-z]+:[A-Za-z0-9.]+)';
 const FACT_RE = new RegExp(`\\b${NODE}(?:-[A-Za-z]{2,6}-${NODE})+`, 'g');
+/** The three citation forms in one pattern (PMID groups first), for a single replacing pass. */
+const ANY_CITATION_RE = new RegExp(`${PMID_RE.source}|\\bNCT\\d{8}\\b|\\b${NODE}(?:-[A-Za-z]{2,6}-${NODE})+`, 'gi');
 
 /** Finds every PMID, NCT ID and KG fact id cited in a text. */
 export function findCitations(text: string): FoundCitation[] {
@@ -121,18 +123,19 @@ export interface CitationCheck {
  */
 export function checkCitations(text: string, citable: Iterable<string>): CitationCheck {
   const allowed = new Set([...citable].map((c) => c.toUpperCase()));
-  const found = findCitations(text);
   const removed = new Set<string>();
   const kept = new Set<string>();
-  let out = text;
-  for (const c of found) {
-    if (allowed.has(c.id.toUpperCase())) {
-      kept.add(c.id);
-      continue;
+  // One pass over the text: each citation is kept or replaced where it stands (a replace per
+  // citation would rescan the whole text once per citation).
+  let out = text.replace(ANY_CITATION_RE, (raw, pmidA?: string, pmidB?: string) => {
+    const id = pmidA || pmidB ? `PMID:${pmidA ?? pmidB}` : /^NCT\d{8}$/i.test(raw) ? raw.toUpperCase() : raw;
+    if (allowed.has(id.toUpperCase())) {
+      kept.add(id);
+      return raw;
     }
-    removed.add(c.id);
-    out = out.split(c.raw).join('[citation removed]');
-  }
+    removed.add(id);
+    return '[citation removed]';
+  });
   // "[[citation removed]]" from bracketed citations reads badly; collapse it.
   out = out.replace(/\[\s*\[citation removed\]\s*\]/g, '[citation removed]').replace(/\(\s*\[citation removed\]\s*\)/g, '[citation removed]');
   if (removed.size) {

@@ -9,9 +9,16 @@ import { recommendDrugsTool } from '../tools/recommend-drugs.js';
 import type { ToolDeps, ToolSpec } from '../tools/spec.js';
 import { createCheckpointer } from './checkpointer.js';
 import { buildAgentGraph, textOf, type AgentMode } from './graph.js';
+import { finalOf, oneTurnPerThread } from './turns.js';
+import { compactThread, memoryThreadRegistry, sqliteThreadRegistry, type ThreadRegistry } from './thread-store.js';
 import { createChatModel, type ModelProbe } from './model.js';
 import { toPatientCase, type AgentStateType } from './state.js';
-import type { ChatAgent, ChatEvent, FinalAnswer, ThreadMessage, ThreadSnapshot } from './types.js';
+import { MAX_MESSAGE_CHARS, type ChatAgent, type ChatEvent, type FinalAnswer, type ThreadMessage, type ThreadSnapshot, type TurnInput } from './types.js';
+
+/** Principal of callers that do not say who they are (local CLI, tests, a server without tokens). */
+export const ANONYMOUS = 'anonymous';
+/** Turns one thread may hold before the agent asks for a new thread (its state grows with every turn). */
+export const DEFAULT_MAX_TURNS_PER_THREAD = 200;
 
 export { buildAgentGraph, DISCLAIMER } from './graph.js';
 export { createChatModel, ollamaProbe, openAiProbe, cachedProbe } from './model.js';
@@ -38,6 +45,9 @@ export interface MakeAgentOptions {
   modelName?: string;
   llmCaseExtraction?: boolean;
   log?: (line: string) => void;
+  /** Thread ownership and activity; default: beside the checkpoints (SQLite) or in memory. */
+  registry?: ThreadRegistry;
+  maxTurnsPerThread?: number;
 }
 
 /** The default tool set: the recommender first (the system prompt tells the model to start there). */
@@ -68,20 +78,39 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
   });
   const probe: ModelProbe = opts.probe ?? (async () => (model ? { ok: true } : { ok: false, reason: 'no language model configured' }));
   const provider = opts.provider ?? (model ? 'custom' : 'none');
-  const locks = new Map<string, Promise<unknown>>();
+  const saverDb = (checkpointer as unknown as { db?: Parameters<typeof sqliteThreadRegistry>[0] }).db;
+  const registry = opts.registry ?? (saverDb && typeof saverDb.prepare === 'function' ? sqliteThreadRegistry(saverDb) : memoryThreadRegistry());
+  const maxTurns = opts.maxTurnsPerThread ?? DEFAULT_MAX_TURNS_PER_THREAD;
 
   async function modelStatus() {
     const p = model ? await probe() : { ok: false, reason: opts.provider === 'none' ? 'KEDREC_LLM_PROVIDER=none' : 'no language model configured' };
     return { mode: (p.ok ? 'model' : 'evidence-only') as 'model' | 'evidence-only', provider, ...(opts.modelName ? { model: opts.modelName } : {}), ...(p.reason ? { reason: p.reason } : {}) };
   }
 
-  async function* runTurn(input: { threadId: string; message: string; signal?: AbortSignal }): AsyncGenerator<ChatEvent> {
+  async function* runTurn(input: TurnInput): AsyncGenerator<ChatEvent> {
     if (!input.threadId?.trim()) {
       yield { type: 'error', code: 'bad_request', message: 'threadId is required' };
       return;
     }
-    if (!input.message?.trim()) {
+    if (typeof input.message !== 'string' || !input.message.trim()) {
       yield { type: 'error', code: 'bad_request', message: 'message is empty' };
+      return;
+    }
+    // Every interface bounds its input; this is the last line, so no caller can hand the parsers megabytes.
+    if (input.message.length > MAX_MESSAGE_CHARS) {
+      yield { type: 'error', code: 'message_too_long', message: `the message has ${input.message.length} characters; the limit is ${MAX_MESSAGE_CHARS}` };
+      return;
+    }
+    const principal = input.principal ?? ANONYMOUS;
+    const claim = registry.claim(input.threadId, principal);
+    // Another principal's thread answers exactly like a missing one: ids are not probed.
+    if (claim === 'forbidden') {
+      yield { type: 'error', code: 'thread_not_found', message: `no thread ${input.threadId} for this client` };
+      return;
+    }
+    const record = registry.get(input.threadId);
+    if (record && record.turns >= maxTurns) {
+      yield { type: 'error', code: 'thread_full', message: `thread ${input.threadId} has reached ${maxTurns} turns; start a new thread (its case can be restated in one message)` };
       return;
     }
     const status = await modelStatus();
@@ -125,6 +154,9 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
         yield { type: 'error', code: 'no_answer', message: 'the turn ended without an answer' };
         return;
       }
+      // The thread keeps only its state after this turn: storage grows with the conversation, not its square.
+      await compactThread(checkpointer, input.threadId);
+      registry.touch(input.threadId);
       yield { type: 'final', answer };
     } catch (err) {
       const e = err as Error;
@@ -137,30 +169,13 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
     }
   }
 
+  const stream = oneTurnPerThread(runTurn);
   return {
-    async *stream(input) {
-      // One turn at a time per thread: two concurrent turns would fork the checkpoint history.
-      const previous = locks.get(input.threadId) ?? Promise.resolve();
-      let release!: () => void;
-      const mine = new Promise<void>((r) => (release = r));
-      const chained = previous.then(() => mine);
-      locks.set(input.threadId, chained);
-      await previous;
-      try {
-        yield* runTurn(input);
-      } finally {
-        release();
-        if (locks.get(input.threadId) === chained) locks.delete(input.threadId);
-      }
-    },
-    async invoke(input): Promise<FinalAnswer> {
-      for await (const ev of this.stream(input)) {
-        if (ev.type === 'final') return ev.answer;
-        if (ev.type === 'error') throw Object.assign(new Error(ev.message), { code: ev.code });
-      }
-      throw new Error('the turn ended without an answer');
-    },
-    async getThread(threadId): Promise<ThreadSnapshot | null> {
+    stream,
+    invoke: (input): Promise<FinalAnswer> => finalOf(stream(input)),
+    async getThread(threadId, principal = ANONYMOUS): Promise<ThreadSnapshot | null> {
+      const owner = registry.get(threadId)?.owner;
+      if (owner !== undefined && owner !== principal) return null;
       const snap = await graph.getState({ configurable: { thread_id: threadId } });
       const v = snap.values as Partial<AgentStateType> | undefined;
       if (!snap.createdAt || !v?.messages?.length) return null;
@@ -174,11 +189,26 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
       });
       return { threadId, case: toPatientCase(v.case ?? { conditions: [], currentMedications: [], allergies: [] }), messages, ...(v.answer ? { lastAnswer: v.answer } : {}) };
     },
-    async deleteThread(threadId) {
+    async deleteThread(threadId, principal = ANONYMOUS) {
+      const owner = registry.get(threadId)?.owner;
+      if (owner !== undefined && owner !== principal) return false;
       const existing = await checkpointer.getTuple({ configurable: { thread_id: threadId } });
+      registry.delete(threadId);
       if (!existing) return false;
       await checkpointer.deleteThread(threadId);
       return true;
+    },
+    async pruneThreads(olderThanMs) {
+      let n = 0;
+      for (;;) {
+        const ids = registry.idleSince(Date.now() - olderThanMs, 500);
+        if (!ids.length) return n;
+        for (const id of ids) {
+          await checkpointer.deleteThread(id);
+          registry.delete(id);
+          n++;
+        }
+      }
     },
     modelStatus,
   };
@@ -201,6 +231,7 @@ export function createAgentFromConfig(config: Config, deps: ToolDeps, extra: Par
     checkpointer,
     mode: config.KEDREC_AGENT_MODE,
     maxToolRounds: config.KEDREC_MAX_TOOL_ROUNDS,
+    maxTurnsPerThread: config.KEDREC_THREAD_MAX_TURNS,
     modelTimeoutMs: config.KEDREC_MODEL_TIMEOUT_MS,
     toolTimeoutMs: config.KEDREC_TOOL_TIMEOUT_MS,
     ...extra,

@@ -10,11 +10,25 @@ export { emptyCase, toPatientCase } from '../clinical/case-types.js';
 export type TurnMode = 'model' | 'evidence-only';
 
 
+/**
+ * The thread's evidence ledger keeps the most recent items only: it serves citation checks and
+ * evidence cards of the turns in progress, and an unbounded ledger made every checkpoint (and so
+ * storage per turn) grow with the whole conversation.
+ */
+export const MAX_LEDGER_ITEMS = 150;
+/** Citable ids kept per thread, newest last. */
+export const MAX_CITABLE_IDS = 1500;
+
 const mergeById = <T extends { id: string; type?: string }>(a: T[], b: T[]): T[] => {
   if (!b?.length) return a;
   const m = new Map(a.map((x) => [`${x.type ?? ''}|${x.id}`, x]));
-  for (const x of b) m.set(`${x.type ?? ''}|${x.id}`, x);
-  return [...m.values()];
+  for (const x of b) {
+    const k = `${x.type ?? ''}|${x.id}`;
+    m.delete(k);
+    m.set(k, x);
+  }
+  const all = [...m.values()];
+  return all.length > MAX_LEDGER_ITEMS ? all.slice(-MAX_LEDGER_ITEMS) : all;
 };
 
 /**
@@ -28,7 +42,14 @@ export const AgentState = Annotation.Root({
   /** Every evidence item a tool returned in this thread. */
   evidence: Annotation<LedgerItem[]>({ reducer: mergeById, default: () => [] }),
   /** Every ID a tool result in this thread contains (PMIDs, NCT IDs, fact IDs): what may be cited. */
-  citable: Annotation<string[]>({ reducer: (a, b) => (b?.length ? [...new Set([...a, ...b])] : a), default: () => [] }),
+  citable: Annotation<string[]>({
+    reducer: (a, b) => {
+      if (!b?.length) return a;
+      const all = [...new Set([...a, ...b])];
+      return all.length > MAX_CITABLE_IDS ? all.slice(-MAX_CITABLE_IDS) : all;
+    },
+    default: () => [],
+  }),
   /** Drugs (DrugBank id → name) that appeared in tool results, to map an answer's text to drugs. */
   drugsSeen: Annotation<Record<string, string>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
   // Per-turn fields: the turn input sets them, nodes replace them.

@@ -7,6 +7,17 @@ import type { ExcludedDrug, PatientCase, RecommendedDrug, Warning } from '../cli
 
 export type { EvidenceItem, EvidenceType, ExcludedDrug, PatientCase, RecommendedDrug, Severity, Warning } from '../clinical/types.js';
 
+/**
+ * The longest user turn any interface accepts (characters). A case description fits in far less;
+ * the bound keeps every parser's work small whatever arrives (the chat API, Slack, the CLI, an
+ * OpenAI-compatible client's last message). Interfaces reject longer input naming this limit.
+ */
+export const MAX_MESSAGE_CHARS = 8000;
+/** The most text one OpenAI-compatible request may carry across all its messages (clients resend the history). */
+export const MAX_REQUEST_TEXT_CHARS = 64_000;
+/** Thread ids: what clients may send, and what the CLI accepts for --thread. */
+export const THREAD_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
 /** The final structured answer of one turn. */
 export interface FinalAnswer {
   threadId: string;
@@ -49,13 +60,27 @@ export interface ThreadSnapshot {
   lastAnswer?: FinalAnswer;
 }
 
+/**
+ * One user turn. `principal` is who asks (an API token's name, a Slack team, "cli"); a thread
+ * belongs to the principal that created it and is answered, shown or deleted only for it.
+ */
+export interface TurnInput {
+  threadId: string;
+  message: string;
+  signal?: AbortSignal;
+  principal?: string;
+}
+
 export interface ChatAgent {
   /** Runs one user turn on a thread (created when new), streaming events. */
-  stream(input: { threadId: string; message: string; signal?: AbortSignal }): AsyncIterable<ChatEvent>;
+  stream(input: TurnInput): AsyncIterable<ChatEvent>;
   /** Runs one turn and returns the final answer (throws on error events). */
-  invoke(input: { threadId: string; message: string; signal?: AbortSignal }): Promise<FinalAnswer>;
-  getThread(threadId: string): Promise<ThreadSnapshot | null>;
-  deleteThread(threadId: string): Promise<boolean>;
+  invoke(input: TurnInput): Promise<FinalAnswer>;
+  /** The thread, or null when it does not exist or belongs to another principal (the two look alike). */
+  getThread(threadId: string, principal?: string): Promise<ThreadSnapshot | null>;
+  deleteThread(threadId: string, principal?: string): Promise<boolean>;
+  /** Deletes threads idle for longer than `olderThanMs`; returns how many. */
+  pruneThreads?(olderThanMs: number): Promise<number>;
   /** Whether a language model is reachable (false → evidence-only mode). */
   modelStatus(): Promise<{ mode: 'model' | 'evidence-only'; provider: string; model?: string; reason?: string }>;
 }

@@ -148,6 +148,21 @@ export async function runLoadBench(opts: { kbPath: string; seconds?: number; con
     // Warm up the KB pages and the agent graph so the first second is not all start-up.
     await fetch(`${server.url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ thread_id: `${runId}-warmup`, message: 'type 2 diabetes', stream: false }) }).then((r) => r.text());
     log(`load: ${connections} connections, ${nThreads} threads, ${seconds} s against ${server.url} (evidence-only agent, pid ${server.child.pid})`);
+    // A liveness probe beside the load, as an orchestrator would run it: its latency must stay small.
+    const health: number[] = [];
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        const t0 = performance.now();
+        try {
+          await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
+          health.push(performance.now() - t0);
+        } catch {
+          health.push(10_000);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
     const result = await autocannon({
       url: server.url,
       connections,
@@ -200,6 +215,8 @@ export async function runLoadBench(opts: { kbPath: string; seconds?: number; con
       ],
     });
 
+    probing = false;
+    await prober;
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`the server exited during the run (${server.child.exitCode ?? server.child.signalCode}):\n${server.stderr().slice(-3000)}`);
     }
@@ -234,8 +251,16 @@ export async function runLoadBench(opts: { kbPath: string; seconds?: number; con
     for (let i = 0; i < threadIds.length; i += 16) await Promise.all(threadIds.slice(i, i + 16).map(checkOne));
 
     latencies.sort((a, b) => a - b);
-    const pct = (p: number) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]! * 10) / 10 : NaN);
+    health.sort((a, b) => a - b);
+    const pctOf = (xs: number[], p: number) => (xs.length ? Math.round(xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]! * 10) / 10 : NaN);
+    const pct = (p: number) => pctOf(latencies, p);
     const turns = [...committed.values()].reduce((s, x) => s + x.length, 0);
+    // Conversation storage after the run: bytes in use (pages minus free pages) per completed turn.
+    const { default: Database } = await import('better-sqlite3');
+    const cp = new Database(path.join(tmp, 'checkpoints.sqlite'), { readonly: true });
+    const storeBytes = ((cp.pragma('page_count', { simple: true }) as number) - (cp.pragma('freelist_count', { simple: true }) as number)) * (cp.pragma('page_size', { simple: true }) as number);
+    const checkpointRows = cp.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get() as number;
+    cp.close();
     const out: Record<string, number> = {
       seconds,
       connections,
@@ -255,10 +280,17 @@ export async function runLoadBench(opts: { kbPath: string; seconds?: number; con
       threadsIncomplete: incomplete,
       threadsOutOfOrder: outOfOrder,
       peakRssMb: server.peakRssMb(),
+      healthzP50Ms: pctOf(health, 50),
+      healthzP99Ms: pctOf(health, 99),
+      healthzMaxMs: Math.round(health.at(-1) ?? NaN),
+      storeBytes,
+      bytesPerTurn: turns ? Math.round(storeBytes / turns) : NaN,
+      checkpointRows,
     };
     log(
       `load: ${out.completedTurns} turns in ${seconds} s = ${out.throughputRps} turns/s; p50 ${out.p50Ms} ms, p95 ${out.p95Ms} ms, p99 ${out.p99Ms} ms, max ${out.maxMs} ms; ` +
-        `errors ${out.errors}; threads verified ${verified} (incomplete ${incomplete}, out of order ${outOfOrder}); server peak RSS ${out.peakRssMb} MB`,
+        `errors ${out.errors}; threads verified ${verified} (incomplete ${incomplete}, out of order ${outOfOrder}); server peak RSS ${out.peakRssMb} MB; ` +
+        `/healthz p50 ${out.healthzP50Ms} ms, p99 ${out.healthzP99Ms} ms, max ${out.healthzMaxMs} ms; store ${out.storeBytes} B = ${out.bytesPerTurn} B/turn (${out.checkpointRows} checkpoints)`,
     );
     return out;
   } finally {

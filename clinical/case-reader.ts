@@ -97,6 +97,8 @@ export async function resolveMention(graph: GraphStore, text: string, kind: 'Dis
 }
 
 function cleanMention(s: string): string {
+  // A mention is a few words: longer text is not one, and the patterns below stay on short strings.
+  if (s.length > MAX_MENTION_INPUT) return '';
   let t = s.trim().replace(/^[\s,;:'"(]+|[\s,;:.!?'")]+$/g, '');
   for (let i = 0; i < 3; i++) t = t.replace(FILLER, '');
   t = t.replace(TRAILING, '');
@@ -105,14 +107,21 @@ function cleanMention(s: string): string {
 
 /** Splits a captured phrase into mentions and cuts it where a new clause begins. */
 export function splitMentions(phrase: string): string[] {
-  const stop = phrase.search(STOP);
-  const head = stop >= 0 ? phrase.slice(0, stop) : phrase;
+  // Blanked cues leave runs of spaces; collapsed, no pattern below ever rescans a long run.
+  const flat = phrase.replace(/\s+/g, ' ');
+  const stop = flat.search(STOP);
+  const head = stop >= 0 ? flat.slice(0, stop) : flat;
   // A parenthesised list names the parts ("triple therapy (clarithromycin, amoxicillin, omeprazole)").
   return head
     .split(/\s*(?:,|;|\/|\(|\)|\band\b|\bor\b|\bplus\b|&)\s*/i)
     .map(cleanMention)
     .filter(Boolean);
 }
+
+/** Longest text cleanMention looks at (mentions over 80 characters are dropped anyway). */
+const MAX_MENTION_INPUT = 200;
+/** Mentions kept per field of one message (conditions, medications, allergies). */
+const MAX_MENTIONS = 30;
 
 interface Cue {
   re: RegExp;
@@ -168,8 +177,9 @@ export function parseCaseDelta(message: string): CaseDelta {
   for (const cue of CUES) {
     text = text.replace(cue.re, (whole, phrase: string) => {
       const mentions = splitMentions(phrase);
-      if (cue.ifResolves) (delta.maybeMedications ??= []).push(...mentions);
-      else delta[cue.op][cue.field].push(...mentions);
+      // No case lists more: the cap bounds the work (each mention is looked up in the KB) whatever the text.
+      const into = cue.ifResolves ? (delta.maybeMedications ??= []) : delta[cue.op][cue.field];
+      into.push(...mentions.slice(0, Math.max(0, MAX_MENTIONS - into.length)));
       // Blank the consumed cue so later (broader) cues do not read it again.
       return ' '.repeat(whole.length) + (whole.endsWith('.') ? '.' : '');
     });
@@ -372,14 +382,15 @@ const REACTION = /\b(anaphyla\w*|angio-?o?edema|stevens[- ]johnson(?: syndrome)?
 function readAllergyDetails(message: string, delta: CaseDelta): void {
   const reactions: Record<string, string> = {};
   const keep: string[] = [];
+  const lowered = clauses(message).map((c) => c.toLowerCase());
   for (const mention of delta.add.allergies) {
     const m = mention.toLowerCase();
-    const clause = clauses(message).find((c) => c.toLowerCase().includes(m));
+    const clause = lowered.find((c) => c.includes(m));
     if (!clause) {
       keep.push(mention);
       continue;
     }
-    const lc = clause.toLowerCase();
+    const lc = clause;
     const at = lc.indexOf(m);
     // "no penicillin allergy", "denies sulfa allergy": not an allergy.
     if (negatedBefore(lc, at) || /\bno known (?:drug )?allerg|\bnkda\b/.test(lc)) continue;
@@ -391,8 +402,8 @@ function readAllergyDetails(message: string, delta: CaseDelta): void {
   // (throat swelling) to amoxicillin", "rash on day 7 of amoxicillin", "allopurinol caused DRESS".
   // Culprits are only candidates: they count when they resolve to a drug or a drug class.
   const culprits: Record<string, string> = {};
-  for (const c of clauses(message)) {
-    const lc = c.toLowerCase();
+  for (const lc of lowered) {
+    if (Object.keys(culprits).length >= MAX_MENTIONS) break;
     // All the reactions the clause reports, so "urticaria and lip swelling" counts as the worse of the two.
     const all = [...new Set([...lc.matchAll(REACTION_RE)].map((x) => x[1]))].join(', ');
     for (const m of lc.matchAll(REACTION_RE)) {

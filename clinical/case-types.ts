@@ -74,7 +74,9 @@ export function toPatientCase(c: TrackedCase): PatientCase {
     currentMedications: c.currentMedications.map(label),
     allergies: c.allergies.map((a) => `${label(a)}${a.reaction ? ` — ${a.reaction}` : ''}`),
   };
-  const comorbidities = [...new Set([...(c.states ?? []).map((s) => s.text), ...(c.otherComorbidities ?? [])])];
+  const texts = [...new Set([...(c.states ?? []).map((s) => s.text), ...(c.otherComorbidities ?? [])])];
+  // "diabetes" beside "type 2 diabetes" says nothing more.
+  const comorbidities = texts.filter((t) => !texts.some((o) => o !== t && o.toLowerCase().includes(t.toLowerCase())));
   if (comorbidities.length) out.comorbidities = comorbidities;
   for (const k of ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'notes'] as const) {
     const v = c[k];

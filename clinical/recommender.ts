@@ -172,8 +172,29 @@ export function explainScore(c: ScoreComponents): string {
   return `${total(c).toFixed(2)} = ${parts.join(' + ') || '0'}`;
 }
 
+/**
+ * Corpus lookups memoised per store: the knowledge base is read-only while a process runs, and
+ * the same conditions and drugs recur across turns and threads, so each count or document list is
+ * computed once (bounded: the oldest entries go first).
+ */
+const corpusMemo = new WeakMap<object, Map<string, unknown>>();
+const MEMO_ENTRIES = 4000;
+function memo<T>(store: object, key: string, compute: () => T): T {
+  let m = corpusMemo.get(store);
+  if (!m) corpusMemo.set(store, (m = new Map()));
+  if (m.has(key)) return m.get(key) as T;
+  const v = compute();
+  if (m.size >= MEMO_ENTRIES) m.delete(m.keys().next().value as string);
+  m.set(key, v);
+  return v;
+}
+
 /** The trials to cite for a drug and condition: phase 3/4 first (the strongest designs), then the newest. */
 function citedTrials(store: EvidenceStore, drugId: string, conditionIds: string[]): TrialSummary[] {
+  return memo(store, `trials|${drugId}|${conditionIds.join(',')}`, () => findCitedTrials(store, drugId, conditionIds));
+}
+
+function findCitedTrials(store: EvidenceStore, drugId: string, conditionIds: string[]): TrialSummary[] {
   const f = { drugIds: [drugId], conditionIds };
   const out = store.offline.searchTrials('', { ...f, phase: ['PHASE3', 'PHASE4'] }, CITED_DOCUMENTS).items;
   if (out.length < CITED_DOCUMENTS) {
@@ -233,8 +254,8 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   if (store) {
     for (const cond of conditions.slice(0, MAX_VOLUME_CONDITIONS)) {
       try {
-        const ids = store.offline.resolve('condition', cond.id).map((e) => e.id);
-        counted.push({ condition: { id: cond.id, kind: 'Disease', name: cond.name }, ids, counts: store.offline.evidenceCounts(ids) });
+        const ids = memo(store, `resolve|${cond.id}`, () => store.offline.resolve('condition', cond.id).map((e) => e.id));
+        counted.push({ condition: { id: cond.id, kind: 'Disease', name: cond.name }, ids, counts: memo(store, `counts|${ids.join(',')}`, () => store.offline.evidenceCounts(ids)) });
       } catch (err) {
         notices.push(`Trials and articles of ${cond.name} could not be counted (${(err as Error).message}); its candidates are ranked without evidence volume.`);
       }
@@ -314,7 +335,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       try {
         if (v.trials) for (const t of citedTrials(store, x.drug.id, v.conditionIds)) x.evidence.push(trialItem(t, [x.drug.id], [v.condition.id]));
         if (v.articles) {
-          const arts = store.offline.searchArticles('', { drugIds: [x.drug.id], conditionIds: v.conditionIds, excludeAdverseReports: true }, CITED_DOCUMENTS).items;
+          const arts = memo(store, `articles|${x.drug.id}|${v.conditionIds.join(',')}`, () => store.offline.searchArticles('', { drugIds: [x.drug.id], conditionIds: v.conditionIds, excludeAdverseReports: true }, CITED_DOCUMENTS).items);
           for (const a of arts) x.evidence.push(articleItem(a, [x.drug.id], [v.condition.id]));
         }
       } catch (err) {

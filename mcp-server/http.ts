@@ -30,8 +30,8 @@ export function hostnameOf(hostHeader: string): string | undefined {
 /**
  * Checks Host and Origin before anything reaches the MCP transport. A web page on an attacker's
  * domain that rebinds its DNS to 127.0.0.1 still sends its own Host/Origin, so both are checked.
- * Localhost origins are accepted whenever their host name is allowed (the local web page, the
- * MCP Inspector).
+ * An Origin passes when it is this server itself (scheme, host and port exactly) or is listed:
+ * another port on localhost is another site.
  */
 export function checkMcpRequestOrigin(req: Request, opts: Pick<McpHttpOptions, 'allowedHosts' | 'allowedOrigins'>): Response | undefined {
   const host = req.headers.get('host');
@@ -41,13 +41,8 @@ export function checkMcpRequestOrigin(req: Request, opts: Pick<McpHttpOptions, '
   }
   const origin = req.headers.get('origin');
   if (origin) {
-    let originHost: string | undefined;
-    try {
-      originHost = new URL(origin).hostname;
-    } catch {
-      originHost = undefined;
-    }
-    const ok = opts.allowedOrigins.includes('*') || opts.allowedOrigins.includes(origin) || (originHost !== undefined && opts.allowedHosts.includes(originHost));
+    const self = `${new URL(req.url).protocol}//${host}`;
+    const ok = opts.allowedOrigins.includes('*') || opts.allowedOrigins.includes(origin) || origin === self || origin === self.replace(/^https:/, 'http:') || origin === self.replace(/^http:/, 'https:');
     if (!ok) return jsonRpcError(403, `Origin ${JSON.stringify(origin)} is not allowed; add it to KEDREC_CORS_ORIGINS`);
   }
   return undefined;

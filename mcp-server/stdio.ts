@@ -7,6 +7,17 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
  */
 export async function runStdioServer(server: McpServer, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
   const transport = new StdioServerTransport();
+  // Set before connect (the protocol chains onto it): a malformed line gets a JSON-RPC parse error
+  // instead of silence, and a line over the transport's 10 MiB buffer ends the process saying why.
+  transport.onerror = (err: Error) => {
+    if (/maximum size/i.test(err.message)) {
+      log(`kedrec mcp: a stdin message exceeded the 10 MiB limit; closing (${err.message})`);
+      process.exitCode = 1;
+      return;
+    }
+    log(`kedrec mcp: malformed JSON-RPC line: ${err.message.slice(0, 300)}`);
+    void transport.send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${err.message.slice(0, 200)}` } } as never).catch(() => {});
+  };
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -9,16 +9,25 @@ import type { Config } from '../config.js';
 import { handleMcpHttp } from '../mcp-server/http.js';
 import { chatRoutes } from './chat.js';
 import { errorResponse, HttpError } from './http-errors.js';
-import { bearerAuth, rateLimit } from './limits.js';
+import { bearerAuth, hostGuard, jsonOnly, originGuard, principalOf, rateLimit, type ApiToken } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { openAiRoutes } from './openai.js';
 import { createSlackClient, slackRoutes, type SlackClient } from './slack.js';
+import type { SlackEventStore } from './slack-store.js';
 import { renderChatPage } from './web.js';
 
 /** HTTP settings, from the environment via serverOptionsFromConfig or set directly in tests. */
 export interface ServerOptions {
-  /** When set, /v1 and /mcp require `Authorization: Bearer <token>`. */
+  /** When set, /v1 and /mcp require `Authorization: Bearer <token>` (principal "token:default"). */
   apiToken?: string;
+  /** Named tokens (KEDREC_API_TOKENS): each caller's threads are its own. */
+  apiTokens?: ApiToken[];
+  /** Reverse proxies whose X-Forwarded-For is believed (KEDREC_TRUSTED_PROXIES). */
+  trustedProxies?: string[];
+  /** JSON-RPC calls one /mcp batch may hold (each counts against the rate limit). */
+  maxMcpBatch?: number;
+  /** Failed token checks per address per minute before 429 (default 20; 0: off). */
+  maxAuthFailuresPerMin?: number;
   /** Host names accepted on /mcp (DNS-rebinding protection). */
   allowedHosts: string[];
   /** Origins allowed cross-origin on /v1 ("*" for any); empty: no CORS headers (same origin only). */
@@ -37,8 +46,30 @@ export interface AppDeps {
   /** Readiness of the knowledge base: resolves when a trivial query works, throws otherwise. */
   checkKb: () => Promise<void>;
   options: ServerOptions;
-  slack?: { signingSecret: string; botToken: string; apiUrl: string; client?: SlackClient };
+  slack?: { signingSecret: string; botToken: string; apiUrl: string; client?: SlackClient; store?: SlackEventStore };
   log?: Logger;
+}
+
+/**
+ * An MCP POST may carry a JSON-RPC batch: each call in it counts against the rate limit (one
+ * request of 100 calls is 100 calls), and batches over `max` calls are refused.
+ */
+function mcpBatchCost(max: number): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    const text = await c.req.text();
+    c.set('mcpBody' as never, text as never);
+    let calls = 1;
+    try {
+      const body = JSON.parse(text) as unknown;
+      if (Array.isArray(body)) calls = body.length;
+    } catch {
+      // Not JSON: the transport answers with a JSON-RPC parse error.
+    }
+    if (calls > max) return errorResponse(c, 400, 'batch_too_large', `a JSON-RPC batch of ${calls} calls; at most ${max} per request`);
+    c.set('requestCost' as never, calls as never);
+    return next();
+  };
 }
 
 /** Reads the HTTP settings from validated configuration. */
@@ -49,11 +80,23 @@ export function serverOptionsFromConfig(config: Config): ServerOptions {
   if (config.HOST !== '0.0.0.0' && config.HOST !== '::' && !hosts.includes(config.HOST)) hosts.push(config.HOST);
   return {
     apiToken: config.KEDREC_API_TOKEN,
+    apiTokens: parseApiTokens(config.KEDREC_API_TOKENS),
+    trustedProxies: list(config.KEDREC_TRUSTED_PROXIES),
+    maxAuthFailuresPerMin: config.KEDREC_AUTH_FAILURES_PER_MIN,
     allowedHosts: hosts,
     corsOrigins: list(config.KEDREC_CORS_ORIGINS),
     rateLimitPerMin: config.KEDREC_RATE_LIMIT_PER_MIN,
     maxBodyBytes: config.KEDREC_MAX_BODY_BYTES,
   };
+}
+
+/** "alice:token1,bob:token2" → named tokens (validated by the config schema). */
+export function parseApiTokens(spec: string | undefined): ApiToken[] {
+  if (!spec) return [];
+  return spec.split(',').map((x) => x.trim()).filter(Boolean).map((x) => {
+    const i = x.indexOf(':');
+    return { name: x.slice(0, i), token: x.slice(i + 1) };
+  });
 }
 
 export interface KedrecHttp {
@@ -82,33 +125,47 @@ export function createApp(deps: AppDeps): KedrecHttp {
   });
   app.onError((err, c) => {
     if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message);
+    // A client that hangs up mid-upload is not a server error.
+    if (c.req.raw.signal.aborted || /aborted|ECONNRESET|premature close/i.test(err.message)) {
+      log.info('client closed the request', { requestId: c.get('requestId' as never), path: c.req.path });
+      return errorResponse(c, 400, 'client_closed', 'the client closed the request before it was complete');
+    }
     log.error('unhandled error', { requestId: c.get('requestId' as never), path: c.req.path, error: err.message });
     return errorResponse(c, 500, 'internal_error', 'internal server error');
   });
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));
 
   const limitBody = bodyLimit({ maxSize: o.maxBodyBytes, onError: (c) => errorResponse(c, 413, 'payload_too_large', `request body over ${o.maxBodyBytes} bytes`) });
+  const tokens = [...(o.apiToken ? [{ name: 'default', token: o.apiToken }] : []), ...(o.apiTokens ?? [])];
+  const auth = bearerAuth({ tokens, trustedProxies: o.trustedProxies, maxAuthFailuresPerMin: o.maxAuthFailuresPerMin });
 
+  // Every route but the liveness probe checks Host (DNS rebinding); /healthz says nothing but "ok".
+  app.use('*', async (c, next) => (c.req.path === '/healthz' ? next() : hostGuard(o.allowedHosts)(c, next)));
   if (o.corsOrigins.length) {
-    app.use(
-      '/v1/*',
-      cors({
-        origin: o.corsOrigins.includes('*') ? '*' : o.corsOrigins,
-        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-KEDREC-Thread-Id'],
-        exposeHeaders: ['X-Request-Id', 'X-KEDREC-Thread-Id', 'Retry-After'],
-        maxAge: 600,
-      }),
-    );
+    for (const p of ['/v1/*', '/mcp']) {
+      app.use(
+        p,
+        cors({
+          origin: o.corsOrigins.includes('*') ? '*' : o.corsOrigins,
+          allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+          allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-KEDREC-Thread-Id', 'Mcp-Protocol-Version', 'Mcp-Session-Id'],
+          exposeHeaders: ['X-Request-Id', 'X-KEDREC-Thread-Id', 'Retry-After', 'Mcp-Session-Id'],
+          maxAge: 600,
+        }),
+      );
+    }
   }
   for (const p of ['/v1/*', '/mcp']) {
-    app.use(p, rateLimit(o.rateLimitPerMin));
-    app.use(p, bearerAuth(o.apiToken));
+    app.use(p, originGuard(o.corsOrigins));
+    app.use(p, jsonOnly());
+    app.use(p, auth);
     app.use(p, limitBody);
+    if (p === '/mcp') app.use(p, mcpBatchCost(o.maxMcpBatch ?? 20));
+    app.use(p, rateLimit(o.rateLimitPerMin, { trustedProxies: o.trustedProxies }));
   }
   // Readiness details name the KB file, the model host and failure reasons: behind the token too.
   // Only /healthz (no details), the static page (it asks for the token) and Slack (signed) stay open.
-  app.use('/readyz', bearerAuth(o.apiToken));
+  app.use('/readyz', auth);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', uptime_s: Math.round(process.uptime()) }));
   app.get('/readyz', async (c) => {
@@ -135,12 +192,15 @@ export function createApp(deps: AppDeps): KedrecHttp {
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
 
-  app.route('/v1', chatRoutes({ agent: deps.agent, agentUnavailableReason: deps.agentUnavailableReason, log }));
-  app.route('/v1', openAiRoutes({ agent: deps.agent, agentUnavailableReason: deps.agentUnavailableReason, log }));
+  app.route('/v1', chatRoutes({ agent: deps.agent, agentUnavailableReason: deps.agentUnavailableReason, log, principalOf }));
+  app.route('/v1', openAiRoutes({ agent: deps.agent, agentUnavailableReason: deps.agentUnavailableReason, log, principalOf }));
 
   app.all('/mcp', async (c) => {
     if (!deps.makeMcpServer) return errorResponse(c, 503, 'mcp_unavailable', 'the MCP server is not configured on this server');
-    return handleMcpHttp(c.req.raw, { makeServer: deps.makeMcpServer, allowedHosts: o.allowedHosts, allowedOrigins: o.corsOrigins, maxBodyBytes: o.maxBodyBytes });
+    // The body was read to count a batch; the transport gets it back as a fresh request.
+    const text = c.get('mcpBody' as never) as string | undefined;
+    const req = text === undefined ? c.req.raw : new Request(c.req.raw.url, { method: c.req.method, headers: c.req.raw.headers, body: text });
+    return handleMcpHttp(req, { makeServer: deps.makeMcpServer, allowedHosts: o.allowedHosts, allowedOrigins: o.corsOrigins, maxBodyBytes: o.maxBodyBytes });
   });
 
   let idle = async () => {};
@@ -150,6 +210,7 @@ export function createApp(deps: AppDeps): KedrecHttp {
       client: deps.slack.client ?? createSlackClient({ botToken: deps.slack.botToken, apiUrl: deps.slack.apiUrl }),
       agent: deps.agent,
       log,
+      store: deps.slack.store,
     });
     app.use('/slack/*', limitBody);
     app.route('/slack', slack.app);

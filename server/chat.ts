@@ -2,20 +2,16 @@ import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { ChatAgent, ChatEvent } from '../agent/types.js';
+import { MAX_MESSAGE_CHARS, THREAD_ID_PATTERN, type ChatAgent, type ChatEvent } from '../agent/types.js';
 import { errorResponse } from './http-errors.js';
 import type { Logger } from './log.js';
 
-export const threadIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+export const threadIdSchema = z.string().regex(THREAD_ID_PATTERN, '1–128 letters, digits and _ . : - only');
 
 export const chatRequestSchema = z
   .object({
     thread_id: threadIdSchema.optional().describe('Conversation to continue; a new one is created when absent'),
-    message: z.string().trim().min(1).max(8000).describe('The user turn'),
+    message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`).describe('The user turn'),
     stream: z.boolean().default(true).describe('false: answer with one JSON object instead of Server-Sent Events'),
   })
   .strict();
@@ -24,6 +20,8 @@ export interface ChatRoutesDeps {
   agent?: ChatAgent;
   agentUnavailableReason?: string;
   log: Logger;
+  /** Who is asking (set by the auth middleware); threads are answered for their owner only. */
+  principalOf?: (c: Context) => string;
 }
 
 /** Parses a JSON body with a schema; the error names each bad field. */
@@ -63,12 +61,16 @@ export function chatRoutes(deps: ChatRoutesDeps): Hono {
     if (!agent) return unavailable(c);
     const threadId = body.data.thread_id ?? crypto.randomUUID();
     const requestId = c.get('requestId' as never) as string | undefined;
+    const principal = deps.principalOf?.(c);
 
     if (!body.data.stream) {
       try {
-        const answer = await agent.invoke({ threadId, message: body.data.message, signal: c.req.raw.signal });
+        const answer = await agent.invoke({ threadId, message: body.data.message, signal: c.req.raw.signal, principal });
         return c.json({ thread_id: threadId, answer });
       } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'thread_not_found') return errorResponse(c, 404, code, (err as Error).message);
+        if (code === 'thread_full' || code === 'message_too_long') return errorResponse(c, code === 'message_too_long' ? 413 : 409, code, (err as Error).message);
         deps.log.error('chat turn failed', { requestId, threadId, error: (err as Error).message });
         return errorResponse(c, 502, 'agent_failed', (err as Error).message);
       }
@@ -83,7 +85,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Hono {
       await send('thread', { thread_id: threadId });
       let ended = false;
       try {
-        for await (const ev of agent.stream({ threadId, message: body.data.message, signal: ac.signal }) as AsyncIterable<ChatEvent>) {
+        for await (const ev of agent.stream({ threadId, message: body.data.message, signal: ac.signal, principal }) as AsyncIterable<ChatEvent>) {
           if (ac.signal.aborted) break;
           const data = ev.type === 'tool_call' ? { ...ev, args: shortArgs(ev.args) } : ev;
           await send(ev.type, data);
@@ -101,7 +103,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Hono {
     const id = threadIdSchema.safeParse(c.req.param('id'));
     if (!id.success) return errorResponse(c, 400, 'invalid_request', `thread id: ${id.error.issues[0]!.message}`);
     if (!deps.agent) return unavailable(c);
-    const t = await deps.agent.getThread(id.data);
+    const t = await deps.agent.getThread(id.data, deps.principalOf?.(c));
     if (!t) return errorResponse(c, 404, 'thread_not_found', `no thread ${id.data}`);
     return c.json(t);
   });
@@ -110,7 +112,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Hono {
     const id = threadIdSchema.safeParse(c.req.param('id'));
     if (!id.success) return errorResponse(c, 400, 'invalid_request', `thread id: ${id.error.issues[0]!.message}`);
     if (!deps.agent) return unavailable(c);
-    const deleted = await deps.agent.deleteThread(id.data);
+    const deleted = await deps.agent.deleteThread(id.data, deps.principalOf?.(c));
     if (!deleted) return errorResponse(c, 404, 'thread_not_found', `no thread ${id.data}`);
     return c.json({ thread_id: id.data, deleted: true });
   });

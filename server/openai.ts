@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { ChatAgent, FinalAnswer } from '../agent/types.js';
+import { MAX_MESSAGE_CHARS, MAX_REQUEST_TEXT_CHARS, type ChatAgent, type FinalAnswer } from '../agent/types.js';
 import { parseJsonBody, threadIdSchema } from './chat.js';
 import { errorResponse } from './http-errors.js';
 import type { Logger } from './log.js';
@@ -45,14 +45,26 @@ function textOf(m: CompletionMessage): string {
  * message continues that thread. Without one the turn runs on a fresh, throw-away thread and
  * the earlier user messages are passed along as context, so no state leaks between clients.
  */
-export function planTurn(messages: CompletionMessage[], explicitThread?: string): { threadId: string; message: string; ephemeral: boolean } | { error: string } {
+export function planTurn(messages: CompletionMessage[], explicitThread?: string): { threadId: string; message: string; ephemeral: boolean } | { error: string; status?: 413 } {
+  const texts = messages.map(textOf);
+  const total = texts.reduce((n, t) => n + t.length, 0);
+  if (total > MAX_REQUEST_TEXT_CHARS) return { error: `the messages hold ${total} characters in all; the limit is ${MAX_REQUEST_TEXT_CHARS} (send X-KEDREC-Thread-Id to continue a server-side thread instead of resending the history)`, status: 413 };
   const users = messages.filter((m) => m.role === 'user').map(textOf).filter((t) => t.trim());
   const last = users.at(-1);
   if (!last) return { error: 'messages: at least one user message with text is required' };
-  if (last.length > 8000) return { error: 'the last user message is longer than 8000 characters' };
+  if (last.length > MAX_MESSAGE_CHARS) return { error: `the last user message has ${last.length} characters; the limit is ${MAX_MESSAGE_CHARS}`, status: 413 };
   if (explicitThread) return { threadId: explicitThread, message: last, ephemeral: false };
-  const earlier = users.slice(0, -1);
-  const message = earlier.length ? `Earlier in this conversation I said:\n${earlier.map((u) => `- ${u.replace(/\s+/g, ' ').slice(0, 2000)}`).join('\n')}\n\nNow: ${last}` : last;
+  // The earlier user turns come along as context, newest first, within the same bound as one message.
+  const budget = MAX_MESSAGE_CHARS - last.length - 64;
+  const earlier: string[] = [];
+  let used = 0;
+  for (const u of users.slice(0, -1).reverse()) {
+    const line = `- ${u.replace(/\s+/g, ' ').slice(0, 1000)}`;
+    if (used + line.length + 1 > budget) break;
+    earlier.unshift(line);
+    used += line.length + 1;
+  }
+  const message = earlier.length ? `Earlier in this conversation I said:\n${earlier.join('\n')}\n\nNow: ${last}` : last;
   return { threadId: `oai-${crypto.randomUUID()}`, message, ephemeral: true };
 }
 
@@ -60,6 +72,7 @@ export interface OpenAiRoutesDeps {
   agent?: ChatAgent;
   agentUnavailableReason?: string;
   log: Logger;
+  principalOf?: (c: Context) => string;
 }
 
 /** OpenAI-compatible API: GET /models and POST /chat/completions (streaming and not). */
@@ -75,19 +88,20 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
     const explicit = headerThread ?? body.data.metadata?.thread_id;
     if (explicit !== undefined && !threadIdSchema.safeParse(explicit).success) return errorResponse(c, 400, 'invalid_request', 'thread id: letters, digits and _ . : - only, at most 128');
     const plan = planTurn(body.data.messages, explicit);
-    if ('error' in plan) return errorResponse(c, 400, 'invalid_request', plan.error);
+    if ('error' in plan) return plan.status === 413 ? errorResponse(c, 413, 'input_too_large', plan.error) : errorResponse(c, 400, 'invalid_request', plan.error);
     const agent = deps.agent;
     if (!agent) return errorResponse(c, 503, 'agent_unavailable', `the chat agent is not available on this server${deps.agentUnavailableReason ? `: ${deps.agentUnavailableReason}` : ''}`);
     const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.data.model ?? OPENAI_MODEL_ID;
     const requestId = c.get('requestId' as never) as string | undefined;
+    const principal = deps.principalOf?.(c);
     if (!plan.ephemeral) c.header('X-KEDREC-Thread-Id', plan.threadId);
-    const cleanup = () => (plan.ephemeral ? agent.deleteThread(plan.threadId).catch(() => false) : Promise.resolve(false));
+    const cleanup = () => (plan.ephemeral ? agent.deleteThread(plan.threadId, principal).catch(() => false) : Promise.resolve(false));
 
     if (!body.data.stream) {
       try {
-        const answer = await agent.invoke({ threadId: plan.threadId, message: plan.message, signal: c.req.raw.signal });
+        const answer = await agent.invoke({ threadId: plan.threadId, message: plan.message, signal: c.req.raw.signal, principal });
         return c.json({
           id,
           object: 'chat.completion',
@@ -98,6 +112,9 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
           kedrec: { answer },
         });
       } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'thread_not_found') return errorResponse(c, 404, code, (err as Error).message);
+        if (code === 'thread_full') return errorResponse(c, 409, code, (err as Error).message);
         deps.log.error('completion failed', { requestId, error: (err as Error).message });
         return errorResponse(c, 502, 'agent_failed', (err as Error).message);
       } finally {
@@ -115,7 +132,7 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
       let streamedText = false;
       let final: FinalAnswer | undefined;
       try {
-        for await (const ev of agent.stream({ threadId: plan.threadId, message: plan.message, signal: ac.signal })) {
+        for await (const ev of agent.stream({ threadId: plan.threadId, message: plan.message, signal: ac.signal, principal })) {
           if (ac.signal.aborted) break;
           if (ev.type === 'token') {
             streamedText = true;

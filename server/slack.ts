@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import { Hono } from 'hono';
-import type { ChatAgent } from '../agent/types.js';
+import { z } from 'zod';
+import { MAX_MESSAGE_CHARS, type ChatAgent } from '../agent/types.js';
 import { errorResponse } from './http-errors.js';
 import type { Logger } from './log.js';
 import { renderAnswerMarkdown } from './render.js';
+import { createSlackEventStore, type SlackEventStore } from './slack-store.js';
 
 /** Slack rejects replays older than five minutes; so do we. */
 export const SLACK_MAX_AGE_SECONDS = 300;
@@ -59,19 +61,47 @@ export interface SlackDeps {
   agent?: ChatAgent;
   log: Logger;
   nowSeconds?: () => number;
+  /** Where events wait between the ack and the reply (default: in memory, lost on restart). */
+  store?: SlackEventStore;
+  /** Thread id for a Slack conversation; owners of the HTTP API cannot derive it (see slackThreadId). */
+  threadIdOf?: (teamId: string, channel: string, threadTs: string) => string;
 }
 
-interface SlackEvent {
-  type?: string;
-  subtype?: string;
-  channel_type?: string;
-  text?: string;
-  user?: string;
-  bot_id?: string;
-  channel?: string;
-  ts?: string;
-  thread_ts?: string;
-  team?: string;
+/** Slack ids and timestamps are short ASCII; anything else in them is not from Slack. */
+const slackId = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/);
+/** Slack's own ceiling for message text is 40,000 characters; longer is not a Slack event. */
+const slackEventSchema = z
+  .object({
+    type: z.string().max(64),
+    subtype: z.string().max(64).optional(),
+    channel_type: z.string().max(32).optional(),
+    text: z.string().max(40_000).optional(),
+    user: slackId.optional(),
+    bot_id: slackId.optional(),
+    channel: slackId.optional(),
+    ts: slackId.optional(),
+    thread_ts: slackId.optional(),
+    team: slackId.optional(),
+  })
+  .passthrough();
+const slackBodySchema = z
+  .object({
+    type: z.string().max(64),
+    challenge: z.string().max(200).optional(),
+    event: slackEventSchema.optional(),
+    event_id: slackId.optional(),
+    team_id: slackId.optional(),
+  })
+  .passthrough();
+type SlackEvent = z.infer<typeof slackEventSchema>;
+
+/**
+ * The KEDRec thread of a Slack conversation: an HMAC of team, channel and thread under the
+ * signing secret. Everyone in the channel sees the Slack ids; only this server can turn them
+ * into a thread id, so no API client can read or append to a Slack conversation.
+ */
+export function slackThreadId(signingSecret: string, teamId: string, channel: string, threadTs: string): string {
+  return `slack-${crypto.createHmac('sha256', signingSecret).update(`${teamId}:${channel}:${threadTs}`).digest('hex').slice(0, 32)}`;
 }
 
 /** Removes `<@U123>` mentions so the agent sees only the question. */
@@ -86,33 +116,62 @@ export function stripMentions(text: string): string {
  */
 export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<void> } {
   const app = new Hono();
-  const pending = new Set<Promise<void>>();
-  const seen = new Map<string, number>();
+  const store = deps.store ?? createSlackEventStore(':memory:');
   const now = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const threadIdOf = deps.threadIdOf ?? ((team: string, channel: string, ts: string) => slackThreadId(deps.signingSecret, team, channel, ts));
+  let draining: Promise<void> | undefined;
+  let again = false;
 
   async function answer(ev: SlackEvent, teamId: string): Promise<void> {
     const threadTs = ev.thread_ts ?? ev.ts!;
     const channel = ev.channel!;
-    const threadId = `slack-${teamId}-${channel}-${threadTs}`.replace(/[^A-Za-z0-9_.:-]/g, '_');
+    const threadId = threadIdOf(teamId, channel, threadTs);
     const question = stripMentions(ev.text ?? '');
     let text: string;
     if (!deps.agent) {
       text = 'KEDRec cannot answer here: the chat agent is not available on this server.';
     } else if (!question) {
       text = 'Ask me about a patient case, e.g. "type 2 diabetes, takes warfarin: what should we start?"';
+    } else if (question.length > MAX_MESSAGE_CHARS) {
+      text = `That message has ${question.length} characters; KEDRec reads at most ${MAX_MESSAGE_CHARS}. Please send the case in a shorter message.`;
     } else {
       try {
-        text = renderAnswerMarkdown(await deps.agent.invoke({ threadId, message: question })).replace(/\*\*(.+?)\*\*/g, '*$1*');
+        text = renderAnswerMarkdown(await deps.agent.invoke({ threadId, message: question, principal: `slack:${teamId}` })).replace(/\*\*(.+?)\*\*/g, '*$1*');
       } catch (err) {
         deps.log.error('slack turn failed', { threadId, error: (err as Error).message });
         text = `Sorry, KEDRec failed to answer: ${(err as Error).message}`;
       }
     }
-    try {
-      await deps.client.postMessage({ channel, thread_ts: threadTs, text });
-    } catch (err) {
-      deps.log.error('slack post failed', { threadId, error: (err as Error).message });
+    // A failed post throws: the event stays pending and is retried.
+    await deps.client.postMessage({ channel, thread_ts: threadTs, text });
+  }
+
+  /** Answers every pending event, one at a time; a call while draining schedules one more pass. */
+  function drain(): Promise<void> {
+    if (draining) {
+      again = true;
+      return draining;
     }
+    draining = (async () => {
+      do {
+        again = false;
+        for (const e of store.pending()) {
+          const { event, teamId } = e.payload as { event: SlackEvent; teamId: string };
+          try {
+            await answer(event, teamId);
+            store.markDone(e.id);
+          } catch (err) {
+            deps.log.error('slack event failed', { event: e.id, attempt: e.attempts + 1, error: (err as Error).message });
+            store.markFailed(e.id, (err as Error).message);
+          }
+        }
+      } while (again);
+    })()
+      .catch((err) => deps.log.error('slack queue failed', { error: (err as Error).message }))
+      .finally(() => {
+        draining = undefined;
+      });
+    return draining;
   }
 
   app.post('/events', async (c) => {
@@ -128,12 +187,20 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
       deps.log.warn('slack request rejected', { reason: v.reason });
       return errorResponse(c, 401, v.reason, `Slack signature verification failed: ${v.reason.replace(/_/g, ' ')}`);
     }
-    let body: { type?: string; challenge?: string; event?: SlackEvent; event_id?: string; team_id?: string };
+    let json: unknown;
     try {
-      body = JSON.parse(raw);
+      json = JSON.parse(raw);
     } catch {
       return errorResponse(c, 400, 'invalid_request', 'Slack event body is not JSON');
     }
+    // Signed is not the same as well-formed: every field the handler reads is checked first.
+    const parsed = slackBodySchema.safeParse(json);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      deps.log.warn('slack event rejected', { field: i.path.join('.'), reason: i.message });
+      return errorResponse(c, 400, 'invalid_request', `Slack event field ${i.path.join('.') || '(body)'}: ${i.message}`);
+    }
+    const body = parsed.data;
     if (body.type === 'url_verification') return c.json({ challenge: body.challenge ?? '' });
     if (body.type !== 'event_callback' || !body.event) return c.body(null, 200);
 
@@ -142,21 +209,20 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
     const isDm = ev.type === 'message' && ev.channel_type === 'im' && !ev.subtype;
     // Never answer bots (including ourselves): that loops.
     if ((!isMention && !isDm) || ev.bot_id || !ev.channel || !ev.ts) return c.body(null, 200);
-    // Slack redelivers when an ack is late; one event is answered once.
+    // Stored before the ack, keyed by Slack's event id: a retry or a replay after a restart is answered once.
     const key = body.event_id ?? `${ev.channel}:${ev.ts}`;
-    if (seen.has(key)) return c.body(null, 200);
-    seen.set(key, now());
-    if (seen.size > 5000) for (const [k, t] of seen) if (now() - t > 3600) seen.delete(k);
-
-    const p = answer(ev, body.team_id ?? ev.team ?? 'T').finally(() => pending.delete(p));
-    pending.add(p);
+    if (!store.insertIfNew(key, { event: ev, teamId: body.team_id ?? ev.team ?? 'T' })) return c.body(null, 200);
+    void drain();
     return c.body(null, 200);
   });
+
+  // Events a previous process acknowledged but did not answer.
+  if (store.pending(1).length) void drain();
 
   return {
     app,
     idle: async () => {
-      while (pending.size) await Promise.allSettled([...pending]);
+      while (draining) await draining;
     },
   };
 }

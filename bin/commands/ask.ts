@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Command } from 'commander';
-import type { ChatAgent, FinalAnswer } from '../../agent/types.js';
+import { MAX_MESSAGE_CHARS, THREAD_ID_PATTERN, type ChatAgent, type FinalAnswer } from '../../agent/types.js';
 import { loadConfig } from '../../config.js';
 import { renderAnswerMarkdown } from '../../server/render.js';
 
@@ -33,8 +33,15 @@ export async function streamTurn(agent: ChatAgent, threadId: string, message: st
   throw new Error('the agent ended the turn without a final answer');
 }
 
+/** Checks CLI input before any work: a thread id of the API's form, a question within the message limit. */
+export function checkCliInput(question: string | undefined, thread: string | undefined): void {
+  if (thread !== undefined && !THREAD_ID_PATTERN.test(thread)) throw new Error(`--thread ${JSON.stringify(thread.slice(0, 80))}: 1–128 letters, digits and _ . : - only`);
+  if (question !== undefined && question.length > MAX_MESSAGE_CHARS) throw new Error(`the question has ${question.length} characters; the limit is ${MAX_MESSAGE_CHARS}`);
+}
+
 /** `kedrec ask`: one question; `--json` prints the structured answer only. */
 export async function runAsk(agent: ChatAgent, question: string, opts: { json?: boolean; thread?: string }, io: TurnOutput): Promise<FinalAnswer> {
+  checkCliInput(question, opts.thread);
   const threadId = opts.thread ?? `cli-${crypto.randomUUID()}`;
   if (opts.json) {
     const answer = await agent.invoke({ threadId, message: question });
@@ -65,6 +72,7 @@ export function registerAskCommand(program: Command): void {
     .option('--json', 'print the final structured answer as JSON on stdout')
     .option('--thread <id>', 'continue this conversation')
     .action(async (words: string[], opts: { json?: boolean; thread?: string }) => {
+      checkCliInput(words.join(' '), opts.thread);
       await withCliAgent((agent) =>
         runAsk(agent, words.join(' '), opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }),
       );

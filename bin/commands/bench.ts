@@ -10,7 +10,7 @@ function printFlat(r: Record<string, number>, log: (s: string) => void): void {
   for (const [k, v] of Object.entries(r)) log(`  ${k.padEnd(32)} ${v}`);
 }
 
-const PARTS = ['graph', 'retrieval', 'agent', 'interfaces', 'load'] as const;
+const PARTS = ['graph', 'retrieval', 'agent', 'interfaces', 'parsers', 'load'] as const;
 type Part = (typeof PARTS)[number];
 
 /**
@@ -71,6 +71,9 @@ export function registerBenchCommand(program: Command): void {
             const { runInterfacesBench } = await import('../../bench/interfaces.js');
             results.interfaces = await runInterfacesBench({ kbPath: ensureKb() });
             printFlat(results.interfaces as Record<string, number>, log);
+          } else if (part === 'parsers') {
+            const { runParserBench } = await import('../../bench/parsers.js');
+            results.parsers = runParserBench(log);
           } else if (part === 'load') {
             const { runLoadBench } = await import('../../bench/load.js');
             results.load = await runLoadBench({ kbPath: ensureKb(), seconds: num('seconds', opts.seconds), connections: num('connections', opts.connections), threads: num('threads', opts.threads), log });

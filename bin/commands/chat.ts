@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { ChatAgent } from '../../agent/types.js';
-import { streamTurn, withCliAgent, type TurnOutput } from './ask.js';
+import { checkCliInput, streamTurn, withCliAgent, type TurnOutput } from './ask.js';
 
 /**
  * Interactive multi-turn chat on one thread. Lines from `input`; `/new` starts a new thread,
@@ -21,6 +21,7 @@ export async function runChat(agent: ChatAgent, input: NodeJS.ReadableStream, io
       io.err(`new thread ${threadId}\n`);
     } else if (line) {
       try {
+        checkCliInput(line, undefined);
         await streamTurn(agent, threadId, line, io);
       } catch (err) {
         io.err(`error: ${(err as Error).message}\n`);
@@ -38,6 +39,7 @@ export function registerChatCommand(program: Command): void {
     .description('interactive, streaming, multi-turn chat about a case in the terminal')
     .option('--thread <id>', 'continue this conversation')
     .action(async (opts: { thread?: string }) => {
+      checkCliInput(undefined, opts.thread);
       await withCliAgent((agent) => runChat(agent, process.stdin, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, opts.thread));
     });
 }

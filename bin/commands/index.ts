@@ -8,6 +8,7 @@ import { registerEvalCommand } from './eval.js';
 import { registerExportCommand } from './export.js';
 import { registerMcpCommand } from './mcp.js';
 import { registerSafetyCommands } from './safety.js';
+import { registerThreadsCommands } from './threads.js';
 import { registerStartCommand } from './start.js';
 
 /**
@@ -25,4 +26,5 @@ export function registerExtraCommands(program: Command): void {
   registerEvalCommand(program);
   registerExportCommand(program);
   registerSafetyCommands(program);
+  registerThreadsCommands(program);
 }

@@ -66,11 +66,28 @@ async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps):
 }
 
 /**
+ * The agent on worker threads (`kedrec start`): turns run off the HTTP event loop, on every core.
+ * Start-up waits until every worker has opened its knowledge base and agent, so a bad setting
+ * still fails at start-up with the worker's reason.
+ */
+async function loadWorkerPool(config: Config, size: number): Promise<ChatAgent & { close(): void }> {
+  const { createWorkerPoolAgent } = await import('../../agent/worker-pool.js');
+  const pool = createWorkerPoolAgent({ workerUrl: new URL('../agent-worker.mjs', import.meta.url), workerData: config, size, turnTimeoutMs: config.KEDREC_TURN_TIMEOUT_MS, log });
+  try {
+    await pool.ready();
+  } catch (err) {
+    await pool.close();
+    throw new Error(`the agent workers could not start: ${(err as Error).message}`);
+  }
+  return Object.assign(pool, { close: () => void pool.close() });
+}
+
+/**
  * Opens the knowledge base (building it first when `buildIfMissing` and the file is absent),
  * the graph store of the configured backend, the evidence store (live clients and dense search
  * as configured), the tool list of this build and, when asked, the agent.
  */
-export async function openServeContext(config: Config, opts: { buildIfMissing?: boolean; withAgent?: boolean } = {}): Promise<ServeContext> {
+export async function openServeContext(config: Config, opts: { buildIfMissing?: boolean; withAgent?: boolean; workers?: number } = {}): Promise<ServeContext> {
   if (opts.buildIfMissing) {
     const why = rebuildReason(config.KEDREC_KB_PATH);
     if (why) {
@@ -121,7 +138,7 @@ export async function openServeContext(config: Config, opts: { buildIfMissing?: 
   const tools: ToolSpec[] = [recommendDrugsTool as unknown as ToolSpec, checkSafetyTool as unknown as ToolSpec, ...graphTools, ...(evidence ? evidenceTools : [])];
   let agent: (ChatAgent & { close(): void }) | undefined;
   try {
-    agent = opts.withAgent ? await loadAgent(config, tools, toolDeps) : undefined;
+    agent = opts.withAgent ? (opts.workers ? await loadWorkerPool(config, opts.workers) : await loadAgent(config, tools, toolDeps)) : undefined;
   } catch (err) {
     await graph.close().catch(() => {});
     if (db.open) db.close();

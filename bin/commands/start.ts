@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 
@@ -18,10 +19,18 @@ export function registerStartCommand(program: Command): void {
         import('./serve-helpers.js'),
       ]);
       const log = createLogger(config.LOG_LEVEL);
-      const ctx = await openServeContext(config, { buildIfMissing: true, withAgent: true });
+      // A bug in background work must not take HTTP, /mcp and Slack down with it: log it loudly, keep serving.
+      process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: (err as Error)?.stack ?? String(err) }));
+      const workers = config.KEDREC_WORKERS ?? Math.min(os.availableParallelism(), 4);
+      const ctx = await openServeContext(config, { buildIfMissing: true, withAgent: true, workers });
+      if (ctx.agent?.pruneThreads && config.KEDREC_THREAD_TTL_DAYS > 0) {
+        const n = await ctx.agent.pruneThreads(config.KEDREC_THREAD_TTL_DAYS * 86_400_000);
+        if (n) log.info('pruned idle threads', { threads: n, ttlDays: config.KEDREC_THREAD_TTL_DAYS });
+      }
+      const slackStore = config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN ? (await import('../../server/slack-store.js')).createSlackEventStore(config.KEDREC_SLACK_EVENTS_PATH) : undefined;
       const slack =
         config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN
-          ? { signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }
+          ? { signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, store: slackStore }
           : undefined;
       if (config.SLACK_SIGNING_SECRET && !config.SLACK_BOT_TOKEN) log.warn('SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: the Slack endpoint stays off');
       const { app, idle } = createApp({
@@ -34,8 +43,15 @@ export function registerStartCommand(program: Command): void {
         log,
       });
       const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-        log.info('listening', { url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${info.port}`, tools: ctx.tools.length, agent: ctx.agent ? 'ready' : 'unavailable', auth: config.KEDREC_API_TOKEN ? 'bearer' : 'none', slack: !!slack });
+        log.info('listening', { url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${info.port}`, tools: ctx.tools.length, agent: ctx.agent ? 'ready' : 'unavailable', workers, auth: config.KEDREC_API_TOKEN ? 'bearer' : 'none', slack: !!slack });
       });
+      // Slow clients: headers within 15 s, a whole request within 60 s, and a bounded number of
+      // open connections, so a slowloris cannot hold thousands of sockets (and their memory).
+      const http = server as unknown as import('node:http').Server;
+      http.headersTimeout = 15_000;
+      http.requestTimeout = 60_000;
+      http.keepAliveTimeout = 5_000;
+      http.maxConnections = 2_000;
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log.info('shutting down', { signal });
@@ -45,6 +61,7 @@ export function registerStartCommand(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
       await idle();
+      slackStore?.close();
       await ctx.close();
     });
 }

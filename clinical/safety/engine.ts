@@ -159,6 +159,23 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
   const k = opts.knowledge;
   const graph = opts.graph;
   const parsed = new Map<string, FactorValue>();
+  // Serious SIDER effects per drug: fixed for the life of the (read-only) knowledge base.
+  const siderMemo = new Map<string, { profile: Awaited<ReturnType<GraphStore['drugProfile']>>['drug']; serious: Awaited<ReturnType<GraphStore['drugProfile']>>['sideEffects'] } | null>();
+  async function seriousSider(id: string) {
+    if (siderMemo.has(id)) return siderMemo.get(id)!;
+    let out: { profile: Awaited<ReturnType<GraphStore['drugProfile']>>['drug']; serious: Awaited<ReturnType<GraphStore['drugProfile']>>['sideEffects'] } | null = null;
+    try {
+      const p = await graph.drugProfile(id, { maxTargets: 0, maxSideEffects: 200, maxClasses: 0 });
+      // A side effect that is one of the drug's own indications is a SIDER artefact (label text listing the treated disease).
+      const indicated = new Set(p.indications.map((i) => i.disease.name.toLowerCase()));
+      out = { profile: p.drug, serious: p.sideEffects.filter((s) => SERIOUS_SIDER.test(s.sideEffect.name) && !indicated.has(s.sideEffect.name.toLowerCase())).slice(0, MAX_SIDER) };
+    } catch {
+      out = null;
+    }
+    if (siderMemo.size > 5000) siderMemo.clear();
+    siderMemo.set(id, out);
+    return out;
+  }
   const valueOf = (r: StoredFactorRule) => {
     let v = parsed.get(r.id);
     if (!v) parsed.set(r.id, (v = parseFactorValue(r.file, r.line, r.factor, r.value)));
@@ -273,17 +290,11 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
           v.findings.push({ kind: 'serious_effect', severity: 'monitor', rule: s.id, message: `${s.boxed ? 'Boxed warning' : 'Serious risk'} — ${d.name}: ${s.message}`, citation: { source: s.source, url: s.url }, evidence: [publicRule(s, d.id)] });
           evidence.push(ruleEvidence(s, d.id));
         }
-        let profile;
-        try {
-          profile = await graph.drugProfile(d.id, { maxTargets: 0, maxSideEffects: 200, maxClasses: 0 });
-        } catch {
-          return;
-        }
-        // A side effect that is one of the drug's own indications is a SIDER artefact (label text listing the treated disease).
-        const indicated = new Set(profile.indications.map((i) => i.disease.name.toLowerCase()));
-        const serious = profile.sideEffects.filter((s) => SERIOUS_SIDER.test(s.sideEffect.name) && !indicated.has(s.sideEffect.name.toLowerCase())).slice(0, MAX_SIDER);
+        const sider = await seriousSider(d.id);
+        if (!sider) return;
+        const serious = sider.serious;
         if (serious.length) {
-          const items = serious.map((s) => sideEffectItem(profile.drug, s));
+          const items = serious.map((s) => sideEffectItem(sider.profile, s));
           evidence.push(...items);
           v.findings.push({
             kind: 'side_effect',

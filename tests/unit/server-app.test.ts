@@ -204,8 +204,23 @@ describe('auth, limits, CORS, errors', () => {
     const r = await app.request('/v1/models');
     expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await r.json()).toMatchObject({ error: { code: 'rate_limited' } });
-    // Another client (another token) has its own budget.
-    expect((await app.request('/v1/models', { headers: { authorization: 'Bearer other' } })).status).toBe(200);
+    // A made-up Authorization header is not another client: without tokens everyone anonymous shares the address's budget.
+    expect((await app.request('/v1/models', { headers: { authorization: 'Bearer other' } })).status).toBe(429);
+  });
+
+  it('rate-limits by token name after authentication; another token has its own budget; failed guesses are throttled', async () => {
+    const tokens = [{ name: 'alice', token: 'alice-token-0123456789' }, { name: 'bob', token: 'bob-token-0123456789ab' }];
+    const app = makeApp({}, { rateLimitPerMin: 2, apiTokens: tokens });
+    const as = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
+    const alice = [];
+    for (let i = 0; i < 3; i++) alice.push((await app.request('/v1/models', as(tokens[0].token))).status);
+    expect(alice).toEqual([200, 200, 429]);
+    expect((await app.request('/v1/models', as(tokens[1].token))).status).toBe(200);
+    // Guessing tokens: 401s until the address has failed 20 times in a minute, then 429 before any comparison.
+    const guesses: number[] = [];
+    for (let i = 0; i < 22; i++) guesses.push((await app.request('/v1/models', as(`guess-${i}-0123456789abcdef`))).status);
+    expect(guesses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(guesses.slice(20)).toEqual([429, 429]);
   });
 
   it('sends CORS headers only for configured origins', async () => {

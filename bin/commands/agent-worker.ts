@@ -1,0 +1,18 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { reportWorkerFatal, serveAgentInWorker } from '../../agent/worker-pool.js';
+import type { Config } from '../../config.js';
+import { openServeContext } from './serve-helpers.js';
+
+/**
+ * One worker of the agent pool (`kedrec start`): opens its own serve context (KB, graph, safety
+ * engine, evidence store, checkpoint connection) from the validated configuration the main thread
+ * passed, and answers turns over its message port.
+ */
+const port = parentPort!;
+try {
+  const ctx = await openServeContext(workerData as Config, { withAgent: true });
+  if (!ctx.agent) throw new Error(`no chat agent: ${ctx.agentUnavailableReason}`);
+  serveAgentInWorker(port, ctx.agent);
+} catch (err) {
+  reportWorkerFatal(port, err);
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { ADVERSARIAL, PARSERS, timeParser } from '../../bench/parsers.js';
+
+/**
+ * Every parser user text reaches runs in time linear in its input: 16× the text may cost about
+ * 16× the time, never the ~256× a quadratic pattern costs (the old case parser took 17.8 s for
+ * 64 KB). The timings themselves are the benchmark's (`kedrec bench parsers`); this asserts the
+ * shape loosely, with a floor, so a noisy machine cannot fail it and a quadratic parser cannot pass.
+ */
+describe('parsers are linear in their input', () => {
+  for (const [name, fn] of Object.entries(PARSERS)) {
+    it(name, () => {
+      for (const [shape, make] of Object.entries(ADVERSARIAL)) {
+        const small = timeParser(fn, make(64 * 1024), 2);
+        const big = timeParser(fn, make(1024 * 1024), 1);
+        expect(big, `${shape}: 64 KB ${small.toFixed(1)} ms, 1 MB ${big.toFixed(1)} ms`).toBeLessThan(Math.max(small, 5) * 60);
+        expect(big, `${shape}: 1 MB ${big.toFixed(1)} ms`).toBeLessThan(5000);
+      }
+    }, 60_000);
+  }
+});
