@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { invalidToolCallParams } from './params.js';
 
 /**
  * Serves an MCP server over stdin/stdout until stdin closes. stdout carries only JSON-RPC, so
@@ -23,6 +24,13 @@ export async function runStdioServer(server: McpServer, log: (line: string) => v
     process.stdin.once('end', () => resolve());
   });
   await server.connect(transport);
+  // Malformed tool-call params get -32602 here, before the SDK's generic -32603.
+  const deliver = transport.onmessage!;
+  transport.onmessage = (message: Parameters<typeof deliver>[0]) => {
+    const reply = invalidToolCallParams(message);
+    if (reply) void transport.send(reply as never).catch(() => {});
+    else deliver(message);
+  };
   log('kedrec MCP server ready on stdio');
   await closed;
   await server.close().catch(() => {});

@@ -7,6 +7,7 @@ import { requestId } from 'hono/request-id';
 import type { ChatAgent } from '../agent/types.js';
 import type { Config } from '../config.js';
 import { handleMcpHttp } from '../mcp-server/http.js';
+import { invalidToolCallParams } from '../mcp-server/params.js';
 import { chatRoutes } from './chat.js';
 import { errorResponse, HttpError } from './http-errors.js';
 import { bearerAuth, hostGuard, jsonOnly, originGuard, principalOf, rateLimit, type ApiToken } from './limits.js';
@@ -60,13 +61,17 @@ function mcpBatchCost(max: number): MiddlewareHandler {
     const text = await c.req.text();
     c.set('mcpBody' as never, text as never);
     let calls = 1;
+    let body: unknown;
     try {
-      const body = JSON.parse(text) as unknown;
+      body = JSON.parse(text) as unknown;
       if (Array.isArray(body)) calls = body.length;
     } catch {
       // Not JSON: the transport answers with a JSON-RPC parse error.
     }
     if (calls > max) return errorResponse(c, 400, 'batch_too_large', `a JSON-RPC batch of ${calls} calls; at most ${max} per request`);
+    // A tool call with malformed params gets -32602 (the SDK would answer -32603 with a raw dump).
+    const bad = invalidToolCallParams(body);
+    if (bad) return c.json(bad, 200);
     c.set('requestCost' as never, calls as never);
     return next();
   };

@@ -92,6 +92,15 @@ describe('every route guarded alike', () => {
     expect((await app.request('/v1/models', { headers: { origin: 'https://webui.example' } })).status).toBe(200);
   });
 
+  it('/mcp refuses a batch over 20 calls, and answers malformed tool-call params with -32602', async () => {
+    const batch = Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'recommend_drugs', arguments: { conditions: ['hypertension'] } } }));
+    const big = await app.request('/mcp', post(batch, { accept: 'application/json, text/event-stream' }));
+    expect(big.status).toBe(400);
+    expect(await big.json()).toMatchObject({ error: { code: 'batch_too_large' } });
+    const bad = await app.request('/mcp', post({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'resolve_entity', arguments: null } }, { accept: 'application/json, text/event-stream' }));
+    expect(await bad.json()).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32602, message: expect.stringMatching(/arguments must be an object .* not null/) } });
+  });
+
   it('/mcp answers a CORS preflight for a configured origin', async () => {
     const pre = await app.request('/mcp', { method: 'OPTIONS', headers: { origin: 'https://webui.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,mcp-protocol-version' } });
     expect(pre.status).toBe(204);

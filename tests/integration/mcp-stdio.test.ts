@@ -38,3 +38,44 @@ describe('kedrec mcp (spawned stdio process)', () => {
     expect(again.isError).toBeFalsy();
   });
 });
+
+/** The raw protocol, as a misbehaving client would speak it: one JSON-RPC message per line. */
+describe('kedrec mcp with malformed input', () => {
+  async function session(lines: string[], waitMs = 1500): Promise<{ out: Record<string, any>[]; err: string; code: number | null }> {
+    const { spawn } = await import('node:child_process');
+    const p = spawn(process.execPath, [path.resolve('bin/kedrec.mjs'), 'mcp'], { env: { ...process.env, KEDREC_KB_PATH: inject('kbPath') }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d));
+    p.stderr.on('data', (d: Buffer) => (err += d));
+    // The oversize test's process exits while the line is still being written.
+    p.stdin.on('error', () => {});
+    await new Promise<void>((resolve) => p.stderr.on('data', () => err.includes('ready on stdio') && resolve()));
+    for (const l of lines) p.stdin.write(`${l}\n`);
+    const code = await new Promise<number | null>((resolve) => {
+      const t = setTimeout(() => {
+        p.kill();
+        resolve(null);
+      }, waitMs);
+      p.on('exit', (c) => {
+        clearTimeout(t);
+        resolve(c);
+      });
+    });
+    return { out: out.split('\n').filter(Boolean).map((l) => JSON.parse(l)), err, code };
+  }
+  const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+
+  it('answers a malformed line with a parse error and bad tool params with -32602, and keeps serving', async () => {
+    const r = await session([init, 'this is not json', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'resolve_entity', arguments: ['metformin'] } }), JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'resolve_entity', arguments: { query: 'metformin' } } })]);
+    expect(r.out.find((m) => m.id === null)?.error.code).toBe(-32700);
+    expect(r.out.find((m) => m.id === 2)?.error).toMatchObject({ code: -32602, message: expect.stringMatching(/arguments must be an object .* not an array/) });
+    expect(JSON.stringify(r.out.find((m) => m.id === 3)?.result)).toContain('DB00331');
+  }, 30_000);
+
+  it('a line over the 10 MiB limit ends the process with a message and a non-zero code', async () => {
+    const r = await session([init, `{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}"}}`], 15_000);
+    expect(r.err).toMatch(/exceeded the 10 MiB limit/);
+    expect(r.code).toBe(1);
+  }, 30_000);
+});
