@@ -69,6 +69,16 @@ describe('POST /slack/events against a local Slack Web API stand-in', () => {
     expect(msg!.body.text).toContain('Warfarin + Metformin');
   });
 
+  it('a Slack answer lists what was left out for the patient', async () => {
+    const before = api.posted.length;
+    const body = JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: 'Ev-preg', event: { type: 'app_mention', channel: 'C333', user: 'U1', text: '<@U111> type 2 diabetes, she is pregnant', ts: '1700000001.000100' } });
+    expect((await http.app.request('/slack/events', signed(body))).status).toBe(200);
+    await http.idle();
+    const posted = (await api.waitFor(before + 1)).at(-1)!;
+    expect(posted.body.text).toContain('*Left out for this patient*');
+    expect(posted.body.text).toContain('*Losartan* — Contraindicated');
+  });
+
   it('handles a direct message and keeps the Slack thread as one conversation; ignores bot messages', async () => {
     const dm = (text: string, ts: string, extra: Record<string, unknown> = {}) =>
       JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: `Ev-${ts}`, event: { type: 'message', channel_type: 'im', channel: 'D222', user: 'U222', text, ts, thread_ts: '1700000000.000100', ...extra } });

@@ -115,6 +115,13 @@ describe('/v1/chat', () => {
 });
 
 describe('/v1/chat/completions (OpenAI-compatible)', () => {
+  it('shows what the safety engine left out, with the citation link', async () => {
+    const r = await makeApp().request('/v1/chat/completions', post({ model: 'kedrec', messages: [{ role: 'user', content: 'type 2 diabetes, she is pregnant' }] }));
+    const content = (await r.json()).choices[0].message.content as string;
+    expect(content).toContain('**Left out for this patient**');
+    expect(content).toMatch(/\*\*Losartan\*\* — Contraindicated: .*\[FDA label: Cozaar \(losartan\), Boxed Warning\]\(https:\/\/dailymed/);
+  });
+
   it('answers non-streaming with a chat.completion whose content includes the cards and warnings', async () => {
     const r = await makeApp().request(
       '/v1/chat/completions',
