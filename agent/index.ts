@@ -120,7 +120,9 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
       notices.push(n);
       yield { type: 'notice', message: n };
     }
-    const config = { configurable: { thread_id: input.threadId }, signal: input.signal, recursionLimit: maxToolRounds * 2 + 16 };
+    // One checkpoint per turn, written when the turn ends: intermediate steps are not resumable
+    // anyway (a turn that dies is re-asked), and each write held the file's lock for all writers.
+    const config = { configurable: { thread_id: input.threadId }, signal: input.signal, recursionLimit: maxToolRounds * 2 + 16, durability: 'exit' as const };
     const turn = {
       messages: [new HumanMessage(input.message)],
       turnMode: status.mode,

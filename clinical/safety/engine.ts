@@ -257,7 +257,8 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
     // without direction; a pair a reviewed rule already covers is not repeated.
     const medIds = p.medications.map((m) => m.id).filter((x): x is string => !!x);
     if (medIds.length && unique.length) {
-      const all = await graph.interactions([...new Set([...unique.map((d) => d.id), ...medIds])]);
+      // Candidates × current medications only; a store without the pairwise query answers over both lists.
+      const all = graph.interactionsBetween ? await graph.interactionsBetween(unique.map((d) => d.id), medIds) : await graph.interactions([...new Set([...unique.map((d) => d.id), ...medIds])]);
       for (const i of all) {
         for (const [cand, other] of [[i.drug1, i.drug2], [i.drug2, i.drug1]] as [EntityRef, EntityRef][]) {
           const v = verdicts.get(cand.id);

@@ -37,6 +37,14 @@ import {
 } from './store.js';
 import { createFuzzyIndex, type FuzzyIndex } from './fuzzy.js';
 
+interface DdiRow {
+  drug1: number;
+  drug2: number;
+  type: number;
+  source: string;
+  template: string;
+}
+
 interface NodeRow {
   nid: number;
   id: string;
@@ -112,6 +120,13 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     ddi: db.prepare(
       `SELECT d.drug1, d.drug2, d.type, d.source, t.template FROM ddi d JOIN ddi_types t ON t.type = d.type
        WHERE d.drug1 IN (SELECT value FROM json_each(?)) AND d.drug2 IN (SELECT value FROM json_each(?))`,
+    ),
+    ddiBetween: db.prepare(
+      `SELECT d.drug1, d.drug2, d.type, d.source, t.template FROM ddi d JOIN ddi_types t ON t.type = d.type
+       WHERE d.drug1 IN (SELECT value FROM json_each(@a)) AND d.drug2 IN (SELECT value FROM json_each(@b))
+       UNION ALL
+       SELECT d.drug1, d.drug2, d.type, d.source, t.template FROM ddi d JOIN ddi_types t ON t.type = d.type
+       WHERE d.drug2 IN (SELECT value FROM json_each(@a)) AND d.drug1 IN (SELECT value FROM json_each(@b))`,
     ),
     license: db.prepare('SELECT license FROM sources WHERE id = ?').pluck(),
     pairs: db.prepare('SELECT src, dst FROM edges WHERE metaedge = ?'),
@@ -280,6 +295,26 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
   }
 
   /** Looks a node up by public id; unknown ids throw with did-you-mean suggestions. */
+  /** Interaction rows as Interactions (self-pairs dropped), in a stable order. */
+  function interactionRows(rows: DdiRow[], nodes: NodeRow[]): Interaction[] {
+    const byNid = new Map(nodes.map((n) => [n.nid, n]));
+    const out: Interaction[] = rows
+      .filter((r) => r.drug1 !== r.drug2)
+      .map((r) => {
+        const a = byNid.get(r.drug1)!;
+        const b = byNid.get(r.drug2)!;
+        return {
+          drug1: ref(a),
+          drug2: ref(b),
+          type: r.type,
+          sentence: fillDdiTemplate(r.template, a.name, b.name),
+          provenance: [{ source: r.source, license: licenseOf(r.source), detail: `DeepDDI interaction type ${r.type}` }],
+        };
+      });
+    out.sort((x, y) => x.drug1.name.localeCompare(y.drug1.name) || x.drug2.name.localeCompare(y.drug2.name) || x.type - y.type);
+    return out;
+  }
+
   async function requireNode(id: string, kind: string, label: string): Promise<NodeRow> {
     const n = (q.nodeById.get(id) as NodeRow | undefined) ?? (q.nodeById.get(id.trim().toUpperCase()) as NodeRow | undefined);
     if (n && n.kind === kind) return n;
@@ -445,24 +480,19 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       const nodes: NodeRow[] = [];
       for (const id of [...new Set(drugIds)]) nodes.push(await requireNode(id, 'Compound', 'drug'));
       if (nodes.length < 2) return [];
-      const byNid = new Map(nodes.map((n) => [n.nid, n]));
       const list = JSON.stringify(nodes.map((n) => n.nid));
-      const rows = q.ddi.all(list, list) as { drug1: number; drug2: number; type: number; source: string; template: string }[];
-      const out: Interaction[] = rows
-        .filter((r) => r.drug1 !== r.drug2)
-        .map((r) => {
-          const a = byNid.get(r.drug1)!;
-          const b = byNid.get(r.drug2)!;
-          return {
-            drug1: ref(a),
-            drug2: ref(b),
-            type: r.type,
-            sentence: fillDdiTemplate(r.template, a.name, b.name),
-            provenance: [{ source: r.source, license: licenseOf(r.source), detail: `DeepDDI interaction type ${r.type}` }],
-          };
-        });
-      out.sort((x, y) => x.drug1.name.localeCompare(y.drug1.name) || x.drug2.name.localeCompare(y.drug2.name) || x.type - y.type);
-      return out;
+      return interactionRows(q.ddi.all(list, list) as DdiRow[], nodes);
+    },
+
+    async interactionsBetween(a, b) {
+      const na: NodeRow[] = [];
+      const nb: NodeRow[] = [];
+      for (const id of [...new Set(a)]) na.push(await requireNode(id, 'Compound', 'drug'));
+      for (const id of [...new Set(b)]) nb.push(await requireNode(id, 'Compound', 'drug'));
+      if (!na.length || !nb.length) return [];
+      // Point lookups on the (drug1, drug2) and (drug2, drug1) indexes, in both directions.
+      const rows = q.ddiBetween.all({ a: JSON.stringify(na.map((n) => n.nid)), b: JSON.stringify(nb.map((n) => n.nid)) }) as DdiRow[];
+      return interactionRows(rows, [...na, ...nb]);
     },
 
     async similarDrugs(drugId, opts = {}) {

@@ -173,6 +173,12 @@ export interface GraphStore {
   drugProfile(drugId: string, opts?: { maxTargets?: number; maxSideEffects?: number; maxClasses?: number }): Promise<DrugProfile>;
   mechanismPaths(drugId: string, diseaseId: string, opts?: { limit?: number; viaGeneGene?: boolean }): Promise<MechanismPath[]>;
   interactions(drugIds: string[]): Promise<Interaction[]>;
+  /**
+   * Interactions between any drug of `a` and any drug of `b` only (not within `a`): the safety
+   * engine's question, candidates × current medications. Optional: without it, callers use
+   * `interactions` over both lists and filter.
+   */
+  interactionsBetween?(a: string[], b: string[]): Promise<Interaction[]>;
   similarDrugs(drugId: string, opts?: { limit?: number }): Promise<SimilarDrug[]>;
   similarDiseases(diseaseId: string, opts?: { limit?: number }): Promise<SimilarDisease[]>;
   stats(): Promise<KbStats>;

@@ -114,6 +114,18 @@ describe('the reported failures, through recommend_drugs and check_safety', () =
   });
 });
 
+describe('interactions between candidates and current medications', () => {
+  it('interactionsBetween returns exactly the cross pairs interactions() finds, in both directions', async () => {
+    const cands = [D.naproxen, D.diclofenac, D.aspirin, D.metformin, D.hctz];
+    const meds = ['DB00682', 'DB01356'];
+    const cross = (await graph.interactions([...cands, ...meds])).filter((i) => (cands.includes(i.drug1.id) && meds.includes(i.drug2.id)) || (meds.includes(i.drug1.id) && cands.includes(i.drug2.id)));
+    const between = await graph.interactionsBetween!(cands, meds);
+    const key = (i: { drug1: { id: string }; drug2: { id: string }; type: number }) => `${i.drug1.id}|${i.drug2.id}|${i.type}`;
+    expect(between.map(key).sort()).toEqual(cross.map(key).sort());
+    expect(between.length).toBeGreaterThan(0);
+  });
+});
+
 describe('DrugBank interaction direction (DeepDDI rows)', () => {
   /**
    * Well-known asymmetric pairs, as the data stores them (drug1, drug2, type). For the first
