@@ -30,7 +30,10 @@ export async function modelCaseDelta(model: BaseChatModel, current: TrackedCase,
   if (!parsed.success) return base;
   const x = parsed.data;
   const add = (a: string[], b?: string[]) => [...new Set([...a, ...(b ?? [])])];
+  // Everything the rules read (patient factors, allergy reactions, ambiguous mentions) is kept: the
+  // model only adds to the lists, it never drops what code found.
   return {
+    ...base,
     add: { conditions: add(base.add.conditions, x.conditions_add), currentMedications: add(base.add.currentMedications, x.medications_add), allergies: add(base.add.allergies, x.allergies_add) },
     remove: { conditions: add(base.remove.conditions, x.conditions_remove), currentMedications: add(base.remove.currentMedications, x.medications_remove), allergies: base.remove.allergies },
     age: base.age ?? x.age,

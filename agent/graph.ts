@@ -9,8 +9,9 @@ import { describeInputIssues, ToolError, type ToolDeps, type ToolSpec } from '..
 import { applyCaseDelta, describeCase, parseCaseDelta } from '../clinical/case-reader.js';
 import type { ClinicalDeps } from '../clinical/deps.js';
 import { exclusionLine, exclusionOf, explainWhyNot, publicItem, recommendDrugs } from '../clinical/recommender.js';
-import { findingsAsWarnings } from '../clinical/safety/engine.js';
+import { findingsAsWarnings, verdictAsCurrentMedication } from '../clinical/safety/engine.js';
 import { safetyPatientFromCase } from '../clinical/safety/patient.js';
+import { drugsNamedInText, markLeftOut } from './answer-drugs.js';
 import { modelCaseDelta } from './case-model.js';
 import { describeChanges, turnSummary } from './changes.js';
 import { checkCitations, harvestToolResult, recommendedDrugsInText, type Harvest } from './citations.js';
@@ -53,7 +54,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-const WHY_NOT = /\bwhy\s+(?:not|no|isn'?t|wasn'?t|didn'?t you (?:recommend|suggest|pick))\s+([A-Za-z][\w\s-]{1,60}?)(?:\s+(?:instead|for|here|too|then))?\s*[?.!]*$/im;
+// Ends at the question's own punctuation, so text after it ("Why not losartan? She is 30.") does not hide it.
+const WHY_NOT = /\bwhy\s+(?:not|no|isn'?t|wasn'?t|didn'?t you (?:recommend|suggest|pick))\s+([A-Za-z][\w\s-]{1,60}?)(?:\s+(?:instead|for|here|too|then))?\s*(?:[?.!]|$)/im;
+
+/** How an exclusion's severity reads inline in an answer. */
+const SEVERITY_WORDS: Record<ExcludedDrug['severity'], string> = { contraindicated: 'contraindicated for this patient', avoid_unless: 'avoid unless no alternative', not_indicated: 'not indicated', already_taking: 'already taking' };
 
 function harvestUpdate(h: Harvest[]): Pick<AgentStateUpdate, 'evidence' | 'citable' | 'drugsSeen'> {
   return {
@@ -122,6 +127,10 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     }
     const r = await applyCaseDelta(opts.deps.graph, state.case, delta, text, clinical.safety.knowledge);
     const notices = [...state.notices];
+    for (const n of r.notices) {
+      notices.push(n);
+      emit(config, { type: 'notice', message: n });
+    }
     if (r.unresolved.length) {
       const n = `Not matched to the knowledge base (left out of the case): ${r.unresolved.map((u) => `"${u}"`).join(', ')}.`;
       notices.push(n);
@@ -221,13 +230,16 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     const question = textOf([...state.messages].reverse().find((m) => m.getType() === 'human'));
     const why = WHY_NOT.exec(question);
     let whyDrug: { id: string; name: string } | undefined;
+    let whyExcluded = false;
     if (why) {
       const w = await explainWhyNot(clinical, state.case, why[1].trim(), r);
       extra.push(...w.evidence);
       whyDrug = w.drug;
+      whyExcluded = !!w.excluded;
     }
     const candidates = r.recommendations.map((x) => ({ id: x.drug.id, name: x.drug.name }));
-    if (whyDrug && !candidates.some((c) => c.id === whyDrug!.id)) candidates.push(whyDrug);
+    // A drug the engine left out is explained, never offered to the model as a candidate.
+    if (whyDrug && !whyExcluded && !candidates.some((c) => c.id === whyDrug!.id)) candidates.push(whyDrug);
     const evidence = [...r.evidence, ...extra];
     const background = evidence.slice(0, 40).map((e) => `[${e.id}] ${e.snippet}`);
     const instruction = renderInstruction({ patient: describeCase(state.case), candidates: candidates.map((c) => `${c.name} (${c.id})`), background, question });
@@ -265,38 +277,60 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
   }
 
   async function safety(state: AgentStateType): Promise<AgentStateUpdate> {
-    const text = state.draft ?? '';
-    const exclude = new Set([...state.case.currentMedications, ...state.case.allergies].map((e) => e.id).filter((x): x is string => !!x));
-    const picked = recommendedDrugsInText(text, state.drugsSeen, exclude);
-    // The model's picks go through the same engine as the recommender's: it decides, not the model.
-    const report = await clinical.safety.check(picked, safetyPatientFromCase(clinical.safety.knowledge, state.case));
+    let text = state.draft ?? '';
+    const held = new Set([...state.case.currentMedications, ...state.case.allergies].map((e) => e.id).filter((x): x is string => !!x));
+    const currentIds = new Set(state.case.currentMedications.map((e) => e.id).filter((x): x is string => !!x));
+    // The answer's picks (what the case already has is not a new pick)...
+    const picked = recommendedDrugsInText(text, state.drugsSeen, held);
+    // ...and every drug the answer names at all, whether a tool returned it or not, allergens and
+    // current medications included: the engine checks them all, the model decides nothing.
+    const named = await drugsNamedInText(opts.deps.graph, text);
+    for (const p of picked) if (!named.has(p.id)) named.set(p.id, { id: p.id, name: p.name, surfaces: [p.name], putForward: true });
+    const checked = [...named.values()];
+    const report = await clinical.safety.check(checked, safetyPatientFromCase(clinical.safety.knowledge, state.case));
     const recommendations: RecommendedDrug[] = [];
     const warnings: Warning[] = [...report.general];
     const excluded: ExcludedDrug[] = [...state.excluded];
+    // Tool-calling answers come without the recommender's screen: run it so the clinician sees what was left out and why.
+    if (opts.mode === 'tool-calling' && !excluded.length && state.case.conditions.length) excluded.push(...(await recommendDrugs(clinical, state.case)).excluded);
     const ledger = [...state.evidence, ...report.evidence];
     const safetyLines: string[] = [];
-    for (const p of picked) {
-      const v = report.verdicts.get(p.id)!;
+    const warned = new Set<string>();
+    const warn = (x: Warning, line: boolean) => {
+      if (warned.has(x.message)) return;
+      warned.add(x.message);
+      warnings.push(x);
+      if (line) safetyLines.push(`- ${x.message}`);
+    };
+    for (const d of checked) {
+      const current = currentIds.has(d.id);
+      const v = current ? verdictAsCurrentMedication(report.verdicts.get(d.id)!) : report.verdicts.get(d.id)!;
       const out = exclusionOf(v);
       if (out) {
-        if (!excluded.some((e) => e.drug.id === p.id)) excluded.push(out);
-        warnings.push({ kind: out.severity === 'contraindicated' && v.findings[0]?.kind === 'allergy' ? 'allergy' : 'contraindication', message: `${p.name} was removed from the model's recommendations: ${out.reason}`, drugs: [p.id], ...(out.rule ? { rule: out.rule } : {}), severity: out.severity === 'avoid_unless' ? 'avoid_unless' : 'contraindicated' });
-        safetyLines.push(`- ${p.name} removed — ${exclusionLine(out)}`);
+        if (!excluded.some((e) => e.drug.id === d.id)) excluded.push(out);
+        if (!d.putForward) continue;
+        // Struck through where the answer puts it forward, so the text itself never reads as recommending it.
+        text = markLeftOut(text, d.surfaces, current ? `safety check: ${SEVERITY_WORDS[out.severity]}; review this current medication` : `removed by the safety check: ${SEVERITY_WORDS[out.severity]}`);
+        const kind = out.severity === 'contraindicated' && v.findings[0]?.kind === 'allergy' ? 'allergy' : 'contraindication';
+        const message = current ? `${d.name} (a current medication) — ${out.reason}` : `${d.name} was removed from the model's recommendations: ${out.reason}`;
+        warn({ kind, message, drugs: [d.id], ...(out.rule ? { rule: out.rule } : {}), severity: out.severity === 'avoid_unless' ? 'avoid_unless' : 'contraindicated' }, false);
+        safetyLines.push(`- ${d.name} ${current ? 'flagged' : 'removed'} — ${exclusionLine(out)}`);
         continue;
       }
       const w = findingsAsWarnings(v);
-      const cited = new Set(checkCitations(p.line, state.citable).kept.map((x) => x.toUpperCase()));
-      const evidence = [
-        ...ledger.filter((e) => cited.has(e.id.toUpperCase())),
-        ...ledger.filter((e) => !cited.has(e.id.toUpperCase()) && e.drugs?.includes(p.id) && e.type !== 'side_effect' && e.type !== 'interaction' && e.type !== 'label' && e.type !== 'guideline'),
-      ].slice(0, 8);
-      recommendations.push({ rank: recommendations.length + 1, drug: { id: p.id, name: p.name }, rationale: p.line, evidence: evidence.map(publicItem), warnings: w });
-      for (const x of w) if (x.kind !== 'side_effect' && x.kind !== 'serious_effect') {
-        warnings.push(x);
-        safetyLines.push(`- ${x.message}`);
+      const pick = picked.find((p) => p.id === d.id);
+      if (pick) {
+        const cited = new Set(checkCitations(pick.line, state.citable).kept.map((x) => x.toUpperCase()));
+        const evidence = [
+          ...ledger.filter((e) => cited.has(e.id.toUpperCase())),
+          ...ledger.filter((e) => !cited.has(e.id.toUpperCase()) && e.drugs?.includes(d.id) && e.type !== 'side_effect' && e.type !== 'interaction' && e.type !== 'label' && e.type !== 'guideline'),
+        ].slice(0, 8);
+        recommendations.push({ rank: recommendations.length + 1, drug: { id: d.id, name: d.name }, rationale: pick.line, evidence: evidence.map(publicItem), warnings: w });
       }
+      // A drug the answer only mentions still carries its warnings when the answer puts it forward.
+      if (pick || d.putForward) for (const x of w) if (x.kind !== 'side_effect' && x.kind !== 'serious_effect') warn(x, true);
     }
-    const left = excluded.filter((e) => !picked.some((p) => p.id === e.drug.id));
+    const left = excluded.filter((e) => !checked.some((d) => d.id === e.drug.id && d.putForward));
     if (left.length) safetyLines.push(...left.map((e) => `- Left out for this patient: ${exclusionLine(e)}`));
     const draft = safetyLines.length ? `${text}\n\nSafety check (by code):\n${safetyLines.join('\n')}` : text;
     return { recommendations, warnings, excluded, draft, ...harvestUpdate([{ items: report.evidence, citable: report.evidence.map((e) => e.id), drugs: {} }]) };

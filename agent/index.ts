@@ -10,13 +10,12 @@ import type { ToolDeps, ToolSpec } from '../tools/spec.js';
 import { createCheckpointer } from './checkpointer.js';
 import { buildAgentGraph, textOf, type AgentMode } from './graph.js';
 import { finalOf, oneTurnPerThread } from './turns.js';
-import { compactThread, memoryThreadRegistry, sqliteThreadRegistry, type ThreadRegistry } from './thread-store.js';
+import { ANONYMOUS, compactThread, memoryThreadRegistry, sqliteThreadRegistry, type ThreadRegistry } from './thread-store.js';
 import { createChatModel, type ModelProbe } from './model.js';
 import { toPatientCase, type AgentStateType } from './state.js';
 import { MAX_MESSAGE_CHARS, type ChatAgent, type ChatEvent, type FinalAnswer, type ThreadMessage, type ThreadSnapshot, type TurnInput } from './types.js';
 
-/** Principal of callers that do not say who they are (local CLI, tests, a server without tokens). */
-export const ANONYMOUS = 'anonymous';
+export { ANONYMOUS } from './thread-store.js';
 /** Turns one thread may hold before the agent asks for a new thread (its state grows with every turn). */
 export const DEFAULT_MAX_TURNS_PER_THREAD = 200;
 
@@ -82,6 +81,17 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
   const registry = opts.registry ?? (saverDb && typeof saverDb.prepare === 'function' ? sqliteThreadRegistry(saverDb) : memoryThreadRegistry());
   const maxTurns = opts.maxTurnsPerThread ?? DEFAULT_MAX_TURNS_PER_THREAD;
 
+  /**
+   * Who owns a thread. A thread with checkpoints but no registry row (written by a process from
+   * before the registry, or by anything else that bypassed it) belongs to ANONYMOUS, so a named
+   * principal can neither read, delete nor take it over by sending a turn to its id.
+   */
+  async function ownerOf(threadId: string): Promise<string | undefined> {
+    const owner = registry.get(threadId)?.owner;
+    if (owner !== undefined) return owner;
+    return (await checkpointer.getTuple({ configurable: { thread_id: threadId } })) ? ANONYMOUS : undefined;
+  }
+
   async function modelStatus() {
     const p = model ? await probe() : { ok: false, reason: opts.provider === 'none' ? 'KEDREC_LLM_PROVIDER=none' : 'no language model configured' };
     return { mode: (p.ok ? 'model' : 'evidence-only') as 'model' | 'evidence-only', provider, ...(opts.modelName ? { model: opts.modelName } : {}), ...(p.reason ? { reason: p.reason } : {}) };
@@ -102,6 +112,8 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
       return;
     }
     const principal = input.principal ?? ANONYMOUS;
+    // A checkpointed thread without a row is registered to its legacy owner before anyone claims it.
+    if (!registry.get(input.threadId) && (await ownerOf(input.threadId)) === ANONYMOUS) registry.claim(input.threadId, ANONYMOUS);
     const claim = registry.claim(input.threadId, principal);
     // Another principal's thread answers exactly like a missing one: ids are not probed.
     if (claim === 'forbidden') {
@@ -176,7 +188,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
     stream,
     invoke: (input): Promise<FinalAnswer> => finalOf(stream(input)),
     async getThread(threadId, principal = ANONYMOUS): Promise<ThreadSnapshot | null> {
-      const owner = registry.get(threadId)?.owner;
+      const owner = await ownerOf(threadId);
       if (owner !== undefined && owner !== principal) return null;
       const snap = await graph.getState({ configurable: { thread_id: threadId } });
       const v = snap.values as Partial<AgentStateType> | undefined;
@@ -192,7 +204,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
       return { threadId, case: toPatientCase(v.case ?? { conditions: [], currentMedications: [], allergies: [] }), messages, ...(v.answer ? { lastAnswer: v.answer } : {}) };
     },
     async deleteThread(threadId, principal = ANONYMOUS) {
-      const owner = registry.get(threadId)?.owner;
+      const owner = await ownerOf(threadId);
       if (owner !== undefined && owner !== principal) return false;
       const existing = await checkpointer.getTuple({ configurable: { thread_id: threadId } });
       registry.delete(threadId);

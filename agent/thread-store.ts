@@ -2,6 +2,12 @@ import type Database from 'better-sqlite3';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 
 /**
+ * Principal of callers that do not say who they are (local CLI, tests, a server without tokens).
+ * Threads from before ownership was recorded belong to it: they were all made without tokens.
+ */
+export const ANONYMOUS = 'anonymous';
+
+/**
  * Bookkeeping of conversation threads beside the checkpoints: who owns each thread, when it was
  * last used and how many turns it has had. It decides access (a thread is answered, shown or
  * deleted only for its owner), the per-thread turn cap, and what retention prunes.
@@ -25,12 +31,18 @@ export interface ThreadRegistry {
   idleSince(before: number, limit?: number): string[];
 }
 
-/** The registry in the checkpoint SQLite file, so threads and their bookkeeping live and die together. */
+/**
+ * The registry in the checkpoint SQLite file, so threads and their bookkeeping live and die
+ * together. On open, threads that have checkpoints but no registry row (written before the
+ * registry existed) are registered to ANONYMOUS: unauthenticated deployments keep their threads,
+ * and a named principal cannot claim one by naming its id.
+ */
 export function sqliteThreadRegistry(db: Database.Database): ThreadRegistry {
   db.exec(`CREATE TABLE IF NOT EXISTS kedrec_threads (
     thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at INTEGER NOT NULL,
     last_turn_at INTEGER NOT NULL, turns INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX IF NOT EXISTS kedrec_threads_last ON kedrec_threads(last_turn_at);`);
+  backfillLegacyThreads(db);
   const get = db.prepare('SELECT thread_id AS threadId, owner, created_at AS createdAt, last_turn_at AS lastTurnAt, turns FROM kedrec_threads WHERE thread_id = ?');
   const ins = db.prepare('INSERT OR IGNORE INTO kedrec_threads (thread_id, owner, created_at, last_turn_at) VALUES (?, ?, ?, ?)');
   const touch = db.prepare('UPDATE kedrec_threads SET turns = turns + 1, last_turn_at = ? WHERE thread_id = ?');
@@ -47,6 +59,24 @@ export function sqliteThreadRegistry(db: Database.Database): ThreadRegistry {
     delete: (id) => void del.run(id),
     idleSince: (before, limit = 1000) => idle.all(before, limit) as string[],
   };
+}
+
+/**
+ * Registers every checkpointed thread without a registry row to ANONYMOUS; returns how many.
+ * Their age is unknown, so they count as used now: retention gives them a full TTL rather than
+ * deleting a deployment's history on its first prune. A file without checkpoints yet has none.
+ */
+export function backfillLegacyThreads(db: Database.Database): number {
+  const hasCheckpoints = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
+  if (!hasCheckpoints) return 0;
+  const now = Date.now();
+  return db
+    .prepare(
+      `INSERT OR IGNORE INTO kedrec_threads (thread_id, owner, created_at, last_turn_at)
+       SELECT DISTINCT c.thread_id, ?, ?, ? FROM checkpoints c
+       WHERE NOT EXISTS (SELECT 1 FROM kedrec_threads t WHERE t.thread_id = c.thread_id)`,
+    )
+    .run(ANONYMOUS, now, now).changes;
 }
 
 /** The registry in memory, for an agent whose checkpoints are in memory too. */

@@ -8,7 +8,7 @@ import { stripMentions } from '../server/slack.js';
 /**
  * Every parser user text reaches, fed adversarial text of growing size: repeated cue words with
  * no sentence end (the shape that made the old case parser quadratic), long runs of one letter,
- * numbers with units, nested brackets, citation look-alikes. Linear parsers take ~16× longer for
+ * numbers with units, nested brackets, citation look-alikes, hyphen runs and hyphen-joined chains. Linear parsers take ~16× longer for
  * 16× the text; a quadratic one ~256×.
  */
 export const PARSERS: Record<string, (text: string) => unknown> = {
@@ -31,6 +31,12 @@ export const ADVERSARIAL: Record<string, (n: number) => string> = {
   citations: (n) => 'PMID: 12345 NCT01234567 DB00331-CtD-DOID:9352 '.repeat(Math.ceil(n / 46)).slice(0, n),
   reactions: (n) => 'rash to amoxicillin anaphylaxis with co-trimoxazole no sjs '.repeat(Math.ceil(n / 58)).slice(0, n),
   negations: (n) => 'no not denies without non- '.repeat(Math.ceil(n / 27)).slice(0, n),
+  // Hyphenated names and ranges ("co-trimoxazole", "5-10 mg") are matched with patterns that a
+  // run of hyphens, or a word joined to the next by hyphens for ever, can make backtrack.
+  hyphenChain: (n) => 'a-'.repeat(Math.ceil(n / 2)).slice(0, n),
+  hyphens: (n) => '-'.repeat(n),
+  // Slack mentions never closed: an unbounded `<@…[^>]*>` rescans to the end from every "<@".
+  unclosedMentions: (n) => '<@U1|x '.repeat(Math.ceil(n / 7)).slice(0, n),
 };
 
 /** Milliseconds one parser takes on one input (best of `reps`). */

@@ -62,11 +62,11 @@ const LAY_TERMS: Record<string, string> = {
 };
 
 /** Words that begin a clause and so end a mention ("with diabetes who takes …"). */
-const STOP = /\b(?:who|which|that|but|because|since|currently|taking|takes|take|on|is|was|and is|has|had|also|now|presents?|allergic|allergy|allergies|stopped|no longer|not|she|he|they|her|his|for|in|at|what|why|how|should|could|would|can|please|recommend)\b/i;
+const STOP = /\b(?:who|which|that|but|because|since|currently|taking|takes|take|on|is|was|and is|has|had|also|now|presents?|allergic|allergy|allergies|stopped|started|starting|switched|changed|restarted|begun|began|no longer|not|she|he|they|her|his|for|in|at|what|why|how|should|could|would|can|please|recommend)\b/i;
 const FILLER = /^(?:a|an|the|some|mild|moderate|severe|known|poorly controlled|well controlled|uncontrolled|newly diagnosed|chronic|longstanding|long-standing|long-term|long term|longterm|regular|maintenance|prophylactic|oral|topical|inhaled|daily|low-dose|low dose|high-dose|high dose)\s+/i;
 
 /** Dosing and frequency after a drug name ("aspirin 81 mg daily") are not part of the name. */
-const TRAILING = /(?:\s+(?:\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?|iu)\b.*|daily|once daily|twice daily|every day|at night|bid|tid|qd|prn|as needed|patients?|case))+$/i;
+const TRAILING = /(?:\s+(?:\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?|iu)\b.*|daily|once daily|twice daily|every day|at night|bid|tid|qd|prn|as needed|patients?|case|last (?:week|month|year|night)|yesterday|today|recently|this (?:week|month|morning)|(?:\d+|a|one|two|three|few|several) (?:days?|weeks?|months?|years?) ago))+$/i;
 
 /** Resolutions are cached per store: the same mention recurs across turns and threads. */
 const resolveCache = new WeakMap<GraphStore, Map<string, CaseEntity | null>>();
@@ -137,13 +137,18 @@ const CUES: Cue[] = [
   { re: /\b(?:does not|doesn'?t|do not|don'?t|no longer)\s+(?:have|has)\s+([^.;!?]+)/gi, field: 'conditions', op: 'remove' },
   { re: /\b(?:ruled out|no history of|without)\s+([^.;!?]+)/gi, field: 'conditions', op: 'remove' },
   { re: /\b(?:stopped|discontinued|quit|ceased|came off|is off|no longer (?:takes|taking|on)|(?:does not|doesn'?t) take|not (?:taking|on))\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'remove' },
-  { re: /\b(?:allergic to|allergy to|allergies to|allerg(?:y|ies)\s*:|intolerant (?:of|to)|anaphylaxis (?:to|with))\s*([^.;!?]+)/gi, field: 'allergies', op: 'add' },
-  { re: /\b([a-z][a-z-]+)\s+allergy\b/gi, field: 'allergies', op: 'add' },
+  { re: /\b(?:allergic to|allergic reactions? to|allergy to|allergies to|hypersensitiv(?:e|ity) to|(?:drug |known )?allerg(?:y|ies)\s*(?:[:\u2013\u2014-]|include[sd]?\b|including\b|are\b|is\b|history\s*:)|intolerant (?:of|to)|anaphylaxis (?:to|with))\s*([^.;!?]+)/gi, field: 'allergies', op: 'add' },
+  // Bounded runs: a long hyphenated word cannot make this scan backtrack.
+  { re: /\b([a-z][a-z-]{1,40})\s+allergy\b/gi, field: 'allergies', op: 'add' },
+  { re: /\b([a-z][a-z]{2,40})-allergic\b/gi, field: 'allergies', op: 'add' },
   { re: /\b(?:takes|taking|is on|currently on|started|also on|prescribed|uses|using|receiving|treated with|medications?:?|current meds:?|meds:|drugs:|rx:)\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'add' },
   { re: /\bon\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'add', ifResolves: true },
   { re: /\b(?:diagnosed with|diagnosis of|has|have|with|history of|suffers from|suffering from|presents with|presenting with|known)\s+([^.;!?]+)/gi, field: 'conditions', op: 'add' },
   { re: /\b(diabetic|hypertensive|asthmatic|epileptic)\b/gi, field: 'conditions', op: 'add' },
 ];
+
+/** Words the "<word> allergy" cue catches that name no allergen ("a bad allergy history", "drug allergy"). */
+const NOT_AN_ALLERGEN = /^(?:bad|severe|mild|moderate|serious|drug|drugs|medication|medicine|food|known|no|any|an?|the|her|his|their|seasonal|possible|suspected|reported|documented|multiple|several|true|previous|prior|environmental|unknown|other|an? \w+)$/i;
 
 /** What one message says about the case, before resolution. */
 export interface CaseDelta {
@@ -179,10 +184,20 @@ export function parseCaseDelta(message: string): CaseDelta {
       const mentions = splitMentions(phrase);
       // No case lists more: the cap bounds the work (each mention is looked up in the KB) whatever the text.
       const into = cue.ifResolves ? (delta.maybeMedications ??= []) : delta[cue.op][cue.field];
-      into.push(...mentions.slice(0, Math.max(0, MAX_MENTIONS - into.length)));
-      // Blank the consumed cue so later (broader) cues do not read it again.
-      return ' '.repeat(whole.length) + (whole.endsWith('.') ? '.' : '');
+      const kept = cue.field === 'allergies' ? mentions.filter((m) => !NOT_AN_ALLERGEN.test(m)) : mentions;
+      into.push(...kept.slice(0, Math.max(0, MAX_MENTIONS - into.length)));
+      // Blank what was consumed so later (broader) cues do not read it again; what follows a new
+      // clause ("stopped warfarin and started apixaban") stays for the cues that read it.
+      const stop = whole.endsWith(phrase) ? phrase.search(STOP) : -1;
+      const used = stop > 0 ? whole.length - phrase.length + stop : whole.length;
+      return ' '.repeat(used) + whole.slice(used) + (used === whole.length && whole.endsWith('.') ? '.' : '');
     });
+  }
+  // "Metformin 500 mg bd, lisinopril 10 mg": a name with a dose is a medication when it resolves to a
+  // drug ("creatinine 2.1 mg/dL" is a lab value: a unit with a slash is not a dose).
+  for (const m of text.matchAll(/\b([A-Za-z][A-Za-z-]{2,40}(?: [A-Za-z][A-Za-z-]{2,40})?) (?:\d+(?:\.\d+)?) ?(?:mg|mcg|µg|micrograms?|g|units?|iu)\b(?! ?\/)/gi)) {
+    const into = (delta.maybeMedications ??= []);
+    if (into.length < MAX_MENTIONS) into.push(...splitMentions(m[1]));
   }
   // "62-year-old", "aged 62", "62 yo", "she is 82" (not "she is 82 kg"), "82F".
   const age = /\b(\d{1,3})[- ]?(?:years?|yrs?|y)[- ]?(?:old|o\b)|\bage[d]?[: ]\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y\/o)\b|\b(?:she|he|patient|pt) is (\d{1,3})\b(?!\s*(?:kg|kilos?|lbs?|%|mg|cm|weeks?|wks?|days?|months?|\/|mmhg|ml))|\b(\d{2,3})\s?[FM]\b/i.exec(message);
@@ -216,7 +231,7 @@ function removeMatching(list: CaseEntity[], mention: string, resolved: CaseEntit
  * updates demographics. Mentions the KB cannot resolve are kept by name (allergies) or reported
  * in `unresolved` (conditions and drugs, which the tools need as entities).
  */
-export async function updateCase(graph: GraphStore, current: TrackedCase, message: string, knowledge?: SafetyKnowledge): Promise<{ case: TrackedCase; unresolved: string[]; changed: boolean }> {
+export async function updateCase(graph: GraphStore, current: TrackedCase, message: string, knowledge?: SafetyKnowledge): Promise<CaseUpdate> {
   const delta = parseCaseDelta(message);
   return applyCaseDelta(graph, current, delta, message, knowledge);
 }
@@ -251,10 +266,21 @@ export async function scanDiseaseTerms(graph: GraphStore, message: string): Prom
   return out;
 }
 
+/** A message applied to the case. */
+export interface CaseUpdate {
+  case: TrackedCase;
+  /** Conditions and drugs the KB could not match (left out of the case). */
+  unresolved: string[];
+  /** What the message said that could not be read safely, for the clinician to restate. */
+  notices: string[];
+  changed: boolean;
+}
+
 /** Resolves a parsed delta against the KB and applies it to the case. */
-export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, delta: CaseDelta, message = '', knowledge?: SafetyKnowledge): Promise<{ case: TrackedCase; unresolved: string[]; changed: boolean }> {
+export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, delta: CaseDelta, message = '', knowledge?: SafetyKnowledge): Promise<CaseUpdate> {
   const next: TrackedCase = structuredClone(current);
   const unresolved: string[] = [];
+  const notices: string[] = (delta.factors?.unread ?? []).map((u) => `Could not read ${u}: restate it as a number (for example "eGFR 25", "QTc 480 ms") so the safety rules can use it.`);
   const kindOf = { conditions: 'Disease', currentMedications: 'Compound', allergies: 'Compound' } as const;
   for (const field of ['conditions', 'currentMedications', 'allergies'] as const) {
     for (const m of delta.remove[field]) {
@@ -324,7 +350,12 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   }
   if (message.trim()) next.notes = [current.notes, message.trim().slice(0, 1500)].filter(Boolean).join('\n').slice(-1500);
   const changed = JSON.stringify({ ...next, notes: undefined }) !== JSON.stringify({ ...current, notes: undefined });
-  return { case: next, unresolved, changed };
+  // Allergy words that named nothing: the allergy is not in the case, and the clinician must know.
+  const allergyWords = /\b(?:allerg\w*|anaphyla\w*|hypersensitiv\w*)/i.test(message) && !/\b(?:no known (?:drug )?allerg\w*|nkda|no allerg\w*|denies (?:any )?allerg\w*)/i.test(message);
+  if (allergyWords && JSON.stringify(next.allergies) === JSON.stringify(current.allergies) && !current.allergies.length) {
+    notices.push('The message mentions an allergy, but no drug or drug class could be read from it, so no allergy was added: state it as "allergic to <drug or class> (<reaction>)".');
+  }
+  return { case: next, unresolved, notices, changed };
 }
 
 /** Phrases that state a patient factor, read by the factor reader rather than resolved as entities. */
@@ -352,20 +383,30 @@ function applyFactors(next: TrackedCase, delta: CaseDelta): void {
   }
   if (f.trimester !== undefined && f.pregnancyWeeks === undefined) next.trimester = f.trimester;
   if (f.breastfeeding !== undefined) next.breastfeeding = f.breastfeeding;
-  // Kidney function: a new statement replaces the old one as a whole ("eGFR is now 25" supersedes "CKD 3a").
-  if (f.egfr !== undefined || f.crcl !== undefined || f.ckdStage !== undefined || f.dialysis !== undefined) {
-    for (const k of ['egfr', 'crcl', 'ckdStage', 'dialysis'] as const) if (f[k] === undefined && k !== 'ckdStage') delete next[k];
-    if (f.egfr !== undefined) next.egfr = f.egfr;
-    if (f.crcl !== undefined) next.crcl = f.crcl;
-    if (f.ckdStage !== undefined) next.ckdStage = f.ckdStage;
-    else if (f.egfr !== undefined || f.crcl !== undefined) delete next.ckdStage;
-    if (f.dialysis !== undefined) next.dialysis = f.dialysis;
-  }
+  // Kidney function: each measure is replaced only when restated ("not on dialysis" leaves the eGFR,
+  // a new eGFR leaves the CrCl: the engine takes the lower of the two). A stage without a number
+  // supersedes the old numbers ("now CKD 4" after "eGFR 50"), and a number supersedes the old stage.
+  if (f.egfr !== undefined) next.egfr = f.egfr;
+  if (f.crcl !== undefined) next.crcl = f.crcl;
+  if (f.ckdStage !== undefined) {
+    next.ckdStage = f.ckdStage;
+    if (f.egfr === undefined && f.crcl === undefined) {
+      delete next.egfr;
+      delete next.crcl;
+    }
+  } else if (f.egfr !== undefined || f.crcl !== undefined) delete next.ckdStage;
+  if (f.dialysis !== undefined) next.dialysis = f.dialysis;
   if (f.hepaticLevel !== undefined) next.hepaticLevel = f.hepaticLevel;
   if (f.activeLiverDisease !== undefined) next.activeLiverDisease = f.activeLiverDisease;
   if (f.weightKg !== undefined) next.weightKg = f.weightKg;
   if (f.qtcMs !== undefined) next.qtcMs = f.qtcMs;
   if (f.overrides.length) next.overrides = [...new Set([...(next.overrides ?? []), ...f.overrides])];
+  // "Cancel the override for warfarin": the prescriber takes an override back by the drug or rule it named.
+  if (f.revokedOverrides.length && next.overrides?.length) {
+    const gone = f.revokedOverrides.map((r) => r.toLowerCase());
+    next.overrides = next.overrides.filter((o) => !gone.some((g) => o.toLowerCase().includes(g)));
+    if (!next.overrides.length) delete next.overrides;
+  }
 }
 
 const REACTION_WORDS = 'anaphyla\\w*|angio-?o?edema|stevens[- ]johnson(?: syndrome)?|sjs|toxic epidermal necrolysis|dress|bronchospasm|urticaria|hives|(?:itchy |maculopapular |non-urticarial |widespread )?rash|lip swelling|facial swelling|wheez\\w*|blisters?';
@@ -379,24 +420,40 @@ const NOT_A_DRUG = /^(?:the|a|an|her|his|it|this|that|day|days|him|them|first|la
 /** Reaction words beside an allergy ("SJS", "anaphylaxis", "rash"), and allergies a message negates. */
 const REACTION = /\b(anaphyla\w*|angio-?o?edema|stevens[- ]johnson(?: syndrome)?|sjs|toxic epidermal necrolysis|dress|bronchospasm|urticaria|hives|rash|itch\w*|swelling|wheez\w*|blisters?|hepatitis|intolerance|gi upset|nausea)\b/;
 
+/** A whole mention that is a reaction, not a drug ("anaphylaxis" in "amoxicillin (anaphylaxis)"). */
+const ONLY_REACTION = new RegExp(`^(?:severe |mild |moderate |an? )?(?:${REACTION_WORDS}|reaction|itch\\w*|swelling|hepatitis|intolerance|gi upset|nausea)$`, 'i');
+/** "penicillin - hives", "sulfa: rash", "codeine causes nausea": the drug, then its reaction. */
+const NAME_THEN_REACTION = new RegExp(`^(.{2,60}?)\\s*(?:[:\u2013\u2014-]\\s+|\\s(?:caus\\w*|gave|gives|with|led to)\\s+)(?:an? |severe |mild )?((?:${REACTION_WORDS}|itch\\w*|swelling|nausea).*)$`, 'i');
+
 function readAllergyDetails(message: string, delta: CaseDelta): void {
   const reactions: Record<string, string> = {};
   const keep: string[] = [];
   const lowered = clauses(message).map((c) => c.toLowerCase());
+  // Reaction words the list split off as mentions belong to the drug before them.
+  const pairs: { name: string; reaction?: string }[] = [];
   for (const mention of delta.add.allergies) {
+    const split = NAME_THEN_REACTION.exec(mention);
+    if (split && !ONLY_REACTION.test(split[1].trim())) pairs.push({ name: split[1].trim(), reaction: split[2].trim() });
+    else if (ONLY_REACTION.test(mention.trim())) {
+      const prev = pairs[pairs.length - 1];
+      if (prev && !prev.reaction) prev.reaction = mention.trim().replace(/^(?:an?|severe|mild|moderate)\s+/i, '');
+    } else pairs.push({ name: mention });
+  }
+  for (const { name: mention, reaction } of pairs) {
     const m = mention.toLowerCase();
-    const clause = lowered.find((c) => c.includes(m));
-    if (!clause) {
+    const found = lowered.filter((c) => c.includes(m));
+    if (!found.length) {
       keep.push(mention);
+      if (reaction) reactions[mention] = reaction;
       continue;
     }
-    const lc = clause;
-    const at = lc.indexOf(m);
-    // "no penicillin allergy", "denies sulfa allergy": not an allergy.
-    if (negatedBefore(lc, at) || /\bno known (?:drug )?allerg|\bnkda\b/.test(lc)) continue;
+    // "no penicillin allergy", "denies sulfa allergy": not an allergy; it counts if any mention of it is not negated.
+    const stated = found.find((c) => !negatedBefore(c, c.indexOf(m)) && !/\bno known (?:drug )?allerg|\bnkda\b/.test(c));
+    if (!stated) continue;
     keep.push(mention);
-    const r = REACTION.exec(lc.slice(Math.max(0, at - 60), at + m.length + 80));
-    if (r) reactions[mention] = r[1];
+    const at = stated.indexOf(m);
+    const r = reaction ?? REACTION.exec(stated.slice(Math.max(0, at - 60), at + m.length + 80))?.[1];
+    if (r) reactions[mention] = r;
   }
   // A reaction and its culprit, however the sentence runs: "SJS with co-trimoxazole", "anaphylaxis
   // (throat swelling) to amoxicillin", "rash on day 7 of amoxicillin", "allopurinol caused DRESS".

@@ -376,11 +376,12 @@ export function exclusionOf(v: DrugVerdict): ExcludedDrug | undefined {
   if (v.verdict !== 'excluded') return undefined;
   const f = exclusionReason(v)!;
   const severity = f.kind === 'already_taking' ? 'already_taking' : f.severity === 'contraindicated' ? 'contraindicated' : 'avoid_unless';
-  const more = v.findings.filter((x) => x !== f && (x.severity === 'contraindicated' || x.severity === 'avoid_unless')).length;
+  const more = v.findings.filter((x) => x !== f && x.kind !== 'already_taking' && (x.severity === 'contraindicated' || x.severity === 'avoid_unless')).length;
+  const current = f.kind !== 'already_taking' && v.findings.some((x) => x.kind === 'already_taking');
   return {
     drug: v.drug,
     severity,
-    reason: `${f.message}${more ? ` (and ${more} more rule${more === 1 ? '' : 's'})` : ''}`,
+    reason: `${f.message}${more ? ` (and ${more} more rule${more === 1 ? '' : 's'})` : ''}${current ? ` ${v.drug.name} is a current medication: review it.` : ''}`,
     ...(f.rule && f.kind !== 'already_taking' ? { rule: f.rule } : {}),
     citation: f.citation,
     overridable: severity === 'avoid_unless',
@@ -454,9 +455,9 @@ function renderAnswer(c: TrackedCase, recs: Recommendation[], excluded: Excluded
  * Answers "why not X?" from the evidence and the same safety engine: whether X is indicated for
  * the case's conditions, what the engine says about X for this patient, and where it ranks.
  */
-export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText: string, result: RecommendResult): Promise<{ text: string; evidence: LedgerItem[]; drug?: EntityRef }> {
-  const m = (await deps.graph.resolve(drugText, { kinds: ['Compound'], limit: 1 })).matches[0];
-  if (!m || (m.matchType === 'fuzzy' && m.score < 0.87)) return { text: `"${drugText}" is not a drug this knowledge base knows.`, evidence: [] };
+export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText: string, result: RecommendResult): Promise<{ text: string; evidence: LedgerItem[]; drug?: EntityRef; excluded?: boolean }> {
+  const m = await resolveAskedDrug(deps, drugText);
+  if (!m) return { text: `"${drugText}" is not a drug this knowledge base knows.`, evidence: [] };
   const drug = { id: m.id, kind: m.kind, name: m.name };
   const lines: string[] = [];
   const evidence: LedgerItem[] = [];
@@ -490,5 +491,18 @@ export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText
     }
   }
   if (!rec && !out) lines.push(`${drug.name} passed the safety check for this patient but ranked below the ${result.recommendations.length} drug(s) shown, or is not a candidate for the case's conditions.`);
-  return { text: lines.join(' '), evidence, drug };
+  return { text: lines.join(' '), evidence, drug, excluded: !!out };
+}
+
+/**
+ * The drug a "why not …?" question names: the longest leading run of words that resolves
+ * ("why not losartan for her blood pressure" → losartan), so trailing words never hide the drug.
+ */
+async function resolveAskedDrug(deps: ClinicalDeps, drugText: string) {
+  const words = drugText.trim().split(/\s+/).slice(0, 5);
+  for (let n = words.length; n >= 1; n--) {
+    const m = (await deps.graph.resolve(words.slice(0, n).join(' '), { kinds: ['Compound'], limit: 1 })).matches[0];
+    if (m && (m.matchType !== 'fuzzy' || m.score >= 0.87)) return m;
+  }
+  return null;
 }

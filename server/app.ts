@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -13,7 +13,7 @@ import { errorResponse, HttpError } from './http-errors.js';
 import { bearerAuth, hostGuard, jsonOnly, originGuard, principalOf, rateLimit, type ApiToken } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { openAiRoutes } from './openai.js';
-import { createSlackClient, slackRoutes, type SlackClient } from './slack.js';
+import { createSlackClient, slackRoutes, type SlackClient, type SlackRetryOptions } from './slack.js';
 import type { SlackEventStore } from './slack-store.js';
 import { renderChatPage } from './web.js';
 
@@ -47,13 +47,15 @@ export interface AppDeps {
   /** Readiness of the knowledge base: resolves when a trivial query works, throws otherwise. */
   checkKb: () => Promise<void>;
   options: ServerOptions;
-  slack?: { signingSecret: string; botToken: string; apiUrl: string; client?: SlackClient; store?: SlackEventStore };
+  slack?: { signingSecret: string; botToken: string; apiUrl: string; client?: SlackClient; store?: SlackEventStore; retry?: SlackRetryOptions };
   log?: Logger;
 }
 
 /**
  * An MCP POST may carry a JSON-RPC batch: each call in it counts against the rate limit (one
- * request of 100 calls is 100 calls), and batches over `max` calls are refused.
+ * request of 100 calls is 100 calls), and batches over `max` calls are refused. A refusal, and a
+ * tool call answered -32602 here, is only decided now: it is sent by mcpEarlyReply, after the
+ * rate limit has counted the request, so a client sending nothing but bad calls is limited too.
  */
 function mcpBatchCost(max: number): MiddlewareHandler {
   return async (c, next) => {
@@ -68,12 +70,24 @@ function mcpBatchCost(max: number): MiddlewareHandler {
     } catch {
       // Not JSON: the transport answers with a JSON-RPC parse error.
     }
-    if (calls > max) return errorResponse(c, 400, 'batch_too_large', `a JSON-RPC batch of ${calls} calls; at most ${max} per request`);
+    if (calls > max) {
+      // Refused unrun: it costs one request, not the calls it would have made.
+      c.set('mcpEarlyReply' as never, ((ctx: Context) => errorResponse(ctx, 400, 'batch_too_large', `a JSON-RPC batch of ${calls} calls; at most ${max} per request`)) as never);
+      return next();
+    }
     // A tool call with malformed params gets -32602 (the SDK would answer -32603 with a raw dump).
     const bad = invalidToolCallParams(body);
-    if (bad) return c.json(bad, 200);
+    if (bad) c.set('mcpEarlyReply' as never, ((ctx: Context) => ctx.json(bad, 200)) as never);
     c.set('requestCost' as never, calls as never);
     return next();
+  };
+}
+
+/** Sends the reply mcpBatchCost decided on, once the rate limit has let the request through. */
+function mcpEarlyReply(): MiddlewareHandler {
+  return async (c, next) => {
+    const reply = c.get('mcpEarlyReply' as never) as ((ctx: Context) => Response | Promise<Response>) | undefined;
+    return reply ? reply(c) : next();
   };
 }
 
@@ -108,6 +122,8 @@ export interface KedrecHttp {
   app: Hono;
   /** Resolves when background work (Slack replies) is done; for shutdown and tests. */
   idle: () => Promise<void>;
+  /** Stops scheduled background work (Slack retries) and waits for what is running; before closing the stores. */
+  close: () => Promise<void>;
 }
 
 /**
@@ -167,6 +183,7 @@ export function createApp(deps: AppDeps): KedrecHttp {
     app.use(p, limitBody);
     if (p === '/mcp') app.use(p, mcpBatchCost(o.maxMcpBatch ?? 20));
     app.use(p, rateLimit(o.rateLimitPerMin, { trustedProxies: o.trustedProxies }));
+    if (p === '/mcp') app.use(p, mcpEarlyReply());
   }
   // Readiness details name the KB file, the model host and failure reasons: behind the token too.
   // Only /healthz (no details), the static page (it asks for the token) and Slack (signed) stay open.
@@ -209,6 +226,7 @@ export function createApp(deps: AppDeps): KedrecHttp {
   });
 
   let idle = async () => {};
+  let close = async () => {};
   if (deps.slack) {
     const slack = slackRoutes({
       signingSecret: deps.slack.signingSecret,
@@ -216,10 +234,12 @@ export function createApp(deps: AppDeps): KedrecHttp {
       agent: deps.agent,
       log,
       store: deps.slack.store,
+      retry: deps.slack.retry,
     });
     app.use('/slack/*', limitBody);
     app.route('/slack', slack.app);
     idle = slack.idle;
+    close = slack.close;
   } else {
     app.post('/slack/events', (c) => errorResponse(c, 503, 'slack_unconfigured', 'Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN'));
   }
@@ -232,5 +252,5 @@ export function createApp(deps: AppDeps): KedrecHttp {
     return c.html(renderChatPage(nonce));
   });
 
-  return { app, idle };
+  return { app, idle, close };
 }

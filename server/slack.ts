@@ -65,6 +65,25 @@ export interface SlackDeps {
   store?: SlackEventStore;
   /** Thread id for a Slack conversation; owners of the HTTP API cannot derive it (see slackThreadId). */
   threadIdOf?: (teamId: string, channel: string, threadTs: string) => string;
+  /** Retries of a failed post (default SLACK_RETRY). */
+  retry?: SlackRetryOptions;
+}
+
+/** When a failed post is tried again: after `firstDelayMs`, doubling up to `maxDelayMs`, at most `maxAttempts` tries in all. */
+export interface SlackRetryOptions {
+  firstDelayMs: number;
+  maxDelayMs: number;
+  maxAttempts: number;
+}
+
+/** About two minutes of retries in all: long enough for a Slack blip, short enough that the reply still fits the question. */
+export const SLACK_RETRY: SlackRetryOptions = { firstDelayMs: 2_000, maxDelayMs: 60_000, maxAttempts: 6 };
+
+/** What is posted for an event: rendered once, stored, and posted again as is if posting fails. */
+interface SlackReply {
+  channel: string;
+  thread_ts: string;
+  text: string;
 }
 
 /** Slack ids and timestamps are short ASCII; anything else in them is not from Slack. */
@@ -104,25 +123,34 @@ export function slackThreadId(signingSecret: string, teamId: string, channel: st
   return `slack-${crypto.createHmac('sha256', signingSecret).update(`${teamId}:${channel}:${threadTs}`).digest('hex').slice(0, 32)}`;
 }
 
-/** Removes `<@U123>` mentions so the agent sees only the question. */
+/**
+ * Removes `<@U123>` and `<@U123|name>` mentions so the agent sees only the question. Every part
+ * of the pattern is bounded: an unbounded `[^>]*` rescans to the end of the text from every `<@`
+ * of a message with no `>`, quadratic in its length.
+ */
 export function stripMentions(text: string): string {
-  return text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, '').trim();
+  return text.replace(/<@[A-Z0-9]{1,32}(?:\|[^>]{0,100})?>/g, '').trim();
 }
 
 /**
  * POST /slack/events (Events API). Verifies the signature, answers url_verification, and for an
  * app_mention or a direct message acknowledges at once (Slack retries after 3 s) and posts the
  * answer in the message's thread afterwards. One Slack thread is one KEDRec conversation.
+ * `close()` stops scheduled retries; `idle()` waits for the work in progress.
  */
-export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<void> } {
+export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<void>; close: () => Promise<void> } {
   const app = new Hono();
   const store = deps.store ?? createSlackEventStore(':memory:');
   const now = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const threadIdOf = deps.threadIdOf ?? ((team: string, channel: string, ts: string) => slackThreadId(deps.signingSecret, team, channel, ts));
+  const retry = deps.retry ?? SLACK_RETRY;
   let draining: Promise<void> | undefined;
   let again = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
-  async function answer(ev: SlackEvent, teamId: string): Promise<void> {
+  /** The reply to an event: runs the agent turn (or explains why not). Never posts. */
+  async function replyTo(ev: SlackEvent, teamId: string): Promise<SlackReply> {
     const threadTs = ev.thread_ts ?? ev.ts!;
     const channel = ev.channel!;
     const threadId = threadIdOf(teamId, channel, threadTs);
@@ -142,11 +170,43 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
         text = `Sorry, KEDRec failed to answer: ${(err as Error).message}`;
       }
     }
-    // A failed post throws: the event stays pending and is retried.
-    await deps.client.postMessage({ channel, thread_ts: threadTs, text });
+    return { channel, thread_ts: threadTs, text };
   }
 
-  /** Answers every pending event, one at a time; a call while draining schedules one more pass. */
+  /** Answers one stored event; a failed post throws, leaving the event pending with its reply kept. */
+  async function answer(e: { id: string; payload: unknown; reply?: unknown }): Promise<void> {
+    let reply = e.reply as SlackReply | undefined;
+    if (!reply) {
+      const { event, teamId } = e.payload as { event: SlackEvent; teamId: string };
+      reply = await replyTo(event, teamId);
+      // Kept before posting: the turn is in the thread's history now, and running it again on a
+      // retry would answer the question twice and append a second turn to the conversation.
+      store.saveReply(e.id, reply);
+    }
+    await deps.client.postMessage(reply);
+  }
+
+  /** The next drain at the earliest retry still due, if any; replaces one scheduled before. */
+  function scheduleRetry(): void {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (stopped) return;
+    const at = store.nextDueAt();
+    if (at === undefined) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void drain();
+    }, Math.max(0, at - Date.now()));
+    // Shutdown is not held up by a retry; close() and the store's pending rows cover it.
+    retryTimer.unref();
+  }
+
+  /**
+   * Answers pending events one at a time until none is due (batches of 50, so a backlog left by
+   * a restart is answered in full); a call while draining schedules one more pass. Failed posts
+   * become due again after a backoff, and a timer drains them then, whether or not Slack sends
+   * another event.
+   */
   function drain(): Promise<void> {
     if (draining) {
       again = true;
@@ -155,21 +215,31 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
     draining = (async () => {
       do {
         again = false;
-        for (const e of store.pending()) {
-          const { event, teamId } = e.payload as { event: SlackEvent; teamId: string };
-          try {
-            await answer(event, teamId);
-            store.markDone(e.id);
-          } catch (err) {
-            deps.log.error('slack event failed', { event: e.id, attempt: e.attempts + 1, error: (err as Error).message });
-            store.markFailed(e.id, (err as Error).message);
+        for (let batch = store.pending(50); batch.length && !stopped; batch = store.pending(50)) {
+          for (const e of batch) {
+            if (stopped) return;
+            try {
+              await answer(e);
+              store.markDone(e.id);
+            } catch (err) {
+              const attempt = e.attempts + 1;
+              const delay = Math.min(retry.firstDelayMs * 2 ** (attempt - 1), retry.maxDelayMs);
+              const willRetry = attempt < retry.maxAttempts;
+              deps.log.error('slack event failed', { event: e.id, attempt, error: (err as Error).message, ...(willRetry ? { retryInMs: delay } : { givenUp: true }) });
+              store.markFailed(e.id, (err as Error).message, { maxAttempts: retry.maxAttempts, retryAt: Date.now() + delay });
+            }
           }
         }
-      } while (again);
+      } while (again && !stopped);
     })()
       .catch((err) => deps.log.error('slack queue failed', { error: (err as Error).message }))
       .finally(() => {
         draining = undefined;
+        try {
+          scheduleRetry();
+        } catch (err) {
+          deps.log.error('slack retry not scheduled', { error: (err as Error).message });
+        }
       });
     return draining;
   }
@@ -216,13 +286,19 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
     return c.body(null, 200);
   });
 
-  // Events a previous process acknowledged but did not answer.
-  if (store.pending(1).length) void drain();
+  // Events a previous process acknowledged but did not answer, now or at their retry time.
+  if (store.nextDueAt() !== undefined) void drain();
 
+  const idle = async () => {
+    while (draining) await draining;
+  };
   return {
     app,
-    idle: async () => {
-      while (draining) await draining;
+    idle,
+    async close() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      await idle();
     },
   };
 }

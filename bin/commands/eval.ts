@@ -133,14 +133,15 @@ export function registerEvalCommand(program: Command): void {
     });
 
   common(ev.command('safety'))
-    .description('safety case set: contraindicated drugs recommended, missed exclusions, required warnings present, wrong exclusions — typed factors, one chat message and multi-turn')
+    .description('safety case set: contraindicated drugs recommended, missed exclusions, required warnings present, wrong exclusions — typed factors, one chat message, multi-turn, and a scripted model that recommends the banned drugs')
     .option('--cases <file>', 'safety cases (JSON)', DEFAULT_SAFETY_CASES)
-    .option('--modes <list>', 'structured, chat, multi-turn', 'structured,chat,multi-turn')
+    .option('--modes <list>', 'structured, chat, multi-turn, adversarial-model', 'structured,chat,multi-turn,adversarial-model')
     .option('--only <ids>', 'comma-separated case ids')
     .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; modes: string; only?: string }) => {
       const modes = o.modes.split(',').map((m) => m.trim()) as Mode[];
-      const bad = modes.filter((m) => !['structured', 'chat', 'multi-turn'].includes(m));
-      if (bad.length) throw new Error(`unknown mode(s) ${bad.join(', ')}; valid: structured, chat, multi-turn`);
+      const valid = ['structured', 'chat', 'multi-turn', 'adversarial-model'];
+      const bad = modes.filter((m) => !valid.includes(m));
+      if (bad.length) throw new Error(`unknown mode(s) ${bad.join(', ')}; valid: ${valid.join(', ')}`);
       let cases = readSafetyCases(o.cases);
       if (o.only) {
         const ids = new Set(o.only.split(',').map((x) => x.trim()));

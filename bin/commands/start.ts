@@ -33,7 +33,7 @@ export function registerStartCommand(program: Command): void {
           ? { signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, store: slackStore }
           : undefined;
       if (config.SLACK_SIGNING_SECRET && !config.SLACK_BOT_TOKEN) log.warn('SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: the Slack endpoint stays off');
-      const { app, idle } = createApp({
+      const { app, close: closeApp } = createApp({
         agent: ctx.agent,
         agentUnavailableReason: ctx.agentUnavailableReason,
         makeMcpServer: ctx.makeMcpServer,
@@ -60,7 +60,8 @@ export function registerStartCommand(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
-      await idle();
+      // Slack retries stop before their store closes; a reply still pending is sent by the next start.
+      await closeApp();
       slackStore?.close();
       await ctx.close();
     });

@@ -98,11 +98,21 @@ export function neutralInteraction(k: SafetyKnowledge, i: Interaction): string {
 /** Whether a factor rule fires for the patient, and the fact that made it fire. */
 function factorTrigger(v: FactorValue, p: SafetyPatient, rule: StoredFactorRule, k: SafetyKnowledge, drugId: string, medGroups: Map<number, string[]>): { trigger: string; other?: { id?: string; name: string } } | null {
   switch (v.factor) {
-    case 'pregnancy':
+    case 'pregnancy': {
       if (!p.pregnant) return null;
+      if (p.pregnancyWeeks !== undefined) {
+        if (p.pregnancyWeeks < v.minWeeks) return null;
+        return { trigger: `pregnant, ${p.pregnancyWeeks} weeks` };
+      }
+      if (p.trimester) {
+        // A trimester is a range of weeks: a stage rule fires when any week of it reaches the stage.
+        const [from, to] = TRIMESTER_WEEKS[p.trimester];
+        if (to < v.minWeeks) return null;
+        return { trigger: `pregnant, trimester ${p.trimester} (weeks ${from}–${to}${v.minWeeks > from ? `; may be ${v.minWeeks} weeks or more` : ''})` };
+      }
       // An unknown gestational age counts as any stage: a stage rule must not be skipped for want of a number.
-      if (v.minWeeks > 0 && p.pregnancyWeeks !== undefined && p.pregnancyWeeks < v.minWeeks) return null;
-      return { trigger: p.pregnancyWeeks !== undefined ? `pregnant, ${p.pregnancyWeeks} weeks` : v.minWeeks > 0 ? 'pregnant (gestational age not stated)' : 'pregnant' };
+      return { trigger: v.minWeeks > 0 ? 'pregnant (gestational age not stated)' : 'pregnant' };
+    }
     case 'breastfeeding':
       return p.breastfeeding ? { trigger: 'breastfeeding' } : null;
     case 'egfr_below':
@@ -137,6 +147,9 @@ function factorTrigger(v: FactorValue, p: SafetyPatient, rule: StoredFactorRule,
     }
   }
 }
+
+/** Weeks each trimester spans (ACOG: up to 13 6/7, 14–27 6/7, 28 to delivery). */
+const TRIMESTER_WEEKS = { 1: [0, 13], 2: [14, 27], 3: [28, 42] } as const;
 
 const KIND_OF_TABLE: Record<string, FindingKind> = { interactions: 'interaction' };
 
@@ -309,15 +322,7 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
       }),
     );
 
-    for (const v of verdicts.values()) {
-      let worst: Severity | undefined;
-      for (const f of v.findings) if (f.kind !== 'serious_effect' && f.kind !== 'side_effect') worst = worseOf(worst, f.severity);
-      v.worst = worst;
-      v.verdict = worst === 'contraindicated' || worst === 'avoid_unless' ? 'excluded' : worst ? 'warned' : 'ok';
-      v.cautions = v.findings.filter((f) => f.severity === 'caution' && f.kind !== 'serious_effect' && f.kind !== 'side_effect').length;
-      // Worst first, so the first finding is the reason shown.
-      v.findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
-    }
+    for (const v of verdicts.values()) settle(v);
 
     // What the rules could not cover, said once for the whole answer.
     const unresolvedMeds = p.medications.filter((m) => !m.id && !(medGroups.get(p.medications.indexOf(m)) ?? []).length);
@@ -355,8 +360,31 @@ function publicRule(r: { id: string; message: string; source: string; url: strin
 }
 
 /** The first acting finding of a verdict as one line: what a "left out" list shows. */
+/** Sets a verdict from its findings: the worst acting finding decides, worst first. */
+function settle(v: DrugVerdict): DrugVerdict {
+  let worst: Severity | undefined;
+  for (const f of v.findings) if (f.kind !== 'serious_effect' && f.kind !== 'side_effect') worst = worseOf(worst, f.severity);
+  v.worst = worst;
+  v.verdict = worst === 'contraindicated' || worst === 'avoid_unless' ? 'excluded' : worst ? 'warned' : 'ok';
+  v.cautions = v.findings.filter((f) => f.severity === 'caution' && f.kind !== 'serious_effect' && f.kind !== 'side_effect').length;
+  // Worst first, so the first finding is the reason shown.
+  v.findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+  return v;
+}
+
+/**
+ * The verdict on a drug the patient already takes, judged on its own safety: "already taking"
+ * keeps it off the list of new picks, but must not hide that it is contraindicated (metformin at eGFR 22).
+ */
+export function verdictAsCurrentMedication(v: DrugVerdict): DrugVerdict {
+  const findings = v.findings.filter((f) => f.kind !== 'already_taking');
+  return findings.length === v.findings.length ? v : settle({ ...v, findings });
+}
+
 export function exclusionReason(v: DrugVerdict): SafetyFinding | undefined {
-  return v.findings.find((f) => f.severity === 'contraindicated' || f.severity === 'avoid_unless');
+  const acting = v.findings.filter((f) => f.severity === 'contraindicated' || f.severity === 'avoid_unless');
+  // A clinical reason before "already taking": a current medication that is contraindicated must say why.
+  return acting.find((f) => f.kind !== 'already_taking') ?? acting[0];
 }
 
 /** Findings as the contract's warnings (kept drugs only: caution and monitor, serious effects last). */

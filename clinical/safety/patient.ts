@@ -1,6 +1,6 @@
 import { normalizeTerm } from '../../kb/schema.js';
 import type { TrackedCase } from '../case-types.js';
-import { gestationalWeeks, hepaticLevel, kidneyFunction, reactionSeverity, type AllergySeverity, type HepaticLevel } from '../patient-factors.js';
+import { hepaticLevel, kidneyFunction, reactionSeverity, type AllergySeverity, type HepaticLevel } from '../patient-factors.js';
 import type { SafetyKnowledge } from './knowledge.js';
 
 /**
@@ -12,8 +12,10 @@ export interface SafetyPatient {
   age?: number;
   sex?: 'female' | 'male' | 'other';
   pregnant: boolean;
-  /** Gestational weeks when known (from weeks or trimester). */
+  /** Gestational weeks when stated. */
   pregnancyWeeks?: number;
+  /** The trimester when only that is stated: a range of weeks, not its first week. */
+  trimester?: 1 | 2 | 3;
   breastfeeding: boolean;
   kidney?: { value: number; basis: string };
   dialysis: boolean;
@@ -65,7 +67,8 @@ export function safetyPatientFromCase(k: SafetyKnowledge, c: TrackedCase): Safet
     age: c.age,
     sex: c.sex,
     pregnant: !!c.pregnant,
-    pregnancyWeeks: gestationalWeeks(c.pregnant ? { pregnant: true, weeks: c.pregnancyWeeks, trimester: c.trimester } : undefined),
+    pregnancyWeeks: c.pregnant ? c.pregnancyWeeks : undefined,
+    trimester: c.pregnant && c.pregnancyWeeks === undefined ? c.trimester : undefined,
     breastfeeding: !!c.breastfeeding,
     kidney,
     dialysis: !!c.dialysis,

@@ -28,3 +28,60 @@ describe('conditions named without a cue phrase', () => {
     expect(ids(c.conditions)).toEqual(['DOID:2841']);
   });
 });
+
+describe('allergies, medications and kidney updates as clinicians write them', () => {
+  const allergyNames = (c: TrackedCase) => c.allergies.map((a) => [a.name, a.reaction ?? '']);
+
+  it('"drug (reaction)" and "drug - reaction" pairs: the reaction is not an allergen', async () => {
+    const { case: c } = await updateCase(graph, empty(), 'Allergies: amoxicillin (anaphylaxis), codeine - nausea.');
+    expect(allergyNames(c)).toEqual([
+      ['Amoxicillin', 'anaphylaxis'],
+      ['Codeine', 'nausea'],
+    ]);
+  });
+
+  it('more ways to say it: hypersensitivity to, allergic reaction to, X-allergic, allergies include', async () => {
+    for (const text of ['Hypersensitivity to amoxicillin.', 'Had an allergic reaction to amoxicillin.', 'Amoxicillin-allergic patient.', 'Drug allergies include amoxicillin.']) {
+      const { case: c } = await updateCase(graph, empty(), text);
+      expect(c.allergies.map((a) => a.name), text).toEqual(['Amoxicillin']);
+    }
+  });
+
+  it('an allergy negated in one place and stated in another counts', async () => {
+    const { case: c } = await updateCase(graph, empty(), 'No sulfa allergy. Allergic to amoxicillin and to sulfa, she says.');
+    expect(c.allergies.map((a) => a.name).sort()).toEqual(['Amoxicillin', 'Sulfamethoxazole']);
+  });
+
+  it('allergy words that name nothing are said, not dropped', async () => {
+    const r = await updateCase(graph, empty(), 'She has a bad allergy history, details unknown.');
+    expect(r.case.allergies).toEqual([]);
+    expect(r.notices.join(' ')).toMatch(/mentions an allergy, but no drug or drug class could be read/);
+  });
+
+  it('"stopped warfarin and started apixaban": one out, one in', async () => {
+    const start = (await updateCase(graph, empty(), 'Atrial fibrillation, takes warfarin.')).case;
+    const { case: c } = await updateCase(graph, start, 'Stopped warfarin and started apixaban last week.');
+    expect(ids(c.currentMedications)).toEqual(['DB06605']);
+  });
+
+  it('a drug written with its dose is a current medication; a lab value with its unit is not', async () => {
+    const { case: c } = await updateCase(graph, empty(), 'Hypertension. Lisinopril 10 mg daily, amlodipine 5 mg. Creatinine 2.1 mg/dL.');
+    expect(ids(c.currentMedications).sort()).toEqual(['DB00381', 'DB00722']);
+  });
+
+  it('kidney updates replace only what they restate', async () => {
+    const start = (await updateCase(graph, empty(), 'Type 2 diabetes, eGFR 40, CrCl 35 mL/min.')).case;
+    const notDialysis = (await updateCase(graph, start, 'She is not on dialysis.')).case;
+    expect(notDialysis).toMatchObject({ egfr: 40, crcl: 35, dialysis: false });
+    const newEgfr = (await updateCase(graph, start, 'Her eGFR is now 28.')).case;
+    expect(newEgfr).toMatchObject({ egfr: 28, crcl: 35 });
+    const staged = (await updateCase(graph, start, 'Now CKD stage 4.')).case;
+    expect(staged.ckdStage).toBe('4');
+    expect(staged.egfr).toBeUndefined();
+  });
+
+  it('an eGFR written without a number is said to be unread', async () => {
+    const r = await updateCase(graph, empty(), 'Type 2 diabetes, eGFR pending.');
+    expect(r.notices.join(' ')).toMatch(/Could not read eGFR/);
+  });
+});

@@ -11,7 +11,7 @@ import { createWorkerPoolAgent } from '../../agent/worker-pool.js';
  * with an error while the pool replaces the worker and goes on answering.
  */
 const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-pool-')), 'turns.log');
-const pool = createWorkerPoolAgent({ workerUrl: new URL('../fixtures/pool-worker.mjs', import.meta.url), workerData: { delayMs: 2, logFile }, size: 2, turnTimeoutMs: 1500, log: () => {} });
+const pool = createWorkerPoolAgent({ workerUrl: new URL('../fixtures/pool-worker.mjs', import.meta.url), workerData: { delayMs: 2, logFile }, size: 2, turnTimeoutMs: 1500, cancelGraceMs: 1000, log: () => {} });
 afterAll(async () => {
   await pool.close();
   fs.rmSync(path.dirname(logFile), { recursive: true, force: true });
@@ -46,10 +46,65 @@ describe('worker-pool agent', () => {
   it('replaces a worker that was stopped or crashed, and answers the next turn', async () => {
     const crashed = await collect(pool.stream({ threadId: 'c', message: 'crash' }));
     expect(crashed.at(-1)).toMatchObject({ type: 'error', code: 'worker_failed' });
-    // The hung worker of the previous test was terminated and replaced too.
-    await new Promise((r) => setTimeout(r, 6000));
+    // The hung worker of the previous test was terminated too; ready() waits for both replacements.
     await pool.ready();
     const answers = await Promise.all([1, 2, 3].map((i) => pool.invoke({ threadId: `after-${i}`, message: 'type 2 diabetes' })));
     expect(answers).toHaveLength(3);
   }, 20_000);
+});
+
+const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t') as [string, string, string]);
+
+describe('worker-pool agent when the client leaves or workers die', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-pool-leave-'));
+  const leaveLog = path.join(dir, 'turns.log');
+  const poolUrl = new URL('../fixtures/pool-worker.mjs', import.meta.url);
+  const leaving = createWorkerPoolAgent({ workerUrl: poolUrl, workerData: { delayMs: 2, logFile: leaveLog }, size: 2, turnTimeoutMs: 400, cancelGraceMs: 200, log: () => {} });
+  const logged: string[] = [];
+  const single = createWorkerPoolAgent({ workerUrl: poolUrl, workerData: { delayMs: 0 }, size: 1, turnTimeoutMs: 5000, respawnBackoff: { initialMs: 20, maxMs: 50 }, log: (l) => void logged.push(l) });
+  afterAll(async () => {
+    await Promise.all([leaving.close(), single.close()]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a client that stops reading keeps the thread locked until the worker has ended the turn', async () => {
+    await leaving.ready();
+    const first = leaving.stream({ threadId: 'leave', message: 'linger' })[Symbol.asyncIterator]();
+    expect((await first.next()).value).toMatchObject({ type: 'token' });
+    // The thread's next turn is queued while the first still runs; then the client goes away.
+    const second = leaving.invoke({ threadId: 'leave', message: 'type 2 diabetes' });
+    await first.return!(undefined);
+    await second;
+    // The second turn started on the idle worker only after the first worker had stopped the first turn.
+    expect(lines(leaveLog).filter(([, t]) => t === 'leave').map(([what, , msg]) => `${what} ${msg}`)).toEqual(['start linger', 'stop linger', 'start type 2 diabetes', 'end type 2 diabetes']);
+  });
+
+  it('a turn whose client left and that ignores cancellation is still stopped at its budget, before the thread goes on', async () => {
+    const first = leaving.stream({ threadId: 'deaf', message: 'deaf' })[Symbol.asyncIterator]();
+    expect((await first.next()).value).toMatchObject({ type: 'token' });
+    const second = leaving.invoke({ threadId: 'deaf', message: 'type 2 diabetes' });
+    await first.return!(undefined);
+    expect((await second).recommendations[0]?.drug.id).toBe('DB00331');
+    const log = lines(leaveLog).filter(([, t]) => t === 'deaf');
+    const started = log.findIndex(([what, , msg]) => what === 'start' && msg === 'type 2 diabetes');
+    // The ignoring turn ran for a while, and its worker was terminated before the next turn began: no tick after it.
+    expect(log.filter(([what]) => what === 'tick').length).toBeGreaterThan(0);
+    expect(started).toBeGreaterThan(0);
+    expect(log.slice(started).filter(([what]) => what === 'tick')).toEqual([]);
+  });
+
+  it('replaces a crashed worker after a doubling backoff, reset by a completed turn; turns wait for the replacement', async () => {
+    await single.ready();
+    // One worker: each turn after a crash finds only a dead slot and must wait for its replacement, not fail on it.
+    for (let i = 0; i < 4; i++) {
+      const evs = await collect(single.stream({ threadId: `crash-${i}`, message: 'crash' }));
+      expect(evs.at(-1)).toMatchObject({ type: 'error', code: 'worker_failed' });
+    }
+    expect((await single.invoke({ threadId: 'after-crashes', message: 'type 2 diabetes' })).recommendations[0]?.drug.id).toBe('DB00331');
+    await collect(single.stream({ threadId: 'crash-again', message: 'crash' }));
+    await single.ready();
+    const delays = logged.map((l) => /starting a new one in (\d+) ms/.exec(l)?.[1]).filter(Boolean).map(Number);
+    expect(delays).toEqual([20, 40, 50, 50, 20]);
+    expect(await single.getThread('after-crashes')).toBeNull();
+  });
 });

@@ -13,11 +13,13 @@ import { createEvidenceStore } from '../../kb/corpus/store.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
+import net from 'node:net';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
+import { createLogger, silentLogger } from '../../server/log.js';
 import { createSlackEventStore } from '../../server/slack-store.js';
 import { slackThreadId } from '../../server/slack.js';
 import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { listen } from '../fixtures/listen.js';
 import { startSlackApiStandIn } from '../fixtures/slack-api.js';
 
 /**
@@ -105,6 +107,26 @@ describe('every route guarded alike', () => {
     const pre = await app.request('/mcp', { method: 'OPTIONS', headers: { origin: 'https://webui.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,mcp-protocol-version' } });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://webui.example');
+  });
+});
+
+describe('a client that hangs up mid-upload', () => {
+  it('is logged as the client closing, never as a server error', async () => {
+    const lines: string[] = [];
+    const { app } = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: opts, log: createLogger('info', (l) => void lines.push(l)) });
+    const server = await listen(app);
+    await new Promise<void>((resolve) => {
+      const sock = net.connect(server.port, '127.0.0.1', () => {
+        sock.write(`POST /v1/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"message":"type 2 diab`);
+        setTimeout(() => {
+          sock.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await server.close();
+    expect(lines.join('')).not.toMatch(/"status":500|unhandled error/);
   });
 });
 

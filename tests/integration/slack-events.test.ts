@@ -1,7 +1,12 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { silentLogger } from '../../server/log.js';
+import { createSlackEventStore } from '../../server/slack-store.js';
 import { scriptedAgent } from '../fixtures/scripted-agent.js';
 import { readSlackFixture, startSlackApiStandIn } from '../fixtures/slack-api.js';
 
@@ -94,5 +99,71 @@ describe('POST /slack/events against a local Slack Web API stand-in', () => {
     expect(second.thread_ts).toBe('1700000000.000100');
     // The second turn knew the diabetes from the first: same conversation.
     expect(second.text).toContain('type 2 diabetes mellitus with current medications warfarin');
+  });
+});
+
+describe('Slack replies that fail to post', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-slack-retry-'));
+  const retry = { firstDelayMs: 20, maxDelayMs: 40, maxAttempts: 4 };
+  const mention = (id: string, text: string, ts: string) => JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: id, event: { type: 'app_mention', channel: 'C444', user: 'U1', text, ts } });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('are posted again on a timer, from the stored reply: the agent answers once, and no further event is needed', async () => {
+    const api = await startSlackApiStandIn(BOT);
+    const file = path.join(tmp, 'retry.sqlite');
+    const store = createSlackEventStore(file);
+    const agent = scriptedAgent();
+    const http = createApp({ agent, checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry }, log: silentLogger });
+    // Slack refuses the first two posts; nothing else arrives.
+    api.failNext(2);
+    expect((await http.app.request('/slack/events', signed(mention('Ev-retry', '<@U111> type 2 diabetes', '1700000100.000100')))).status).toBe(200);
+    const [msg] = await api.waitFor(1);
+    await http.idle();
+    expect(api.attempts).toBe(3);
+    expect(agent.turns).toBe(1);
+    expect(msg!.body).toMatchObject({ channel: 'C444', thread_ts: '1700000100.000100', text: expect.stringContaining('Metformin') });
+    // Answered: the event id is kept (de-duplication), the patient text and reply are not.
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT status, attempts, payload, reply FROM slack_events WHERE id = ?').get('Ev-retry')).toEqual({ status: 'done', attempts: 2, payload: '{}', reply: null });
+    db.close();
+    await http.close();
+    store.close();
+    await api.close();
+  });
+
+  it('a reply stored before a restart is posted by the next process without a new turn', async () => {
+    const api = await startSlackApiStandIn(BOT);
+    const file = path.join(tmp, 'restart.sqlite');
+    const first = createSlackEventStore(file);
+    first.insertIfNew('Ev-stored', { event: { type: 'app_mention', text: '<@U111> hypertension', channel: 'C555', ts: '1700000200.000100' }, teamId: 'T111' });
+    first.saveReply('Ev-stored', { channel: 'C555', thread_ts: '1700000200.000100', text: 'the reply rendered before the crash' });
+    first.markFailed('Ev-stored', 'chat.postMessage failed: service_unavailable', { maxAttempts: 4 });
+    first.close();
+    const store = createSlackEventStore(file);
+    const agent = scriptedAgent();
+    const http = createApp({ agent, checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry }, log: silentLogger });
+    const [msg] = await api.waitFor(1);
+    await http.idle();
+    expect(msg!.body).toMatchObject({ channel: 'C555', text: 'the reply rendered before the crash' });
+    expect(agent.turns).toBe(0);
+    await http.close();
+    store.close();
+    await api.close();
+  });
+
+  it('a backlog larger than one batch is answered in full after a restart', async () => {
+    const api = await startSlackApiStandIn(BOT);
+    const file = path.join(tmp, 'backlog.sqlite');
+    const first = createSlackEventStore(file);
+    for (let i = 0; i < 120; i++) first.insertIfNew(`Ev-b${i}`, { event: { type: 'app_mention', text: '<@U111> hypertension', channel: 'C666', ts: `1700000300.${String(i).padStart(6, '0')}` }, teamId: 'T111' });
+    first.close();
+    const store = createSlackEventStore(file);
+    const http = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry }, log: silentLogger });
+    await http.idle();
+    expect(api.posted).toHaveLength(120);
+    expect(store.nextDueAt()).toBeUndefined();
+    await http.close();
+    store.close();
+    await api.close();
   });
 });

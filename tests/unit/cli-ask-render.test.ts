@@ -69,3 +69,14 @@ describe('kedrec ask prints each rationale once', () => {
     expect(count(renderAnswerMarkdown(answer('evidence-only', 'See the cards.')), RATIONALE)).toBe(1);
   });
 });
+
+describe('kedrec ask shows what the safety engine left out', () => {
+  it('prints each exclusion with its severity, reason and citation, once', async () => {
+    const a = { ...answer('model', 'Labetalol first.'), excluded: [{ drug: { id: 'DB00678', name: 'Losartan' }, severity: 'contraindicated' as const, reason: 'Losartan — pregnant, 20 weeks: fetal toxicity.', rule: 'preg-raas', citation: { source: 'FDA label: Cozaar (losartan), Boxed Warning', url: 'https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=x' }, overridable: false }] };
+    const c = capture();
+    await runAsk(replay([{ type: 'final', answer: a }]), 'hypertension, 20 weeks pregnant', {}, c.io);
+    const printed = c.out.join('');
+    expect(count(printed, '**Losartan** — Contraindicated: Losartan — pregnant, 20 weeks: fetal toxicity.')).toBe(1);
+    expect(printed).toContain('(https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=x)');
+  });
+});

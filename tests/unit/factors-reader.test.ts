@@ -52,3 +52,34 @@ describe('reading patient factors from a clinician\'s text', () => {
     expect(reactionSeverity(undefined)).toBe('unknown');
   });
 });
+
+describe('the second reader\'s traps: values written the way notes write them', () => {
+  it('comparators and trends give the value that matters', () => {
+    expect(readFactors('eGFR <30').egfr).toBeLessThan(30);
+    expect(readFactors('eGFR >95').egfr).toBeGreaterThan(95);
+    expect(readFactors('eGFR fell from 60 to 25 over a year').egfr).toBe(25);
+    expect(readFactors('CKD G4').ckdStage).toBe('4');
+    expect(readFactors('ESRD on HD three times a week').dialysis).toBe(true);
+    expect(readFactors('cirrhosis, Child-Pugh C10').hepaticLevel).toBe('severe');
+  });
+
+  it('QTc notations, and a QTc with no number is said to be unread, never dropped silently', () => {
+    expect(readFactors('QTc >500').qtcMs).toBeGreaterThan(500);
+    expect(readFactors('QTc prolonged at 510').qtcMs).toBe(510);
+    expect(readFactors('QTc prolonged on the last ECG').unread.join(' ')).toMatch(/QTc/);
+  });
+
+  it('pregnancy written as a form, and weeks that are not gestation', () => {
+    expect(readFactors('Pregnant: no').pregnant).toBe(false);
+    expect(readFactors('pregnancy status unknown').pregnant).toBeUndefined();
+    expect(readFactors('cough for 3 weeks').pregnancyWeeks).toBeUndefined();
+    expect(readFactors('She stopped breastfeeding last month.').breastfeeding).toBe(false);
+    expect(readFactors('lost 10 kg this year').weightKg).toBeUndefined();
+  });
+
+  it('an override asked about or negated is not an override, and one can be taken back', () => {
+    expect(readFactors('Should I override losartan?').overrides).toEqual([]);
+    expect(readFactors('Do not override losartan.').overrides).toEqual([]);
+    expect(readFactors('Cancel the override for losartan.').revokedOverrides).toEqual(['losartan']);
+  });
+});

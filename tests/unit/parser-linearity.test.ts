@@ -8,6 +8,13 @@ import { ADVERSARIAL, PARSERS, timeParser } from '../../bench/parsers.js';
  * shape loosely, with a floor, so a noisy machine cannot fail it and a quadratic parser cannot pass.
  */
 describe('parsers are linear in their input', () => {
+  it('are fed the shapes that made patterns backtrack', () => {
+    // Hyphen runs and hyphen-joined chains (drug names, ranges) and unclosed Slack mentions.
+    expect(Object.keys(ADVERSARIAL)).toEqual(expect.arrayContaining(['hyphenChain', 'hyphens', 'unclosedMentions']));
+    expect(ADVERSARIAL.hyphens!(1000)).toBe('-'.repeat(1000));
+    expect(ADVERSARIAL.hyphenChain!(6)).toBe('a-a-a-');
+  });
+
   for (const [name, fn] of Object.entries(PARSERS)) {
     it(name, () => {
       for (const [shape, make] of Object.entries(ADVERSARIAL)) {

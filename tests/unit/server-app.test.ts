@@ -215,6 +215,23 @@ describe('auth, limits, CORS, errors', () => {
     expect((await app.request('/v1/models', { headers: { authorization: 'Bearer other' } })).status).toBe(429);
   });
 
+  it('counts /mcp calls answered without the MCP server (bad params, oversize batches) against the rate limit', async () => {
+    const app = makeApp({ makeMcpServer: () => ({}) as never }, { rateLimitPerMin: 3, maxBodyBytes: 100_000 });
+    const mcp = (body: unknown) => app.request('/mcp', post(body, { accept: 'application/json, text/event-stream' }));
+    const badCall = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'resolve_entity', arguments: 'metformin' } };
+    const bigBatch = Array.from({ length: 21 }, (_, i) => ({ ...badCall, id: i }));
+    const first = await mcp(badCall);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ error: { code: -32602 } });
+    expect((await mcp(bigBatch)).status).toBe(400);
+    expect((await mcp(badCall)).status).toBe(200);
+    // Three requests in the minute: the fourth is refused, whatever it holds.
+    const limited = await mcp(badCall);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect((await mcp(bigBatch)).status).toBe(429);
+  });
+
   it('rate-limits by token name after authentication; another token has its own budget; failed guesses are throttled', async () => {
     const tokens = [{ name: 'alice', token: 'alice-token-0123456789' }, { name: 'bob', token: 'bob-token-0123456789ab' }];
     const app = makeApp({}, { rateLimitPerMin: 2, apiTokens: tokens });

@@ -36,5 +36,12 @@ describe('Slack request signature', () => {
   it('strips mentions from the question', () => {
     expect(stripMentions('<@U111> type 2 diabetes?')).toBe('type 2 diabetes?');
     expect(stripMentions('<@U111|kedrec>')).toBe('');
+    expect(stripMentions('<@U111|kedrec bot> hi <@U222>')).toBe('hi');
+  });
+
+  it('strips mentions with a bounded pattern: an over-long "mention" is left as text, not scanned to the end', () => {
+    const long = `<@U1|${'x'.repeat(101)}> q`;
+    expect(stripMentions(long)).toBe(long);
+    expect(stripMentions(`<@${'U'.repeat(33)}> q`)).toBe(`<@${'U'.repeat(33)}> q`);
   });
 });
