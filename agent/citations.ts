@@ -25,14 +25,14 @@ export function harvestToolResult(tool: string, result: unknown): Harvest {
   try {
     switch (tool) {
       case 'find_drugs_for_condition':
-        for (const d of r.drugs ?? []) items.push(indicationItem(d.drug, d.relation, r.condition, d.provenance));
+        for (const d of r.drugs ?? []) items.push(indicationItem(d.drug, d.relation, r.condition, d.provenance, d.tier, d.via));
         break;
       case 'explain_drug_condition_link':
         for (const p of r.paths ?? []) items.push(pathItem(p));
-        if (r.recordedIndication && r.recordedIndication !== 'none') items.push(indicationItem(r.drug, r.recordedIndication, r.condition, []));
+        if (r.recordedIndication && r.recordedIndication !== 'none') items.push(indicationItem(r.drug, r.recordedIndication, r.condition, r.indicationProvenance ?? [], r.tier, r.via));
         break;
       case 'get_drug_profile':
-        for (const i of r.indications ?? []) items.push(indicationItem(r.drug, i.relation, i.disease, i.provenance));
+        for (const i of r.indications ?? []) items.push(indicationItem(r.drug, i.relation, i.disease, i.provenance, i.tier));
         for (const s of r.sideEffects ?? []) items.push(sideEffectItem(r.drug, s));
         for (const t of r.targets ?? []) {
           items.push({ type: 'kg_fact', id: factId(r.drug.id, 'CbG', t.gene.id), url: drugUrl(r.drug.id), snippet: `${r.drug.name} binds ${t.gene.name}${t.actions?.length ? ` (${t.actions.join(', ')})` : ''}.`, source: sources(t.provenance), license: licenses(t.provenance), drugs: [r.drug.id] });
@@ -95,7 +95,7 @@ export interface FoundCitation {
 
 const PMID_RE = /\bPMID\s*[:#]?\s*(\d{1,9})\b|pubmed\.ncbi\.nlm\.nih\.gov\/(\d{1,9})\/?/gi;
 const NCT_RE = /\bNCT\d{8}\b/gi;
-const NODE = '(?:DB\\d{5}|DOID:\\d+|NCBIGene:\\d+|UMLS:C\\d+|MESH:[A-Z]\\d+|NDFRT:N\\d+|GO:\\d+|[A-Za-z]+:[A-Za-z0-9.]+)';
+const NODE = '(?:DB\\d{5}|CHEMBL\\d+|DOID:\\d+|NCBIGene:\\d+|UMLS:C\\d+|MESH:[A-Z]\\d+|NDFRT:N\\d+|GO:\\d+|[A-Za-z]+:[A-Za-z0-9.]+)';
 const FACT_RE = new RegExp(`\\b${NODE}(?:-[A-Za-z]{2,6}-${NODE})+`, 'g');
 /** The three citation forms in one pattern (PMID groups first), for a single replacing pass. */
 const ANY_CITATION_RE = new RegExp(`${PMID_RE.source}|\\bNCT\\d{8}\\b|\\b${NODE}(?:-[A-Za-z]{2,6}-${NODE})+`, 'gi');

@@ -55,7 +55,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 // Ends at the question's own punctuation, so text after it ("Why not losartan? She is 30.") does not hide it.
-const WHY_NOT = /\bwhy\s+(?:not|no|isn'?t|wasn'?t|didn'?t you (?:recommend|suggest|pick))\s+([A-Za-z][\w\s-]{1,60}?)(?:\s+(?:instead|for|here|too|then))?\s*(?:[?.!]|$)/im;
+const WHY_NOT = /\b(?:why\s+(?:not|no|isn'?t|wasn'?t|didn'?t you (?:recommend|suggest|pick))|what about|how about|(?:could|can|should) (?:we|i|she|he|they) (?:use|try|give|start|switch to))\s+([A-Za-z][\w\s-]{1,60}?)(?:\s+(?:instead|for (?:her|him|them|this patient)|here|too|then|an option|ok|okay|safe|better|appropriate|suitable))*\s*(?:[?.!]|$)/im;
+
+/** How the answer to a question about one drug is headed: in the words the question used. */
+const askedAbout = (question: string, drug: string) => (/\bwhy\b/i.test(question) ? `Why not ${drug}?` : `About ${drug} for this patient:`);
 
 /** How an exclusion's severity reads inline in an answer. */
 const SEVERITY_WORDS: Record<ExcludedDrug['severity'], string> = { contraindicated: 'contraindicated for this patient', avoid_unless: 'avoid unless no alternative', not_indicated: 'not indicated', already_taking: 'already taking' };
@@ -148,7 +151,8 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     const why = WHY_NOT.exec(textOf([...state.messages].reverse().find((m) => m.getType() === 'human')));
     if (why) {
       const w = await explainWhyNot(clinical, state.case, why[1].trim(), r);
-      text += `\n\nWhy not ${w.drug?.name ?? why[1].trim()}? ${w.text}`;
+      // "What about the weekend?" names no drug: only a "why not X?" is answered when X is unknown.
+      if (w.drug || /\bwhy\b/i.test(why[0])) text += `\n\n${askedAbout(why[0], w.drug?.name ?? why[1].trim())} ${w.text}`;
       extra.push(...w.evidence);
     }
     const recWarnings = r.recommendations.flatMap((x) => x.warnings.filter((w) => w.kind !== 'side_effect' && w.kind !== 'serious_effect'));

@@ -1,6 +1,8 @@
+import { DISEASE_FUZZY_ACCEPT } from '../kb/graph/shared.js';
 import type { GraphStore } from '../kb/graph/store.js';
 import type { AllergyEntity, CaseEntity, CaseState, TrackedCase } from './case-types.js';
 import { clauses, negatedBefore, readFactors, type FactorDelta } from './factors-reader.js';
+import { readIntent } from './intent.js';
 import { reactionSeverity } from './patient-factors.js';
 import type { SafetyKnowledge } from './safety/knowledge.js';
 
@@ -11,55 +13,8 @@ import type { SafetyKnowledge } from './safety/knowledge.js';
  * is right without a model and the same message always gives the same case.
  */
 
-/** Lay terms the vocabulary lacks, mapped to a term it has. */
-const LAY_TERMS: Record<string, string> = {
-  diabetes: 'type 2 diabetes mellitus',
-  diabetic: 'type 2 diabetes mellitus',
-  t2dm: 'type 2 diabetes mellitus',
-  'type 2 diabetes': 'type 2 diabetes mellitus',
-  'type ii diabetes': 'type 2 diabetes mellitus',
-  't1dm': 'type 1 diabetes mellitus',
-  'type 1 diabetes': 'type 1 diabetes mellitus',
-  'high blood pressure': 'hypertension',
-  hypertensive: 'hypertension',
-  htn: 'hypertension',
-  'high cholesterol': 'hypercholesterolemia',
-  afib: 'atrial fibrillation',
-  'a-fib': 'atrial fibrillation',
-  ckd: 'chronic kidney disease',
-  copd: 'chronic obstructive pulmonary disease',
-  asthmatic: 'asthma',
-  epileptic: 'epilepsy',
-  depressed: 'major depressive disorder',
-  depression: 'major depressive disorder',
-  penicillin: 'benzylpenicillin',
-  penicillins: 'benzylpenicillin',
-  sulfa: 'sulfamethoxazole',
-  // Everyday and regional names the DrugBank vocabulary lacks; combinations map to the component the
-  // safety rules key on (co-trimoxazole: the sulfonamide; the trimethoprim rules list it too).
-  aspirin: 'acetylsalicylic acid',
-  asa: 'acetylsalicylic acid',
-  valproate: 'valproic acid',
-  'sodium valproate': 'valproic acid',
-  'valproate sodium': 'valproic acid',
-  'divalproex sodium': 'valproic acid',
-  meperidine: 'pethidine',
-  'methylene blue': 'methylthioninium chloride',
-  'co-trimoxazole': 'sulfamethoxazole',
-  cotrimoxazole: 'sulfamethoxazole',
-  'trimethoprim-sulfamethoxazole': 'sulfamethoxazole',
-  'tmp-smx': 'sulfamethoxazole',
-  bactrim: 'sulfamethoxazole',
-  septrin: 'sulfamethoxazole',
-  frusemide: 'furosemide',
-  adrenaline: 'epinephrine',
-  lignocaine: 'lidocaine',
-  hctz: 'hydrochlorothiazide',
-  amoxycillin: 'amoxicillin',
-  entresto: 'sacubitril',
-  'sacubitril/valsartan': 'sacubitril',
-  'sacubitril-valsartan': 'sacubitril',
-};
+// Lay terms and abbreviations ("diabetes", "CAP", "aspirin") are the graph store's own vocabulary
+// (kb/vocabulary/lay-terms.tsv), so the case reader and every tool resolve them alike.
 
 /** Words that begin a clause and so end a mention ("with diabetes who takes …"). */
 const STOP = /\b(?:who|which|that|but|because|since|currently|taking|takes|take|on|is|was|and is|has|had|also|now|presents?|allergic|allergy|allergies|stopped|started|starting|switched|changed|restarted|begun|began|no longer|not|she|he|they|her|his|for|in|at|what|why|how|should|could|would|can|please|recommend)\b/i;
@@ -71,8 +26,8 @@ const TRAILING = /(?:\s+(?:\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?|iu)\b.*|daily|once
 /** Resolutions are cached per store: the same mention recurs across turns and threads. */
 const resolveCache = new WeakMap<GraphStore, Map<string, CaseEntity | null>>();
 
-/** The fuzzy score above which a mention is accepted (below, "diabetes" matches "renal glycosuria"). */
-const FUZZY_ACCEPT = 0.87;
+/** The fuzzy score above which a mention is accepted: the bar every tool holds (below, "insomnia" matches fatal familial insomnia). */
+const FUZZY_ACCEPT = DISEASE_FUZZY_ACCEPT;
 
 /** Resolves one mention to a KB entity of the kind, or null when nothing is close enough. */
 export async function resolveMention(graph: GraphStore, text: string, kind: 'Disease' | 'Compound'): Promise<CaseEntity | null> {
@@ -82,13 +37,13 @@ export async function resolveMention(graph: GraphStore, text: string, kind: 'Dis
   if (!cache) resolveCache.set(graph, (cache = new Map()));
   const key = `${kind}|${cleaned.toLowerCase()}`;
   if (cache.has(key)) return cache.get(key)!;
-  const query = LAY_TERMS[cleaned.toLowerCase()] ?? cleaned;
-  const r = await graph.resolve(query, { kinds: [kind], limit: 3 });
-  const best = r.matches.find((m) => m.matchType !== 'fuzzy' || m.score >= FUZZY_ACCEPT);
+  const r = await graph.resolve(cleaned, { kinds: [kind], limit: 3 });
+  // The top match or nothing, as the tools decide: a weaker match further down is not picked instead.
+  const best = r.matches[0] && (r.matches[0].matchType !== 'fuzzy' || r.matches[0].score >= FUZZY_ACCEPT) ? r.matches[0] : undefined;
   let out: CaseEntity | null = null;
   if (best) {
-    // A vocabulary-only disease is answered through the graph disease it maps to.
-    const target = !best.inGraph && best.mapsTo?.length ? best.mapsTo[0] : best;
+    // A disease with no indications of its own is answered through the graph disease it maps to.
+    const target = !best.inGraph && !best.indicated && best.mapsTo?.length ? best.mapsTo[0] : best;
     out = { text: cleaned, id: target.id, name: target.name, ...(target !== best ? { matchedId: best.id } : {}) };
   }
   if (cache.size > 5000) cache.clear();
@@ -239,6 +194,13 @@ export async function updateCase(graph: GraphStore, current: TrackedCase, messag
 const MAX_NGRAM = 6;
 
 /**
+ * Capitalised abbreviations a note uses for something else as often as for a disease, never read
+ * as one without a cue ("PE: unremarkable" is the physical examination, "seen in ED" the emergency
+ * department, "MS" the mental state, "RA" the right atrium).
+ */
+const AMBIGUOUS_ABBREVIATIONS = new Set(['PE', 'ED', 'MS', 'RA', 'OA', 'UC', 'MI', 'AOM', 'IDA', 'GAD', 'SCD', 'CDI', 'PAD']);
+
+/**
  * Dictionary scan of a message for disease terms the graph can answer for: every word n-gram
  * (longest first, non-overlapping) looked up exactly — never fuzzily, so ordinary words do not
  * turn into diagnoses. Only diseases in the graph, or mapped onto one, count.
@@ -252,11 +214,17 @@ export async function scanDiseaseTerms(graph: GraphStore, message: string): Prom
       let matched = 0;
       for (let n = Math.min(MAX_NGRAM, words.length - i); n >= 1 && !matched; n--) {
         const text = words.slice(i, i + n).join(' ');
-        if (text.replace(/[^\p{L}\p{N}]/gu, '').length < 4) continue;
+        // Short words are ordinary words ("cap", "pad") unless written as a capitalised clinical
+        // abbreviation ("PMH: HTN, AF, CKD"); those count only as the vocabulary's own abbreviations.
+        const short = text.replace(/[^\p{L}\p{N}]/gu, '').length < 4;
+        const abbreviation = short && n === 1 && /^[A-Z][A-Z0-9]{1,3}$/.test(text.replace(/[^\p{L}\p{N}]/gu, '')) && !AMBIGUOUS_ABBREVIATIONS.has(text.replace(/[^\p{L}\p{N}]/gu, ''));
+        if (short && !abbreviation) continue;
         const m = (await graph.resolve(text, { kinds: ['Disease'], limit: 1, exactOnly: true })).matches[0];
-        if (m && m.matchType !== 'code' && (m.inGraph || m.mapsTo?.length)) {
-          const graphDisease = m.inGraph ? m : { ...m.mapsTo![0] };
-          out.push({ id: graphDisease.id, name: graphDisease.name, text, ...(m.inGraph ? {} : { matchedId: m.id }) });
+        if (abbreviation && m?.matchType !== 'preferred') continue;
+        if (m && m.matchType !== 'code' && (m.inGraph || m.indicated || m.mapsTo?.length)) {
+          const direct = m.inGraph || m.indicated;
+          const graphDisease = direct ? m : { ...m.mapsTo![0] };
+          out.push({ id: graphDisease.id, name: graphDisease.name, text, ...(direct ? {} : { matchedId: m.id }) });
           matched = n;
         }
       }
@@ -339,6 +307,9 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
     if (negated.some((n) => n.includes(found.text.toLowerCase()) || found.text.toLowerCase().includes(n))) continue;
     if (!next.conditions.some((e) => sameEntity(e, found))) next.conditions.push(found);
   }
+  // The question's phase (acute attack vs prevention) is the latest one asked.
+  const intent = readIntent(message);
+  if (intent) next.intent = intent;
   if (delta.age !== undefined) next.age = delta.age;
   if (delta.sex && !next.sex) next.sex = delta.sex;
   applyFactors(next, delta);

@@ -1,3 +1,4 @@
+import type { CaseIntent } from './intent.js';
 import type { AllergySeverity, CkdStage, HepaticLevel } from './patient-factors.js';
 import type { EvidenceItem, PatientCase } from './types.js';
 
@@ -54,6 +55,8 @@ export interface TrackedCase {
   qtcMs?: number;
   longQt?: boolean;
   overrides?: string[];
+  /** What the latest question asked for where a condition's treatments differ by moment (acute attack vs prevention). */
+  intent?: CaseIntent;
   notes?: string;
 }
 
@@ -78,6 +81,7 @@ export function toPatientCase(c: TrackedCase): PatientCase {
   // "diabetes" beside "type 2 diabetes" says nothing more.
   const comorbidities = texts.filter((t) => !texts.some((o) => o !== t && o.toLowerCase().includes(t.toLowerCase())));
   if (comorbidities.length) out.comorbidities = comorbidities;
+  if (c.intent) out.intent = c.intent.phase;
   for (const k of ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'notes'] as const) {
     const v = c[k];
     if (v !== undefined && !(Array.isArray(v) && !v.length)) (out as unknown as Record<string, unknown>)[k] = v;

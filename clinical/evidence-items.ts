@@ -1,4 +1,6 @@
+import type { IndicationRelation, IndicationTier } from '../kb/graph/store.js';
 import type { LedgerItem } from './case-types.js';
+import { tierWords } from './indication-words.js';
 
 /**
  * Evidence items: each fact, path, trial, article, interaction or side effect a recommendation
@@ -7,7 +9,8 @@ import type { LedgerItem } from './case-types.js';
 
 export const trialUrl = (nct: string) => `https://clinicaltrials.gov/study/${nct}`;
 export const articleUrl = (pmid: string) => `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;
-export const drugUrl = (id: string) => (/^DB\d{5}$/.test(id) ? `https://go.drugbank.com/drugs/${id}` : undefined);
+export const drugUrl = (id: string) =>
+  /^DB\d{5}$/.test(id) ? `https://go.drugbank.com/drugs/${id}` : /^CHEMBL\d+$/.test(id) ? `https://www.ebi.ac.uk/chembl/compound_report_card/${id}/` : undefined;
 
 /** KG fact id for a typed edge: "DB00331-CtD-DOID:9352". */
 export const factId = (from: string, metaedge: string, to: string) => `${from}-${metaedge}-${to}`;
@@ -33,12 +36,20 @@ export function pathItem(p: PathLike): LedgerItem {
   return { type: 'kg_path', id: pathId(p), url: drugUrl(drug.id), snippet: p.text, source: sources(prov), license: licenses(prov), drugs: [drug.id], conditions: [disease.id] };
 }
 
-export function indicationItem(drug: Ref, relation: 'treats' | 'palliates', disease: Ref, prov: Prov[]): LedgerItem {
+const RELATION_METAEDGE: Record<IndicationRelation, string> = { treats: 'CtD', palliates: 'CpD', indicated: 'CiD' };
+
+/**
+ * An indication as evidence, its tier in plain words; one recorded for a subtype of the case's
+ * disease ("streptococcal pneumonia" for pneumonia) names the subtype and is cited by its own fact.
+ */
+export function indicationItem(drug: Ref, relation: IndicationRelation, disease: Ref, prov: Prov[], tier: IndicationTier = 'curated', via?: Ref): LedgerItem {
+  const recordedFor = via ?? disease;
+  const verb = relation === 'indicated' ? 'is indicated for' : relation;
   return {
     type: 'kg_fact',
-    id: factId(drug.id, relation === 'treats' ? 'CtD' : 'CpD', disease.id),
+    id: factId(drug.id, RELATION_METAEDGE[relation], recordedFor.id),
     url: drugUrl(drug.id),
-    snippet: `${drug.name} ${relation} ${disease.name} (${sources(prov)}).`,
+    snippet: `${drug.name} ${verb} ${recordedFor.name}${via ? ` (a form of ${disease.name})` : ''}: ${tierWords(relation, tier)} (${sources(prov)}).`,
     source: sources(prov),
     license: licenses(prov),
     drugs: [drug.id],

@@ -1,7 +1,9 @@
 import type { EvidenceCounts } from '../kb/corpus/offline.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { TrialSummary } from '../kb/corpus/types.js';
-import type { EntityRef, GraphStore } from '../kb/graph/store.js';
+import type { EntityRef, GraphStore, IndicatedDrug, IndicationRelation, IndicationTier } from '../kb/graph/store.js';
+import { tierWords } from './indication-words.js';
+import { intentFit, PHASE_WORDS, resolvedIntentRoles } from './intent.js';
 import { describeCase } from './case-reader.js';
 import type { LedgerItem, TrackedCase } from './case-types.js';
 import type { ClinicalDeps } from './deps.js';
@@ -29,6 +31,17 @@ export { publicItem };
 export const SCORE_WEIGHTS = {
   treats: 1.0,
   palliates: 0.6,
+  /**
+   * An indication from another source, by tier: the FDA label (LabeledIn) nearly as strong as a
+   * physician-curated disease-modifying record, an approved indication (ChEMBL phase 4) next,
+   * label-mined records lower, EHR-derived or predicted ones lower still, and a drug still in
+   * phase 3 least: it is not approved for the condition.
+   */
+  tier: { curated: 1.0, label: 0.9, approved: 0.85, label_mined: 0.7, ehr_or_predicted: 0.4, investigational: 0.2 } as Record<IndicationTier, number>,
+  /** An indication recorded only for a subtype of the case's condition counts this fraction. */
+  subtype: 0.8,
+  /** Per independent resource beyond the first that records the indication (up to 3): agreement, not volume. */
+  agreement: 0.05,
   /** Per condition beyond the first that the drug is also indicated for. */
   extraCondition: 0.5,
   /**
@@ -52,6 +65,8 @@ export const SCORE_WEIGHTS = {
    * densely), not how well the drug works.
    */
   mechanism: 0.1,
+  /** The guideline lists the drug for the phase the question asks about (acute attack vs prevention). */
+  intent: 0.3,
   /** Per caution-level safety finding (interaction, dose or risk warning; up to 2): ranks the drug down, never out. */
   caution: -0.25,
   /** Curators recorded the pair as not indicated. */
@@ -74,6 +89,12 @@ interface Curation {
   resources: number;
 }
 
+/** An indication's weight: its relation (curated) or tier, a subtype's record discounted. */
+export function indicationWeight(d: Pick<IndicatedDrug, 'relation' | 'tier' | 'via'>): number {
+  const w = d.relation === 'treats' ? SCORE_WEIGHTS.treats : d.relation === 'palliates' ? SCORE_WEIGHTS.palliates : SCORE_WEIGHTS.tier[d.tier];
+  return round3(d.via ? w * SCORE_WEIGHTS.subtype : w);
+}
+
 /** Curator and resource counts as recorded in a PharmacotherapyDB provenance detail; the best record counts. */
 function curationSupport(provenance: { detail?: string }[]): Curation {
   let best: Curation = { score: 0, curators: 0, resources: 0 };
@@ -89,6 +110,8 @@ function curationSupport(provenance: { detail?: string }[]): Curation {
 /** The named terms of a score. */
 export interface ScoreComponents {
   indication: number;
+  /** Fits the asked phase (SCORE_WEIGHTS.intent), by clinical/intent/roles.tsv. */
+  intent: number;
   curation: number;
   trials: number;
   articles: number;
@@ -99,7 +122,7 @@ export interface ScoreComponents {
 }
 
 /** The order the rationale explains the terms in: most trusted first. */
-const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'curation', 'trials', 'articles', 'mechanism', 'safety', 'notIndicated'];
+const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'intent', 'curation', 'trials', 'articles', 'mechanism', 'safety', 'notIndicated'];
 
 export interface Recommendation extends RecommendedDrug {
   components: ScoreComponents;
@@ -151,11 +174,13 @@ interface Candidate {
   drug: EntityRef;
   components: ScoreComponents;
   evidence: LedgerItem[];
-  indications: { relation: 'treats' | 'palliates'; disease: EntityRef; factId: string }[];
+  indications: { relation: IndicationRelation; tier: IndicationTier; disease: EntityRef; via?: EntityRef; resources: string[]; factId: string }[];
   /** The best-curated indication: what the curation term stands on. */
   curation: Curation & { factId?: string };
   volume?: Volume;
   pathTexts: string[];
+  /** The guideline that lists the drug for the asked phase. */
+  intentSource?: string;
 }
 
 /** The store, when it can count its offline corpus (every store createEvidenceStore makes can). */
@@ -225,23 +250,29 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const get = (drug: EntityRef) => {
     let x = candidates.get(drug.id);
     if (!x) {
-      const components: ScoreComponents = { indication: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, safety: 0, notIndicated: 0 };
+      const components: ScoreComponents = { indication: 0, intent: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, safety: 0, notIndicated: 0 };
       candidates.set(drug.id, (x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [] }));
     }
     return x;
   };
   for (const cond of conditions) {
     const ind = await graph.indicatedDrugs(cond.id, { limit: MAX_INDICATED });
-    for (const d of ind.drugs) {
+    // Which records may put a drug forward: anything from the label up; an EHR-derived or predicted
+    // record only when a second independent resource agrees or nothing better exists; a phase 3
+    // (investigational) record never — it is not an approved indication (find_drugs_for_condition lists it).
+    const strong = ind.drugs.filter((d) => d.tier !== 'investigational' && d.tier !== 'ehr_or_predicted').length;
+    const usable = ind.drugs.filter((d) => d.tier !== 'investigational' && (d.tier !== 'ehr_or_predicted' || d.resources.length >= 2 || strong < limit));
+    for (const d of usable) {
       const x = get(d.drug);
-      const w = d.relation === 'treats' ? SCORE_WEIGHTS.treats : SCORE_WEIGHTS.palliates;
+      const w = indicationWeight(d);
       // The best indication counts fully; each further condition the drug covers adds a bonus.
-      x.components.indication = x.indications.length ? x.components.indication + SCORE_WEIGHTS.extraCondition * w : w;
-      const fact = indicationItem(d.drug, d.relation, ind.disease, d.provenance);
+      x.components.indication = round3(x.indications.length ? x.components.indication + SCORE_WEIGHTS.extraCondition * w : w);
+      const fact = indicationItem(d.drug, d.relation, ind.disease, d.provenance, d.tier, d.via);
       const cur = curationSupport(d.provenance);
-      if (cur.score > x.curation.score) x.curation = { ...cur, factId: fact.id };
+      const agreement = round3(SCORE_WEIGHTS.agreement * Math.min(Math.max(d.resources.length - 1, 0), 3));
+      if (cur.score + agreement > x.curation.score) x.curation = { ...cur, score: round3(cur.score + agreement), factId: fact.id };
       x.components.curation = x.curation.score;
-      x.indications.push({ relation: d.relation, disease: ind.disease, factId: fact.id });
+      x.indications.push({ relation: d.relation, tier: d.tier, disease: ind.disease, ...(d.via ? { via: d.via } : {}), resources: d.resources, factId: fact.id });
       x.evidence.push(fact);
     }
     for (const n of ind.notIndicated) notIndicated.set(n.drug.id, `${n.drug.name} is recorded as not indicated for ${ind.disease.name}`);
@@ -298,12 +329,28 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const safety = await deps.safety.check([...candidates.values()].map((x) => ({ id: x.drug.id, name: x.drug.name })), patient, { effects: false });
   const excluded: ExcludedDrug[] = [];
   const safe: Candidate[] = [];
+  const roles = c.intent ? await resolvedIntentRoles(graph, deps.safety.knowledge) : undefined;
   for (const x of candidates.values()) {
     const v = safety.verdicts.get(x.drug.id)!;
     const out = exclusionOf(v);
     if (out) {
       excluded.push(out);
       continue;
+    }
+    if (roles && c.intent) {
+      // The asked phase: a drug the guideline lists only for the other phase is not an answer to
+      // this question (a migraine preventive for an attack); it is listed, with the guideline.
+      const fits = conditions.map((cond) => intentFit(roles, cond.id, x.drug.id, c.intent!.phase)).filter((f) => f !== undefined);
+      const wrong = fits.find((f) => !f.fits);
+      if (wrong && !wrong.fits && !fits.some((f) => f.fits)) {
+        excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: `${x.drug.name} is for ${PHASE_WORDS[wrong.other]}, and the question asks for ${PHASE_WORDS[c.intent.phase]} ("${c.intent.cue}")`, citation: { source: wrong.role.source, url: wrong.role.url }, overridable: false });
+        continue;
+      }
+      const fit = fits.find((f) => f.fits);
+      if (fit) {
+        x.components.intent = SCORE_WEIGHTS.intent;
+        x.intentSource = fit.role.source;
+      }
     }
     if (x.components.notIndicated) {
       excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: notIndicated.get(x.drug.id)!, citation: { source: 'PharmacotherapyDB (curated non-indication)' }, overridable: false });
@@ -405,10 +452,13 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 function rationale(x: Candidate, warnings: Warning[]): string {
   const parts: string[] = [];
   for (const ind of x.indications) {
-    parts.push(`${x.drug.name} is a recorded ${ind.relation === 'treats' ? 'treatment (disease-modifying)' : 'palliative (symptomatic) therapy'} for ${ind.disease.name} [${ind.factId}].`);
+    const agree = ind.resources.length > 1 ? `; ${ind.resources.length} independent sources agree` : '';
+    const where = ind.via ? `${ind.via.name}, a form of ${ind.disease.name}` : ind.disease.name;
+    parts.push(`${x.drug.name} for ${where}: ${tierWords(ind.relation, ind.tier)}${agree} [${ind.factId}].`);
   }
   if (!x.indications.length) parts.push(`${x.drug.name} was tested in trials of the condition but is not a recorded indication.`);
-  if (x.curation.score && x.curation.factId) {
+  if (x.components.intent && x.intentSource) parts.push(`Fits the question: listed for this phase of treatment by ${x.intentSource.split(':')[0]}.`);
+  if (x.curation.curators && x.curation.factId) {
     parts.push(`Curation: ${plural(x.curation.curators, 'curator')} agreed and ${plural(x.curation.resources, 'resource')} ${x.curation.resources === 1 ? 'lists' : 'list'} the indication (PharmacotherapyDB) [${x.curation.factId}].`);
   }
   const v = x.volume;
@@ -463,13 +513,14 @@ export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText
   const evidence: LedgerItem[] = [];
   const rec = result.recommendations.find((r) => r.drug.id === drug.id);
   if (rec) lines.push(`${drug.name} is recommended (rank ${rec.rank}, score ${rec.score}).`);
-  const prof = await deps.graph.drugProfile(drug.id, { maxTargets: 0, maxSideEffects: 0, maxClasses: 0 }).catch(() => null);
   for (const cond of c.conditions.filter((x) => x.id)) {
-    const ind = prof?.indications.find((i) => i.disease.id === cond.id);
-    if (ind) {
-      const ev = indicationItem(drug, ind.relation, ind.disease, ind.provenance);
+    // The same lookup the recommender and find_drugs_for_condition use: the answers cannot disagree.
+    const indicated = await deps.graph.indicatedDrugs(cond.id!, { limit: 100_000 }).catch(() => null);
+    const ind = indicated?.drugs.find((d) => d.drug.id === drug.id);
+    if (ind && indicated) {
+      const ev = indicationItem(drug, ind.relation, indicated.disease, ind.provenance, ind.tier, ind.via);
       evidence.push(ev);
-      lines.push(`${drug.name} ${ind.relation} ${cond.name} [${ev.id}].`);
+      lines.push(`${drug.name} for ${ind.via ? `${ind.via.name}, a form of ${cond.name}` : cond.name}: ${tierWords(ind.relation, ind.tier)} [${ev.id}].`);
     } else lines.push(`${drug.name} is not a recorded indication for ${cond.name} in this knowledge base.`);
     const paths = await deps.graph.mechanismPaths(drug.id, cond.id!, { limit: 2, viaGeneGene: false }).catch(() => []);
     if (paths.length) {

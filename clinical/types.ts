@@ -25,6 +25,8 @@ export interface PatientCase {
   longQt?: boolean;
   /** Drugs or rule ids the prescriber chose to use despite an "avoid unless" rule. */
   overrides?: string[];
+  /** The phase the question asks about, where it matters: "acute" (attack, flare, reliever) or "prevention" (maintenance, controller). */
+  intent?: 'acute' | 'prevention';
   notes?: string;
 }
 

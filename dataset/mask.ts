@@ -6,7 +6,7 @@ export interface HiddenPair {
   diseaseId: string;
 }
 
-const INDICATION_METAEDGES = new Set(['CtD', 'CpD']);
+const INDICATION_METAEDGES = new Set(['CtD', 'CpD', 'CiD']);
 
 /**
  * A masked view of a graph store: the listed indication pairs disappear from every query that

@@ -3,8 +3,8 @@
  * the text corpus. Every edge row keeps the source it came from and that source's license,
  * because several sources are non-commercial and the license must reach what users see.
  */
-/** 2: safety rule tables (safety_*). */
-export const KB_SCHEMA_VERSION = 2;
+/** 2: safety rule tables (safety_*). 3: indications by evidence tier (CiD), ChEMBL compounds, name-based disease hierarchy (DkD). */
+export const KB_SCHEMA_VERSION = 3;
 
 export const GRAPH_DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,7 +35,9 @@ CREATE INDEX nodes_kind ON nodes(kind);
 -- and once from PharmacotherapyDB, and both provenances are kept.
 -- metaedge uses Hetionet abbreviations (CtD, CpD, CbG, CcSE, DaG, GiG, …) plus KEDRec ones:
 -- CnD (PharmacotherapyDB NOT: recorded as not an indication), PCiC (class includes compound),
--- DsD (Disease Ontology slim propagation: subsumed term → slim disease).
+-- DsD (Disease Ontology slim propagation: subsumed term → slim disease), CiD (indicated for:
+-- LabeledIn, ChEMBL, SIDER, MEDI, ehrlink, PREDICT; props.tier and props.resource say which
+-- evidence), DkD (is a kind of: child → parent Disease Ontology term, inferred from names).
 CREATE TABLE edges (
   src INTEGER NOT NULL REFERENCES nodes(nid),
   metaedge TEXT NOT NULL,

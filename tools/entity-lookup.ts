@@ -1,3 +1,4 @@
+import { DISEASE_FUZZY_ACCEPT } from '../kb/graph/shared.js';
 import type { EntityMatch, EntityRef, GraphStore } from '../kb/graph/store.js';
 import { ToolError } from './spec.js';
 
@@ -11,7 +12,10 @@ const KIND_LABEL: Record<string, string> = { Compound: 'drug', Disease: 'conditi
 export async function lookupEntity(graph: GraphStore, query: string, kind: 'Compound' | 'Disease'): Promise<{ entity: EntityRef; match: EntityMatch }> {
   const r = await graph.resolve(query, { kinds: [kind], limit: 5 });
   const best = r.matches[0];
-  if (best) return { entity: { id: best.id, kind: best.kind, name: best.name }, match: best };
+  // A disease matched only loosely is a suggestion, not an answer (the case reader holds the same bar).
+  const loose = kind === 'Disease' && best?.matchType === 'fuzzy' && best.score < DISEASE_FUZZY_ACCEPT;
+  if (best && !loose) return { entity: { id: best.id, kind: best.kind, name: best.name }, match: best };
+  if (loose) r.suggestions = r.matches.map(({ id, kind: k, name }) => ({ id, kind: k, name }));
   const label = KIND_LABEL[kind] ?? kind;
   const hint = r.suggestions.length
     ? ` Did you mean: ${r.suggestions.map((s) => `${s.name} (${s.id})`).join(', ')}?`

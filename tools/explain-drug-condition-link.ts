@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { lookupEntity, matchNote } from './entity-lookup.js';
-import { defineTool, entityRefSchema, provenanceSchema } from './spec.js';
+import { tierWords } from '../clinical/indication-words.js';
+import { defineTool, entityRefSchema, indicationRelationSchema, indicationTierSchema, provenanceSchema } from './spec.js';
 
 export const explainDrugConditionLinkTool = defineTool({
   name: 'explain_drug_condition_link',
@@ -20,7 +21,11 @@ export const explainDrugConditionLinkTool = defineTool({
     drug: entityRefSchema,
     condition: entityRefSchema,
     note: z.string().optional(),
-    recordedIndication: z.enum(['treats', 'palliates', 'none']),
+    recordedIndication: z.union([indicationRelationSchema, z.literal('none')]),
+    tier: indicationTierSchema.optional(),
+    /** The subtype of the condition the indication is recorded for, when not the condition itself. */
+    via: entityRefSchema.optional(),
+    indicationProvenance: z.array(provenanceSchema).optional(),
     paths: z.array(
       z.object({
         nodes: z.array(entityRefSchema),
@@ -35,19 +40,22 @@ export const explainDrugConditionLinkTool = defineTool({
     const drug = await lookupEntity(deps.graph, args.drug, 'Compound');
     const condition = await lookupEntity(deps.graph, args.condition, 'Disease');
     const paths = await deps.graph.mechanismPaths(drug.entity.id, condition.entity.id, { limit: args.limit, viaGeneGene: args.via_gene_interactions });
-    const profile = await deps.graph.drugProfile(drug.entity.id, { maxTargets: 0, maxSideEffects: 0, maxClasses: 0 });
-    const indication = profile.indications.find((i) => i.disease.id === condition.entity.id || (condition.match.mapsTo ?? []).some((m) => m.id === i.disease.id));
+    // The same indication lookup find_drugs_for_condition and recommend_drugs use, so the tools agree.
+    const indicated = await deps.graph.indicatedDrugs(condition.entity.id, { limit: 100_000 });
+    const indication = indicated.drugs.find((d) => d.drug.id === drug.entity.id);
     const notes = [matchNote(args.drug, drug.match), matchNote(args.condition, condition.match)].filter(Boolean);
     return {
       drug: drug.entity,
       condition: condition.entity,
       ...(notes.length ? { note: notes.join(' ') } : {}),
-      recordedIndication: (indication?.relation ?? 'none') as 'treats' | 'palliates' | 'none',
+      recordedIndication: indication?.relation ?? ('none' as const),
+      ...(indication ? { tier: indication.tier, indicationProvenance: indication.provenance, ...(indication.via ? { via: indication.via } : {}) } : {}),
       paths,
     };
   },
   render(r) {
-    const head = `${r.drug.name} (${r.drug.id}) → ${r.condition.name} (${r.condition.id}); recorded indication: ${r.recordedIndication}.${r.note ? ` ${r.note}` : ''}`;
+    const ind = r.recordedIndication === 'none' ? 'none' : `${tierWords(r.recordedIndication, r.tier ?? 'curated')}${r.via ? `, recorded for ${r.via.name} (${r.via.id})` : ''}`;
+    const head = `${r.drug.name} (${r.drug.id}) → ${r.condition.name} (${r.condition.id}); recorded indication: ${ind}.${r.note ? ` ${r.note}` : ''}`;
     if (!r.paths.length) return `${head}\nNo drug–gene–disease path in the graph.`;
     return [head, ...r.paths.map((p, i) => `${i + 1}. ${p.text} (score ${p.score.toExponential(2)}; ${[...new Set(p.edges.flatMap((e) => e.provenance.map((x) => x.license)))].join(', ')})`)].join('\n');
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { lookupEntity, matchNote } from './entity-lookup.js';
-import { defineTool, entityRefSchema, provenanceSchema } from './spec.js';
+import { tierWords } from '../clinical/indication-words.js';
+import { defineTool, entityRefSchema, indicationRelationSchema, indicationTierSchema, provenanceSchema } from './spec.js';
 
 const MAX_DESCRIPTION = 600;
 
@@ -15,6 +16,7 @@ export const getDrugProfileTool = defineTool({
       drug: z.string().trim().min(1).max(200).describe('Drug name, brand name or identifier, e.g. "metformin", "Glucophage", "DB00331"'),
       max_targets: z.number().int().min(0).max(50).default(10).describe('Maximum number of targets (0–50)'),
       max_side_effects: z.number().int().min(0).max(100).default(15).describe('Maximum number of side effects, most frequent first (0–100)'),
+      max_indications: z.number().int().min(0).max(200).default(30).describe('Maximum number of indications, best-evidenced first (0–200)'),
     })
     .strict(),
   output: z.object({
@@ -23,7 +25,7 @@ export const getDrugProfileTool = defineTool({
     targets: z.array(z.object({ gene: entityRefSchema, actions: z.array(z.string()), provenance: z.array(provenanceSchema) })),
     classes: z.array(z.object({ cls: entityRefSchema, provenance: z.array(provenanceSchema) })),
     sideEffects: z.array(z.object({ sideEffect: entityRefSchema, frequency: z.string().optional(), frequencyValue: z.number().optional(), provenance: z.array(provenanceSchema) })),
-    indications: z.array(z.object({ disease: entityRefSchema, relation: z.enum(['treats', 'palliates']), provenance: z.array(provenanceSchema) })),
+    indications: z.array(z.object({ disease: entityRefSchema, relation: indicationRelationSchema, tier: indicationTierSchema, resources: z.array(z.string()), provenance: z.array(provenanceSchema) })),
     counts: z.object({ targets: z.number().int(), sideEffects: z.number().int(), classes: z.number().int(), indications: z.number().int() }),
   }),
   openWorld: false,
@@ -32,7 +34,7 @@ export const getDrugProfileTool = defineTool({
     const p = await deps.graph.drugProfile(entity.id, { maxTargets: args.max_targets, maxSideEffects: args.max_side_effects, maxClasses: 15 });
     const description = p.drug.description && p.drug.description.length > MAX_DESCRIPTION ? `${p.drug.description.slice(0, MAX_DESCRIPTION)}…` : p.drug.description;
     const note = matchNote(args.drug, match);
-    return { ...p, drug: { ...p.drug, description }, ...(note ? { note } : {}) };
+    return { ...p, drug: { ...p.drug, description }, indications: p.indications.slice(0, args.max_indications), ...(note ? { note } : {}) };
   },
   render(p) {
     const lines = [`${p.drug.name} (${p.drug.id})${p.drug.atc.length ? ` ATC ${p.drug.atc.join(', ')}` : ''}${p.note ? ` — ${p.note}` : ''}`];
@@ -40,7 +42,7 @@ export const getDrugProfileTool = defineTool({
     if (p.targets.length) lines.push(`Targets (${p.targets.length}/${p.counts.targets}): ${p.targets.map((t) => `${t.gene.name}${t.actions.length ? ` [${t.actions.join(', ')}]` : ''}`).join('; ')} — ${[...new Set(p.targets.flatMap((t) => t.provenance.map((x) => x.license)))].join(', ')}`);
     if (p.classes.length) lines.push(`Classes: ${p.classes.map((c) => c.cls.name).join('; ')} (DrugCentral, CC BY 4.0)`);
     if (p.sideEffects.length) lines.push(`Side effects (${p.sideEffects.length}/${p.counts.sideEffects}, SIDER 4.1, CC BY-NC-SA 4.0): ${p.sideEffects.map((s) => `${s.sideEffect.name}${s.frequency ? ` (${s.frequency})` : ''}`).join('; ')}`);
-    if (p.indications.length) lines.push(`Indications: ${p.indications.map((i) => `${i.relation} ${i.disease.name} (${i.disease.id})`).join('; ')}`);
+    if (p.indications.length) lines.push(`Indications (${p.indications.length}/${p.counts.indications}, best evidence first): ${p.indications.map((i) => `${i.disease.name} (${i.disease.id}) — ${tierWords(i.relation, i.tier)}`).join('; ')}`);
     return lines.join('\n');
   },
 });

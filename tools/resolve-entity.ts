@@ -22,10 +22,11 @@ export const resolveEntityTool = defineTool({
     matches: z.array(
       entityRefSchema.extend({
         matchedOn: z.string(),
-        matchType: z.enum(['id', 'code', 'name', 'synonym', 'brand', 'fuzzy']),
+        matchType: z.enum(['id', 'code', 'preferred', 'name', 'synonym', 'brand', 'fuzzy']),
         score: z.number(),
         inGraph: z.boolean(),
         mapsTo: z.array(entityRefSchema).optional(),
+        indicated: z.boolean().optional(),
       }),
     ),
     suggestions: z.array(entityRefSchema),
@@ -41,7 +42,7 @@ export const resolveEntityTool = defineTool({
       return `No match for "${r.query}".${r.suggestions.length ? ` Did you mean: ${r.suggestions.map((s) => `${s.name} (${s.id})`).join(', ')}?` : ''}`;
     }
     return r.matches
-      .map((m) => `${m.name} [${m.kind}] ${m.id} — matched ${m.matchType} "${m.matchedOn}"${m.matchType === 'fuzzy' ? ` (similarity ${m.score})` : ''}${m.inGraph ? '' : ' (vocabulary only)'}${m.mapsTo ? `; in the graph as ${m.mapsTo.map((d) => `${d.name} (${d.id})`).join(', ')}` : ''}`)
+      .map((m) => `${m.name} [${m.kind}] ${m.id} — matched ${m.matchType} "${m.matchedOn}"${m.matchType === 'fuzzy' ? ` (similarity ${m.score})` : ''}${m.inGraph || m.indicated ? '' : ' (vocabulary only)'}${m.kind === 'Disease' && m.indicated ? '; drugs are recorded as indicated for it' : m.mapsTo ? `; in the graph as ${m.mapsTo.map((d) => `${d.name} (${d.id})`).join(', ')}` : ''}`)
       .join('\n');
   },
 });

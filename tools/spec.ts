@@ -99,3 +99,5 @@ export const provenanceSchema = z.object({
 });
 
 export const entityRefSchema = z.object({ id: z.string(), kind: z.string(), name: z.string() });
+export const indicationRelationSchema = z.enum(['treats', 'palliates', 'indicated']);
+export const indicationTierSchema = z.enum(['curated', 'label', 'approved', 'label_mined', 'ehr_or_predicted', 'investigational']);

@@ -11,11 +11,29 @@ import { modelRecommender } from '../../evals/model-recommender.js';
 import { isMimicDir, runMimicEval, type MimicReport } from '../../evals/mimic-run.js';
 import { exprxrecMarkdown, mimicMarkdown, writeReport } from '../../evals/report.js';
 import { readSafetyCases, runSafetyEval, safetyMarkdown, type Mode } from '../../evals/safety.js';
+import { coverageMarkdown, readCoverageItems, runCoverageEval } from '../../evals/coverage.js';
+import { caseMarkdown, readCaseItems, runCaseEval } from '../../evals/case-reading.js';
+import { selectItems } from '../../evals/item-set.js';
 
 /** The safety case set written for the project (tests/fixtures/safety/cases.json), beside this package. */
 const DEFAULT_SAFETY_CASES = fileURLToPath(new URL('../../tests/fixtures/safety/cases.json', import.meta.url));
+/** The indication-coverage set (tests/fixtures/coverage/conditions.json): conditions as clinicians phrase them, with guideline first-line drugs. */
+const DEFAULT_COVERAGE_ITEMS = fileURLToPath(new URL('../../tests/fixtures/coverage/conditions.json', import.meta.url));
+/** The case-reading set (tests/fixtures/cases/phrasings.json): clinicians' phrasings with the structured case each means, and multi-turn scripts. */
+const DEFAULT_CASE_ITEMS = fileURLToPath(new URL('../../tests/fixtures/cases/phrasings.json', import.meta.url));
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** Prints an eval's report (markdown, or one JSON line with --json) and, with --out, writes both forms there. */
+function emitEvalReport(o: { out?: string; json?: boolean }, name: string, r: object, markdown: string, seconds: number): void {
+  if (o.out) {
+    fs.mkdirSync(o.out, { recursive: true });
+    fs.writeFileSync(path.join(o.out, `${name}.md`), `${markdown}\n`);
+    fs.writeFileSync(path.join(o.out, `${name}.json`), `${JSON.stringify({ ...r, seconds }, null, 2)}\n`);
+  }
+  if (o.json) process.stdout.write(`${JSON.stringify({ ...r, seconds })}\n`);
+  else process.stdout.write(`${markdown}\n\n(${seconds.toFixed(1)} s)\n`);
+}
 
 interface ExpRxRecCliOptions {
   data?: string;
@@ -142,25 +160,47 @@ export function registerEvalCommand(program: Command): void {
       const valid = ['structured', 'chat', 'multi-turn', 'adversarial-model'];
       const bad = modes.filter((m) => !valid.includes(m));
       if (bad.length) throw new Error(`unknown mode(s) ${bad.join(', ')}; valid: ${valid.join(', ')}`);
-      let cases = readSafetyCases(o.cases);
-      if (o.only) {
-        const ids = new Set(o.only.split(',').map((x) => x.trim()));
-        const unknown = [...ids].filter((id) => !cases.some((c) => c.id === id));
-        if (unknown.length) throw new Error(`unknown case id(s) ${unknown.join(', ')}`);
-        cases = cases.filter((c) => ids.has(c.id));
-      }
+      const cases = selectItems(readSafetyCases(o.cases), o.only, 'case');
       const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
       const t0 = performance.now();
       try {
         const r = await runSafetyEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, cases, modes });
         const seconds = (performance.now() - t0) / 1000;
-        if (o.out) {
-          fs.mkdirSync(o.out, { recursive: true });
-          fs.writeFileSync(path.join(o.out, 'safety.md'), `${safetyMarkdown(r)}\n`);
-          fs.writeFileSync(path.join(o.out, 'safety.json'), `${JSON.stringify({ ...r, seconds }, null, 2)}\n`);
-        }
-        if (o.json) process.stdout.write(`${JSON.stringify({ ...r, seconds })}\n`);
-        else process.stdout.write(`${safetyMarkdown(r)}\n\n(${seconds.toFixed(1)} s)\n`);
+        emitEvalReport(o, 'safety', r, safetyMarkdown(r), seconds);
+      } finally {
+        kb.close();
+      }
+    });
+
+  common(ev.command('coverage'))
+    .description('indication coverage: conditions as clinicians phrase them (abbreviations, lay terms) through find_drugs_for_condition and recommend_drugs — ≥ min indicated drugs, a guideline first-line drug in the top 10, and whether both tools resolve the phrase to the same disease')
+    .option('--cases <file>', 'coverage items (JSON)', DEFAULT_COVERAGE_ITEMS)
+    .option('--only <ids>', 'comma-separated item ids')
+    .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) => {
+      const items = selectItems(readCoverageItems(o.cases), o.only, 'item');
+      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+      const t0 = performance.now();
+      try {
+        const r = await runCoverageEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
+        const seconds = (performance.now() - t0) / 1000;
+        emitEvalReport(o, 'coverage', r, coverageMarkdown(r), seconds);
+      } finally {
+        kb.close();
+      }
+    });
+
+  common(ev.command('case'))
+    .description('case reading: clinicians\' phrasings (negation, family history, numbers, medication lists, abbreviations, brands, spellings, typos, allergies, patient factors, letters) read into the structured case — precision and recall per field, factor accuracy, negated findings taken as present, numbers taken as ICD codes — and multi-turn scripts whose evidence-only answer must change as expected')
+    .option('--cases <file>', 'phrasing items (JSON)', DEFAULT_CASE_ITEMS)
+    .option('--only <ids>', 'comma-separated item ids')
+    .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) => {
+      const items = selectItems(readCaseItems(o.cases), o.only, 'item');
+      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+      const t0 = performance.now();
+      try {
+        const r = await runCaseEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
+        const seconds = (performance.now() - t0) / 1000;
+        emitEvalReport(o, 'case-reading', r, caseMarkdown(r), seconds);
       } finally {
         kb.close();
       }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
+import { formatIndicationSummary, readIndicationSummary } from '../../kb/indication-summary.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 import { buildDefaultKnowledgeBase } from '../../kb/steps.js';
 import { createProgressReporter } from '../progress.js';
@@ -42,17 +43,19 @@ export function registerKbCommands(program: Command): void {
     });
 
   kb.command('info')
-    .description('counts per node and edge type, sources and licenses of the knowledge base')
+    .description('counts per node and edge type, sources and licenses, indication coverage (diseases with an indication, pairs per source and tier, compounds added, mapping losses)')
     .option('--kb <file>', 'knowledge-base file (default: KEDREC_KB_PATH)')
     .option('--json', 'print JSON')
     .action(async (opts: { kb?: string; json?: boolean }) => {
       const config = loadConfig();
       const kbPath = opts.kb ?? config.KEDREC_KB_PATH;
-      const store = createSqliteGraphStore(openKnowledgeBase(kbPath));
+      const db = openKnowledgeBase(kbPath);
+      const store = createSqliteGraphStore(db);
       try {
         const s = await store.stats();
+        const indications = readIndicationSummary(db);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...s, indications }, null, 2)}\n`);
           return;
         }
         const out: string[] = [`Knowledge base ${kbPath} (${(fs.statSync(kbPath).size / 1e6).toFixed(1)} MB), built ${s.meta.built_at}${s.meta.noncommercial === '0' ? ', without non-commercial sources' : ''}`, '', 'Nodes (kind: total / in graph)'];
@@ -61,6 +64,7 @@ export function registerKbCommands(program: Command): void {
         for (const e of s.edges) out.push(`  ${e.metaedge.padEnd(5)} ${e.source.padEnd(18)} ${e.license.padEnd(18)} ${String(e.count).padStart(7)}`);
         out.push(`  drug–drug interactions (deepddi): ${s.interactions}`, '', 'Sources');
         for (const src of s.sources) out.push(`  ${src.id.padEnd(18)} ${src.license.padEnd(34)} ${src.noncommercial ? 'NON-COMMERCIAL ' : ''}${src.name} <${src.url}>`);
+        out.push(...formatIndicationSummary(indications));
         process.stdout.write(`${out.join('\n')}\n`);
       } finally {
         await store.close();

@@ -115,6 +115,10 @@ function factorTrigger(v: FactorValue, p: SafetyPatient, rule: StoredFactorRule,
     }
     case 'breastfeeding':
       return p.breastfeeding ? { trigger: 'breastfeeding' } : null;
+    case 'childbearing_potential':
+      // A woman who could become pregnant (12–50, or age not stated) and is not known to be pregnant:
+      // a pregnant patient meets the pregnancy rules instead.
+      return p.sex === 'female' && !p.pregnant && (p.age === undefined || (p.age >= 12 && p.age <= 50)) ? { trigger: `a woman who could become pregnant${p.age !== undefined ? ` (age ${p.age})` : ''}` } : null;
     case 'egfr_below':
       return p.kidney && p.kidney.value < v.below ? { trigger: p.kidney.basis } : null;
     case 'egfr_at_least':

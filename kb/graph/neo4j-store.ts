@@ -8,10 +8,15 @@ import neo4j, { type Driver, type Record as Neo4jRecord } from 'neo4j-driver';
 import { normalizeTerm } from '../schema.js';
 import { canonicalIcd } from '../sources/icd.js';
 import { MIN_FUZZY_SCORE, similarity } from './fuzzy.js';
+import { layTerms } from './lay-terms.js';
 import { relType } from './push-neo4j.js';
 import {
+  aggregateIndications,
   BARE_CODE_SYSTEMS,
   codeFallbacks,
+  INDICATION_METAEDGES,
+  sortProfileIndications,
+  type IndicationRow,
   edgeProvenance,
   fillDdiTemplate,
   FUZZY_MATCH_THRESHOLD,
@@ -57,6 +62,8 @@ const MAX_INTERACTION_DRUGS = 50;
 const T = {
   CtD: relType('CtD'),
   CpD: relType('CpD'),
+  CiD: relType('CiD'),
+  DkD: relType('DkD'),
   CnD: relType('CnD'),
   CbG: relType('CbG'),
   CcSE: relType('CcSE'),
@@ -74,6 +81,20 @@ const NODE = 'n{.id, .kind, .name, .inGraph}';
 export const CYPHER = {
   pushState: "MATCH (p:Neo4jPush {id: 'kedrec'}) RETURN p.state AS state LIMIT 1",
   nodeById: `MATCH (n:Entity) WHERE n.id IN $ids RETURN ${NODE} AS node LIMIT 2`,
+  /** Diseases among $ids an indication query answers for: drugs indicated for them or a subtype (DkD two levels, DsD). */
+  indicated: `UNWIND $ids AS id
+MATCH (d:Entity {id: id})
+WHERE EXISTS { (d)<-[:${T.CtD}|${T.CpD}|${T.CiD}]-() }
+   OR EXISTS { (d)<-[:${T.DkD}|${T.DsD}]-()<-[:${T.CtD}|${T.CpD}|${T.CiD}]-() }
+   OR EXISTS { (d)<-[:${T.DkD}]-()<-[:${T.DkD}|${T.DsD}]-()<-[:${T.CtD}|${T.CpD}|${T.CiD}]-() }
+RETURN d.id AS id LIMIT 1000`,
+  /** A disease's subtypes read for its indications: by name (DkD, two levels) and by DO slim (DsD). */
+  subtypes: `MATCH (d:Entity {id: $id})<-[:${T.DkD}|${T.DsD}]-(c:Entity)
+OPTIONAL MATCH (c)<-[:${T.DkD}]-(g:Entity)
+WITH d, collect(DISTINCT c) + collect(DISTINCT g) AS subs
+UNWIND subs AS n
+WITH DISTINCT n, d WHERE n <> d
+RETURN ${NODE} AS node ORDER BY node.name LIMIT $limit`,
   mapsTo: `UNWIND $ids AS id
 MATCH (d:Entity {id: id})-[r:${T.DsD}]->(n:Entity)
 WITH id, r, ${NODE} AS node ORDER BY id, r.dup, node.name
@@ -284,9 +305,19 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
     return { ...ref(n), matchedOn, matchType, score, inGraph: n.inGraph === true };
   }
 
+  async function indicatedIds(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    return new Set((await read('indicated', CYPHER.indicated, { ids })).map((r) => r.get('id') as string));
+  }
+
   async function withMapsTo(matches: EntityMatch[]): Promise<EntityMatch[]> {
     const mapped = await mapsToOf(matches.map((m) => ({ id: m.id, kind: m.kind, name: m.name, inGraph: m.inGraph })));
-    return matches.map((m) => (mapped.get(m.id)?.length ? { ...m, mapsTo: mapped.get(m.id) } : m));
+    const indicated = await indicatedIds([...new Set(matches.filter((m) => m.kind === 'Disease').map((m) => m.id))]);
+    return matches.map((m) => {
+      const out: EntityMatch = mapped.get(m.id)?.length ? { ...m, mapsTo: mapped.get(m.id) } : { ...m };
+      if (m.kind === 'Disease') out.indicated = indicated.has(m.id);
+      return out;
+    });
   }
 
   /** ICD codes are canonicalised (E119 → E11.9) and fall back to their parent category (E11.9 → E11). */
@@ -357,6 +388,11 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
     const exact = await exactCodeMatches(query, kinds, limit);
     const norm = normalizeTerm(query);
     if (norm) {
+      // The clinical vocabulary first, as the SQLite store reads it.
+      for (const t of layTerms().get(norm) ?? []) {
+        const n = await nodeById(t.target);
+        if (n && n.kind === t.kind) exact.push(toMatch(n, t.term, 'preferred', 1));
+      }
       const recs = await read('byTerm', CYPHER.byTerm, { norm, limit: int(NEIGHBOUR_CAP) });
       for (const r of recs) exact.push(toMatch(nodeOf(r), r.get('term') as string, r.get('type') as MatchType, 1));
     }
@@ -390,11 +426,33 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
     node: NodeVal;
     prov: Provenance[];
     props: Record<string, unknown>;
+    rows: IndicationRow['edges'];
   }
 
   async function neighbours(dir: 'out' | 'in', id: string, type: string): Promise<Group[]> {
     const recs = await read(`${dir}:${type}`, CYPHER[dir](type), { id, cap });
-    return recs.map((r) => ({ node: nodeOf(r), ...mergeRels(r.get('rels') as Record<string, unknown>[]) }));
+    return recs.map((r) => {
+      const rels = r.get('rels') as Record<string, unknown>[];
+      // Each relationship is one stored edge row: its properties are the row's props plus source and license.
+      const rows = rels.map(plainProps).map((p) => ({ source: String(p.source ?? 'unknown'), license: String(p.license ?? 'unknown'), props: p }));
+      return { node: nodeOf(r), ...mergeRels(rels), rows };
+    });
+  }
+
+  const INDICATION_TYPES: [string, string][] = Object.keys(INDICATION_METAEDGES).map((m) => [m, relType(m)]);
+
+  /** A disease's indication rows, its own and (marked `via`) its subtypes' (as the SQLite store reads them). */
+  async function indicationRows(node: NodeVal): Promise<IndicationRow[]> {
+    const rows: IndicationRow[] = [];
+    const readOne = async (target: NodeVal, via?: NodeVal) => {
+      for (const [metaedge, type] of INDICATION_TYPES) {
+        for (const g of await neighbours('in', target.id, type)) rows.push({ drug: ref(g.node), metaedge, edges: g.rows, ...(via ? { via: ref(via) } : {}) });
+      }
+    };
+    await readOne(node);
+    const subs = (await read('subtypes', CYPHER.subtypes, { id: node.id, limit: neo4j.int(400) })).map((r) => nodeOf(r));
+    for (const sub of subs) await readOne(sub, sub);
+    return rows;
   }
 
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
@@ -425,15 +483,11 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
     },
 
     async indicatedDrugs(diseaseId, options = {}) {
-      const relations = options.relations ?? ['treats', 'palliates'];
       const limit = options.limit ?? 50;
-      const { node, requested } = await graphDisease(diseaseId);
-      const drugs: IndicatedDrug[] = [];
-      for (const [type, relation] of [[T.CtD, 'treats'], [T.CpD, 'palliates']] as const) {
-        if (!relations.includes(relation)) continue;
-        for (const g of await neighbours('in', node.id, type)) drugs.push({ drug: ref(g.node), relation, provenance: g.prov });
-      }
-      drugs.sort((a, b) => (a.relation === b.relation ? 0 : a.relation === 'treats' ? -1 : 1) || b.provenance.length - a.provenance.length || a.drug.name.localeCompare(b.drug.name));
+      const asked = await requireNode(diseaseId, 'Disease', 'disease');
+      // The disease itself when drugs are indicated for it or a subtype; else its DO slim graph disease.
+      const { node, requested } = (await indicatedIds([asked.id])).has(asked.id) ? { node: asked, requested: undefined } : await graphDisease(diseaseId);
+      const drugs: IndicatedDrug[] = aggregateIndications(await indicationRows(node), { relations: options.relations, tiers: options.tiers });
       const notIndicated = (await neighbours('in', node.id, T.CnD)).map((g) => ({ drug: ref(g.node), provenance: g.prov }));
       const result: IndicationsResult = { disease: ref(node), drugs: drugs.slice(0, limit), notIndicated: notIndicated.slice(0, limit), total: drugs.length };
       if (requested) result.requested = ref(requested);
@@ -460,10 +514,20 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
       });
       // Side effects with a known frequency first, most frequent first; the rest alphabetically.
       sideEffects.sort((a, b) => (b.frequencyValue ?? -1) - (a.frequencyValue ?? -1) || byName(a.sideEffect, b.sideEffect));
-      const indications: DrugProfile['indications'] = [];
-      for (const [type, relation] of [[T.CtD, 'treats'], [T.CpD, 'palliates']] as const) {
-        for (const g of await neighbours('out', n.id, type)) indications.push({ disease: ref(g.node), relation, provenance: g.prov });
+      const byDisease = new Map<string, { disease: NodeVal; rows: IndicationRow[] }>();
+      for (const [metaedge, type] of INDICATION_TYPES) {
+        for (const g of await neighbours('out', n.id, type)) {
+          const cur = byDisease.get(g.node.id) ?? { disease: g.node, rows: [] };
+          cur.rows.push({ drug: ref(n), metaedge, edges: g.rows });
+          byDisease.set(g.node.id, cur);
+        }
       }
+      const indications: DrugProfile['indications'] = sortProfileIndications(
+        [...byDisease.values()].map(({ disease, rows }) => {
+          const { relation, tier, resources, provenance } = aggregateIndications(rows)[0];
+          return { disease: ref(disease), relation, tier, resources, provenance };
+        }),
+      );
       const maxTargets = options.maxTargets ?? 25;
       const maxSideEffects = options.maxSideEffects ?? 25;
       const maxClasses = options.maxClasses ?? 25;

@@ -4,7 +4,7 @@
  * provenance wording, match ranking). Both backends import them, so the contract suite can
  * hold them to the same output.
  */
-import type { EntityMatch, EntityRef, PathEdge, Provenance } from './store.js';
+import { INDICATION_TIERS, type EntityMatch, type EntityRef, type IndicatedDrug, type IndicationRelation, type IndicationTier, type PathEdge, type Provenance } from './store.js';
 
 /**
  * Verb phrase per metaedge, read in the direction a mechanism path is told (drug → gene →
@@ -21,6 +21,8 @@ export const METAEDGE_LABELS: Record<string, string> = {
   CpD: 'palliates',
   CrC: 'resembles',
   CtD: 'treats',
+  CiD: 'is indicated for',
+  DkD: 'is a kind of',
   CuG: 'upregulates',
   DaG: 'is associated with',
   DdG: 'downregulates',
@@ -95,6 +97,9 @@ export function edgeProvenance(source: string, license: string, props: Record<st
     props.n_curators !== undefined && props.n_curators !== null ? `curators: ${String(props.n_curators)}` : '',
     props.n_resources !== undefined && props.n_resources !== null ? `resources: ${String(props.n_resources)}` : '',
     props.classType ? `class type: ${String(props.classType)}` : '',
+    props.tier ? `tier: ${String(props.tier)}` : '',
+    props.resource ? `resource: ${String(props.resource)}` : '',
+    props.max_phase !== undefined && props.max_phase !== null ? `phase: ${String(props.max_phase)}` : '',
   ].filter(Boolean).join('; ');
   if (detail) p.detail = detail;
   return p;
@@ -102,6 +107,13 @@ export function edgeProvenance(source: string, license: string, props: Record<st
 
 /** Fuzzy matches at or above this similarity count as matches; lower ones become suggestions. */
 export const FUZZY_MATCH_THRESHOLD = 0.75;
+
+/**
+ * The similarity a fuzzy disease match needs before a tool or the case reader answers for it:
+ * below it, "insomnia" would be answered as fatal familial insomnia (0.82) and "diabetes" as renal
+ * glycosuria. Every caller uses this one bar, so the tools and the case agree.
+ */
+export const DISEASE_FUZZY_ACCEPT = 0.87;
 
 /** How many "did you mean" suggestions a failed lookup offers. */
 export const MAX_SUGGESTIONS = 5;
@@ -111,7 +123,7 @@ export const SYSTEM_ALIASES: Record<string, string> = {
   MESH: 'MESH', MSH: 'MESH', UMLS: 'UMLS', CUI: 'UMLS', ICD9: 'ICD9', ICD9CM: 'ICD9', ICD10: 'ICD10', ICD10CM: 'ICD10',
   SNOMED: 'SNOMED', SNOMEDCT: 'SNOMED', OMIM: 'OMIM', NCI: 'NCI', ATC: 'ATC', RXNORM: 'RXNORM', RXCUI: 'RXNORM', UNII: 'UNII',
   PUBCHEM: 'PUBCHEM', CID: 'PUBCHEM', CHEMBL: 'CHEMBL', DRUGBANK: 'DRUGBANK', DOID: 'DOID', NCBIGENE: 'NCBIGENE',
-  ENTREZ: 'NCBIGENE', ORPHANET: 'ORPHANET', DRUGCENTRAL: 'DRUGCENTRAL', KEGG: 'KEGG', EFO: 'EFO',
+  ENTREZ: 'NCBIGENE', ORPHANET: 'ORPHANET', DRUGCENTRAL: 'DRUGCENTRAL', KEGG: 'KEGG', EFO: 'EFO', MONDO: 'MONDO', HP: 'HP',
 };
 
 /** Systems searched for a bare code ("E11.9", "D003924", "C0011860") that names no system. */
@@ -149,7 +161,7 @@ export function codeFallbacks(system: string, code: string): string[] {
  * Rank of a match type when two exact matches tie: the node's own id, then codes, names, brands,
  * synonyms. "DB00331" is both metformin's id and an indexed code term; it must report 'id'.
  */
-export const TERM_RANK: Record<string, number> = { id: -1, code: 0, name: 1, brand: 2, synonym: 3 };
+export const TERM_RANK: Record<string, number> = { id: -1, code: 0, preferred: 0.5, name: 1, brand: 2, synonym: 3 };
 
 /**
  * Kinds a clinical query most likely means, first: "hypertension" is the disease before the
@@ -169,7 +181,9 @@ export function rankMatches(matches: EntityMatch[], kinds: string[] | undefined,
     if (!cur || m.score > cur.score || (m.score === cur.score && (TERM_RANK[m.matchType] ?? 9) < (TERM_RANK[cur.matchType] ?? 9))) byId.set(m.id, m);
   }
   return [...byId.values()]
-    .sort((a, b) => b.score - a.score || Number(b.inGraph) - Number(a.inGraph) || (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || (TERM_RANK[a.matchType] ?? 9) - (TERM_RANK[b.matchType] ?? 9) || a.name.localeCompare(b.name))
+    // A clinical lay term decides among exact matches ("diabetes" is type 2 diabetes, not the DO
+    // synonym's diabetes mellitus); then graph membership, then diseases drugs are indicated for.
+    .sort((a, b) => b.score - a.score || Number(b.matchType === 'preferred') - Number(a.matchType === 'preferred') || Number(b.inGraph) - Number(a.inGraph) || Number(!!b.indicated) - Number(!!a.indicated) || (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || (TERM_RANK[a.matchType] ?? 9) - (TERM_RANK[b.matchType] ?? 9) || a.name.localeCompare(b.name))
     .slice(0, limit);
 }
 
@@ -182,4 +196,68 @@ export function jaccard(shared: number, sizeA: number, sizeB: number): number {
 /** Rounds a score to 4 decimals so both backends report identical numbers. */
 export function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
+}
+
+/** Indication metaedges and the relation each reads as. */
+export const INDICATION_METAEDGES: Record<string, IndicationRelation> = { CtD: 'treats', CpD: 'palliates', CiD: 'indicated' };
+const RELATION_RANK: Record<IndicationRelation, number> = { treats: 0, palliates: 1, indicated: 2 };
+
+/** One stored indication fact as a backend reads it: a drug, the metaedge, the edge rows, and the subtype it is recorded for (if not the disease asked for). */
+export interface IndicationRow {
+  drug: EntityRef;
+  metaedge: string;
+  edges: { source: string; license: string; props: Record<string, unknown> }[];
+  via?: EntityRef;
+}
+
+/** The tier an edge row stands for: PharmacotherapyDB's curated edges, or the tier the import recorded. */
+export function edgeTier(metaedge: string, props: Record<string, unknown>): IndicationTier {
+  if (metaedge === 'CtD' || metaedge === 'CpD') return 'curated';
+  const t = String(props.tier ?? '');
+  // An unknown tier is read as the weakest evidence, never as a strong one.
+  return (INDICATION_TIERS as readonly string[]).includes(t) ? (t as IndicationTier) : 'investigational';
+}
+
+const tierRank = (t: IndicationTier) => INDICATION_TIERS.indexOf(t);
+
+/**
+ * One entry per drug from the indication rows of a disease and its subtypes, the same whichever
+ * backend read them: the disease's own indications before a subtype's, then the best relation
+ * (curated disease-modifying first), the best tier, the most independent resources, the name.
+ */
+export function aggregateIndications(rows: IndicationRow[], opts: { relations?: IndicationRelation[]; tiers?: IndicationTier[] } = {}): IndicatedDrug[] {
+  const byDrug = new Map<string, { drug: EntityRef; relation: IndicationRelation; tier: IndicationTier; resources: Map<string, IndicationTier>; provenance: Provenance[]; via?: EntityRef; direct: boolean }>();
+  for (const r of rows) {
+    const relation = INDICATION_METAEDGES[r.metaedge];
+    if (!relation || (opts.relations && !opts.relations.includes(relation))) continue;
+    for (const e of r.edges) {
+      const tier = edgeTier(r.metaedge, e.props);
+      if (opts.tiers && !opts.tiers.includes(tier)) continue;
+      // Hetionet's treats/palliates edges are PharmacotherapyDB's records: one resource, not two.
+      const resource = r.metaedge === 'CiD' ? String(e.props.resource ?? e.source) : 'pharmacotherapydb';
+      const direct = !r.via;
+      let cur = byDrug.get(r.drug.id);
+      if (!cur) byDrug.set(r.drug.id, (cur = { drug: r.drug, relation, tier, resources: new Map(), provenance: [], direct, ...(r.via ? { via: r.via } : {}) }));
+      // A subtype's record never outranks the disease's own: once a direct row is seen, it decides.
+      if (direct && !cur.direct) Object.assign(cur, { direct: true, relation, tier, resources: new Map<string, IndicationTier>(), provenance: [] as Provenance[], via: undefined });
+      else if (!direct && cur.direct) continue;
+      if (RELATION_RANK[relation] < RELATION_RANK[cur.relation]) cur.relation = relation;
+      if (tierRank(tier) < tierRank(cur.tier)) {
+        cur.tier = tier;
+        if (r.via) cur.via = r.via;
+      }
+      const had = cur.resources.get(resource);
+      if (!had || tierRank(tier) < tierRank(had)) cur.resources.set(resource, tier);
+      cur.provenance.push(edgeProvenance(e.source, e.license, e.props));
+    }
+  }
+  return [...byDrug.values()]
+    .sort((a, b) => Number(b.direct) - Number(a.direct) || RELATION_RANK[a.relation] - RELATION_RANK[b.relation] || tierRank(a.tier) - tierRank(b.tier) || b.resources.size - a.resources.size || a.drug.name.localeCompare(b.drug.name))
+    // Resources best tier first, so the first is the one the tier stands on.
+    .map(({ direct: _d, resources, via, ...x }) => ({ ...x, resources: [...resources].sort((a, b) => tierRank(a[1]) - tierRank(b[1]) || a[0].localeCompare(b[0])).map(([r]) => r), ...(via ? { via } : {}) }));
+}
+
+/** A drug's indications in the order both backends report them: best relation, best tier, then the disease name. */
+export function sortProfileIndications<T extends { disease: EntityRef; relation: IndicationRelation; tier: IndicationTier }>(xs: T[]): T[] {
+  return [...xs].sort((a, b) => RELATION_RANK[a.relation] - RELATION_RANK[b.relation] || tierRank(a.tier) - tierRank(b.tier) || a.disease.name.localeCompare(b.disease.name));
 }

@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { normalizeTerm } from '../schema.js';
 import { canonicalIcd } from '../sources/icd.js';
 import {
+  aggregateIndications,
   codeFallbacks,
+  INDICATION_METAEDGES,
   edgeProvenance,
   fillDdiTemplate,
   FUZZY_MATCH_THRESHOLD,
@@ -15,6 +17,8 @@ import {
   pathText,
   rankMatches,
   round4,
+  sortProfileIndications,
+  type IndicationRow,
 } from './shared.js';
 import {
   UnknownEntityError,
@@ -36,6 +40,7 @@ import {
   type SimilarDrug,
 } from './store.js';
 import { createFuzzyIndex, type FuzzyIndex } from './fuzzy.js';
+import { layTerms } from './lay-terms.js';
 
 interface DdiRow {
   drug1: number;
@@ -136,6 +141,16 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
        WHERE e.src = ? AND e.metaedge = 'CcSE' ORDER BY coalesce(json_extract(e.props, '$.frequencyValue'), -1) DESC, n.name COLLATE NOCASE LIMIT ?`,
     ),
     countOut: db.prepare('SELECT COUNT(DISTINCT dst) FROM edges WHERE src = ? AND metaedge = ?').pluck(),
+    // Diseases drugs are indicated for, with the diseases that subsume them by name (DkD, two
+    // levels) or by DO slim (DsD): the diseases an indication query can answer for.
+    indicatedDiseases: db
+      .prepare(
+        `WITH direct AS (SELECT DISTINCT dst AS nid FROM edges WHERE metaedge IN ('CtD', 'CpD', 'CiD')),
+         up1 AS (SELECT DISTINCT e.dst AS nid FROM edges e JOIN direct d ON e.src = d.nid WHERE e.metaedge IN ('DkD', 'DsD'))
+         SELECT nid FROM direct UNION SELECT nid FROM up1
+         UNION SELECT e.dst FROM edges e JOIN up1 u ON e.src = u.nid WHERE e.metaedge = 'DkD'`,
+      )
+      .pluck(),
   };
 
   const licenseCache = new Map<string, string>();
@@ -179,10 +194,15 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     return rows.length ? rows.map(ref) : undefined;
   }
 
+  let indicatedSet: Set<number> | undefined;
+  /** Whether an indication query can answer for the disease itself (read once: the KB is read-only while open). */
+  const isIndicated = (nid: number) => (indicatedSet ??= new Set(q.indicatedDiseases.all() as number[])).has(nid);
+
   function toMatch(n: NodeRow, matchedOn: string, matchType: MatchType, score: number): EntityMatch {
     const m: EntityMatch = { ...ref(n), matchedOn, matchType, score, inGraph: n.in_hetionet === 1 };
     const mapped = mapsTo(n);
     if (mapped) m.mapsTo = mapped;
+    if (n.kind === 'Disease') m.indicated = isIndicated(n.nid);
     return m;
   }
 
@@ -281,6 +301,11 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     const exact = exactCodeMatches(query, kinds);
     const norm = normalizeTerm(query);
     if (norm) {
+      // The clinical vocabulary first: what a clinician means by "diabetes", "CAP", "aspirin".
+      for (const t of layTerms().get(norm) ?? []) {
+        const n = q.nodeById.get(t.target) as NodeRow | undefined;
+        if (n && n.kind === t.kind) exact.push(toMatch(n, t.term, 'preferred', 1));
+      }
       for (const r of q.byTerm.all(norm) as (NodeRow & { term: string; term_type: string })[]) {
         exact.push(toMatch(r, r.term, r.term_type as MatchType, 1));
       }
@@ -331,15 +356,55 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     return { node: n };
   }
 
-  function grouped<T extends NodeRow>(rows: (EdgeRow & T)[]): Map<number, { node: T; metaedge: string; prov: Provenance[]; props: Record<string, unknown> }> {
-    const out = new Map<number, { node: T; metaedge: string; prov: Provenance[]; props: Record<string, unknown> }>();
+  /** Subtypes read for a disease's indications: by name (DkD, two levels) and by DO slim (DsD). */
+  const MAX_SUBTYPES = 400;
+  function subtypesOf(nid: number): NodeRow[] {
+    const out = new Map<number, NodeRow>();
+    const level1 = [...(q.in.all(nid, 'DkD') as (EdgeRow & NodeRow)[]), ...(q.in.all(nid, 'DsD') as (EdgeRow & NodeRow)[])];
+    for (const c of level1) if (c.nid !== nid) out.set(c.nid, c);
+    for (const c of level1) {
+      if (out.size >= MAX_SUBTYPES) break;
+      for (const g of q.in.all(c.nid, 'DkD') as (EdgeRow & NodeRow)[]) if (g.nid !== nid && !out.has(g.nid)) out.set(g.nid, g);
+    }
+    return [...out.values()].slice(0, MAX_SUBTYPES);
+  }
+
+  /** A disease's indication rows, its own and (marked `via`) its subtypes'. */
+  function indicationRows(node: NodeRow, withSubtypes: boolean): IndicationRow[] {
+    const rows: IndicationRow[] = [];
+    const read = (target: NodeRow, via?: NodeRow) => {
+      for (const metaedge of Object.keys(INDICATION_METAEDGES)) {
+        for (const g of grouped(q.in.all(target.nid, metaedge) as (EdgeRow & NodeRow)[]).values()) {
+          rows.push({ drug: ref(g.node), metaedge, edges: g.rows, ...(via ? { via: ref(via) } : {}) });
+        }
+      }
+    };
+    read(node);
+    if (withSubtypes) for (const sub of subtypesOf(node.nid)) read(sub, sub);
+    return rows;
+  }
+
+  /**
+   * The disease an indication query answers for: the disease itself when drugs are indicated for
+   * it or its subtypes, else the graph disease that subsumes it (DO slim).
+   */
+  async function indicationDisease(id: string): Promise<{ node: NodeRow; requested?: NodeRow }> {
+    const n = await requireNode(id, 'Disease', 'disease');
+    if (isIndicated(n.nid)) return { node: n };
+    return graphDisease(id);
+  }
+
+  function grouped<T extends NodeRow>(rows: (EdgeRow & T)[]): Map<number, { node: T; metaedge: string; prov: Provenance[]; props: Record<string, unknown>; rows: IndicationRow['edges'] }> {
+    const out = new Map<number, { node: T; metaedge: string; prov: Provenance[]; props: Record<string, unknown>; rows: IndicationRow['edges'] }>();
     for (const r of rows) {
       const cur = out.get(r.nid);
       const props = JSON.parse(r.props) as Record<string, unknown>;
+      const row = { source: r.source, license: r.license, props };
       if (cur) {
         cur.prov.push(provenanceOf(r));
+        cur.rows.push(row);
         Object.assign(cur.props, props);
-      } else out.set(r.nid, { node: r, metaedge: r.metaedge, prov: [provenanceOf(r)], props });
+      } else out.set(r.nid, { node: r, metaedge: r.metaedge, prov: [provenanceOf(r)], props: { ...props }, rows: [row] });
     }
     return out;
   }
@@ -363,17 +428,9 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     },
 
     async indicatedDrugs(diseaseId, opts = {}) {
-      const relations = opts.relations ?? ['treats', 'palliates'];
       const limit = opts.limit ?? 50;
-      const { node, requested } = await graphDisease(diseaseId);
-      const drugs: IndicatedDrug[] = [];
-      for (const [metaedge, relation] of [['CtD', 'treats'], ['CpD', 'palliates']] as const) {
-        if (!relations.includes(relation)) continue;
-        for (const g of grouped(q.in.all(node.nid, metaedge) as (EdgeRow & NodeRow)[]).values()) {
-          drugs.push({ drug: ref(g.node), relation, provenance: g.prov });
-        }
-      }
-      drugs.sort((a, b) => (a.relation === b.relation ? 0 : a.relation === 'treats' ? -1 : 1) || b.provenance.length - a.provenance.length || a.drug.name.localeCompare(b.drug.name));
+      const { node, requested } = await indicationDisease(diseaseId);
+      const drugs: IndicatedDrug[] = aggregateIndications(indicationRows(node, true), { relations: opts.relations, tiers: opts.tiers });
       const notIndicated = [...grouped(q.in.all(node.nid, 'CnD') as (EdgeRow & NodeRow)[]).values()].map((g) => ({ drug: ref(g.node), provenance: g.prov }));
       const result: IndicationsResult = { disease: ref(node), drugs: drugs.slice(0, limit), notIndicated: notIndicated.slice(0, limit), total: drugs.length };
       if (requested) result.requested = ref(requested);
@@ -402,12 +459,21 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
         return se;
       });
       const sideEffectCount = q.countOut.get(n.nid, 'CcSE') as number;
-      const indications: DrugProfile['indications'] = [];
-      for (const [metaedge, relation] of [['CtD', 'treats'], ['CpD', 'palliates']] as const) {
+      const byDisease = new Map<number, { disease: NodeRow; rows: IndicationRow[] }>();
+      for (const metaedge of Object.keys(INDICATION_METAEDGES)) {
         for (const g of grouped(q.out.all(n.nid, metaedge) as (EdgeRow & NodeRow)[]).values()) {
-          indications.push({ disease: ref(g.node), relation, provenance: g.prov });
+          const cur = byDisease.get(g.node.nid) ?? { disease: g.node, rows: [] };
+          cur.rows.push({ drug: ref(n), metaedge, edges: g.rows });
+          byDisease.set(g.node.nid, cur);
         }
       }
+      // Per disease, the same reading of tiers and agreement as indicatedDrugs gives.
+      const indications: DrugProfile['indications'] = sortProfileIndications(
+        [...byDisease.values()].map(({ disease, rows }) => {
+          const { relation, tier, resources, provenance } = aggregateIndications(rows)[0];
+          return { disease: ref(disease), relation, tier, resources, provenance };
+        }),
+      );
       const maxTargets = opts.maxTargets ?? 25;
       const maxClasses = opts.maxClasses ?? 25;
       return {

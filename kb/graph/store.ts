@@ -21,7 +21,8 @@ export interface EntityRef {
   name: string;
 }
 
-export type MatchType = 'id' | 'code' | 'name' | 'synonym' | 'brand' | 'fuzzy';
+/** preferred: a clinical lay term or abbreviation from kb/vocabulary/lay-terms.tsv ("CAP", "AF", "aspirin"). */
+export type MatchType = 'id' | 'code' | 'preferred' | 'name' | 'synonym' | 'brand' | 'fuzzy';
 
 export interface EntityMatch extends EntityRef {
   /** The stored term or code that matched. */
@@ -33,6 +34,8 @@ export interface EntityMatch extends EntityRef {
   inGraph: boolean;
   /** For a disease term outside the graph: the graph disease(s) it is subsumed by (DO slim). */
   mapsTo?: EntityRef[];
+  /** For a disease: whether drugs are recorded as indicated for it, directly or through a subtype. */
+  indicated?: boolean;
 }
 
 export interface ResolveOptions {
@@ -58,12 +61,31 @@ export interface EntityDetails extends EntityRef {
   synonyms: string[];
 }
 
-export type IndicationRelation = 'treats' | 'palliates';
+/**
+ * treats / palliates: PharmacotherapyDB's physician-curated disease-modifying and symptomatic
+ * indications; indicated: an indication from another source, whose trust is its tier.
+ */
+export type IndicationRelation = 'treats' | 'palliates' | 'indicated';
+
+/**
+ * How much an indication can be trusted, best first: physician-curated (PharmacotherapyDB),
+ * label-curated (LabeledIn), approved (ChEMBL phase 4), label-mined (SIDER NLP, MEDI high
+ * precision), ensemble or EHR-derived (MEDI low precision, ehrlink, PREDICT), investigational
+ * (ChEMBL phase 3). Trial counts are evidence, never an indication.
+ */
+export type IndicationTier = 'curated' | 'label' | 'approved' | 'label_mined' | 'ehr_or_predicted' | 'investigational';
+export const INDICATION_TIERS: readonly IndicationTier[] = ['curated', 'label', 'approved', 'label_mined', 'ehr_or_predicted', 'investigational'];
 
 export interface IndicatedDrug {
   drug: EntityRef;
   relation: IndicationRelation;
+  /** The best tier among the sources that record it. */
+  tier: IndicationTier;
+  /** Independent resources that record it (agreement). */
+  resources: string[];
   provenance: Provenance[];
+  /** Recorded for this subtype of the disease asked for ("streptococcal pneumonia" for "pneumonia"), not the disease itself. */
+  via?: EntityRef;
 }
 
 export interface IndicationsResult {
@@ -96,7 +118,7 @@ export interface DrugProfile {
   targets: DrugTarget[];
   classes: { cls: EntityRef; provenance: Provenance[] }[];
   sideEffects: DrugSideEffect[];
-  indications: { disease: EntityRef; relation: IndicationRelation; provenance: Provenance[] }[];
+  indications: { disease: EntityRef; relation: IndicationRelation; tier: IndicationTier; resources: string[]; provenance: Provenance[] }[];
   /** Totals before the limits were applied, so a caller knows what was cut. */
   counts: { targets: number; sideEffects: number; classes: number; indications: number };
 }
@@ -169,7 +191,12 @@ export interface GraphStore {
   readonly backend: 'sqlite' | 'neo4j';
   resolve(query: string, opts?: ResolveOptions): Promise<ResolveResult>;
   getEntity(id: string): Promise<EntityDetails | null>;
-  indicatedDrugs(diseaseId: string, opts?: { relations?: IndicationRelation[]; limit?: number }): Promise<IndicationsResult>;
+  /**
+   * Drugs indicated for a disease: its own indications first, then its subtypes' (each marked
+   * `via`), best tier and widest agreement first; a disease with none is answered through the
+   * graph disease that subsumes it (DO slim).
+   */
+  indicatedDrugs(diseaseId: string, opts?: { relations?: IndicationRelation[]; tiers?: IndicationTier[]; limit?: number }): Promise<IndicationsResult>;
   drugProfile(drugId: string, opts?: { maxTargets?: number; maxSideEffects?: number; maxClasses?: number }): Promise<DrugProfile>;
   mechanismPaths(drugId: string, diseaseId: string, opts?: { limit?: number; viaGeneGene?: boolean }): Promise<MechanismPath[]>;
   interactions(drugIds: string[]): Promise<Interaction[]>;

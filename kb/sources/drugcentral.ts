@@ -2,7 +2,7 @@ import type { BuildContext, BuildStep } from '../build.js';
 import { dataFile, readTsv } from './table.js';
 
 /** DrugCentral identifier types → KB xref systems (others are not needed for resolution). */
-const ID_SYSTEM: Record<string, string> = {
+export const ID_SYSTEM: Record<string, string> = {
   RXNORM: 'RXNORM',
   UNII: 'UNII',
   MESH_DESCRIPTOR_UI: 'MESH',
@@ -16,7 +16,7 @@ const ID_SYSTEM: Record<string, string> = {
 };
 
 /** Class sources kept: FDA established classes / mechanisms / effects and MeSH pharmacological actions. */
-const CLASS_ID_PREFIX: Record<string, string> = { FDA: 'NDFRT:', MeSH: 'MESH:' };
+export const CLASS_ID_PREFIX: Record<string, string> = { FDA: 'NDFRT:', MeSH: 'MESH:' };
 
 const titleCase = (s: string) => s.replace(/^\p{Ll}/u, (c) => c.toUpperCase());
 

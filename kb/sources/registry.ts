@@ -37,6 +37,28 @@ export const SOURCES: Record<string, SourceInfo> = {
     id: 'icd-cms', name: 'ICD-9-CM / ICD-10-CM code descriptions (CMS, as shipped with HINT)',
     license: 'Public domain (US government work)', url: 'https://www.cms.gov/medicare/coding-billing/icd-10-codes', noncommercial: false,
   },
+  labeledin: {
+    id: 'labeledin', name: 'LabeledIn: label-curated indications of human drugs (NLM), as mapped by dhimmel/indications',
+    license: 'Public domain (NLM, US Government work)', url: 'https://ftp.ncbi.nlm.nih.gov/pub/lu/LabeledIn/', noncommercial: false,
+  },
+  medi: {
+    id: 'medi', name: 'MEDI ensemble medication–indication resource (high- and low-precision subsets), as mapped by dhimmel/indications',
+    license: 'CC BY-NC-SA 3.0', url: 'https://doi.org/10.1136/amiajnl-2012-001431', noncommercial: true,
+  },
+  ehrlink: {
+    // Published as supplementary data with no license; without permission it is treated as non-commercial.
+    id: 'ehrlink', name: 'EHRLink problem–medication links (McCoy et al. 2012), as mapped by dhimmel/indications',
+    license: 'No license stated (treated as non-commercial)', url: 'https://doi.org/10.1136/amiajnl-2012-000852', noncommercial: true,
+  },
+  predict: {
+    id: 'predict', name: 'PREDICT drug indications (Gottlieb et al. 2011), as mapped by dhimmel/indications',
+    license: 'CC BY-NC-SA 3.0', url: 'https://doi.org/10.1038/msb.2011.26', noncommercial: true,
+  },
+  chembl: {
+    // Share-alike, not non-commercial: usable commercially, but derived data must keep CC BY-SA.
+    id: 'chembl', name: 'ChEMBL drug indications, max_phase ≥ 3 (SHARE-ALIKE: derived data must stay CC BY-SA; attribute ChEMBL)',
+    license: 'CC BY-SA 3.0 (share-alike)', url: 'https://www.ebi.ac.uk/chembl/', noncommercial: false,
+  },
   'disease-ontology': {
     id: 'disease-ontology', name: 'Disease Ontology', license: 'CC BY 3.0', url: 'https://disease-ontology.org', noncommercial: false,
   },

@@ -12,7 +12,7 @@ import { readSourceText, SourceFormatError } from './table.js';
 export const SEVERITIES = ['contraindicated', 'avoid_unless', 'caution', 'monitor'] as const;
 export type RuleSeverity = (typeof SEVERITIES)[number];
 
-export const FACTORS = ['pregnancy', 'breastfeeding', 'egfr_below', 'egfr_at_least', 'dialysis', 'hepatic', 'age_at_least', 'age_below', 'condition', 'comedication', 'long_qt'] as const;
+export const FACTORS = ['pregnancy', 'breastfeeding', 'childbearing_potential', 'egfr_below', 'egfr_at_least', 'dialysis', 'hepatic', 'age_at_least', 'age_below', 'condition', 'comedication', 'long_qt'] as const;
 export type RuleFactor = (typeof FACTORS)[number];
 
 export const ALLERGY_REACTIONS = ['any', 'severe', 'nonsevere', 'unknown'] as const;
@@ -158,7 +158,7 @@ export function parseDrugSpecs(file: string, line: number, column: string, cell:
 /** The typed form of a factor rule's value; throws naming what is valid for the factor. */
 export type FactorValue =
   | { factor: 'pregnancy'; minWeeks: number }
-  | { factor: 'breastfeeding' | 'dialysis' | 'long_qt' }
+  | { factor: 'breastfeeding' | 'dialysis' | 'long_qt' | 'childbearing_potential' }
   | { factor: 'egfr_below'; below: number }
   | { factor: 'egfr_at_least'; atLeast: number }
   | { factor: 'hepatic'; level: 'mild' | 'moderate' | 'severe' }
@@ -185,6 +185,7 @@ export function parseFactorValue(file: string, line: number, factor: RuleFactor,
     case 'breastfeeding':
     case 'dialysis':
     case 'long_qt':
+    case 'childbearing_potential':
       return value === 'any' ? { factor } : bad('any');
     case 'egfr_below': {
       const n = Number(value);

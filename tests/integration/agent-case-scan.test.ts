@@ -85,3 +85,10 @@ describe('allergies, medications and kidney updates as clinicians write them', (
     expect(r.notices.join(' ')).toMatch(/Could not read eGFR/);
   });
 });
+
+describe('abbreviations in a problem list', () => {
+  it('reads capitalised clinical abbreviations without a cue, and not the ones notes use for something else', async () => {
+    const { case: c } = await updateCase(graph, empty(), 'PMH: HTN, AF, CKD. PE: unremarkable. Seen in ED yesterday, cap on the bottle.');
+    expect(ids(c.conditions).sort()).toEqual(['DOID:0060224', 'DOID:10763', 'DOID:784']);
+  });
+});

@@ -77,3 +77,46 @@ describe('patient factors in a conversation change the recommendations', () => {
     expect(names(a.recommendations)).not.toContain('Amoxicillin');
   });
 });
+
+describe('the question asked: an acute attack is not a prevention question', () => {
+  it('an acute migraine attack gets acute treatments; preventives are listed as not for this question, with the guideline', async () => {
+    const a = await agent.invoke({ threadId: 'mig-acute', message: 'Acute migraine attack in a 30-year-old man, what can he take now?' });
+    expect(a.case.intent).toBe('acute');
+    expect(names(a.recommendations)).not.toContain('Topiramate');
+    expect(names(a.recommendations).some((n) => /triptan/.test(n))).toBe(true);
+    const topi = a.excluded.find((e) => e.drug.name === 'Topiramate');
+    expect(topi).toMatchObject({ severity: 'not_indicated', reason: expect.stringMatching(/prevention or maintenance.*acute treatment/) });
+    expect(topi?.citation?.url).toMatch(/^https:/);
+  });
+
+  it('a prevention question gets preventives; a woman who could become pregnant is warned about valproate', async () => {
+    const a = await agent.invoke({ threadId: 'mig-prev', message: 'Migraine prevention for a 30-year-old woman with 6 attacks a month.' });
+    expect(a.case.intent).toBe('prevention');
+    expect(names(a.recommendations)).not.toContain('Sumatriptan');
+    expect(names(a.recommendations)).toContain('Topiramate');
+    const valproate = a.recommendations.find((r) => r.drug.name === 'Valproic Acid');
+    if (valproate) expect(valproate.warnings.some((w) => /could become pregnant/.test(w.message))).toBe(true);
+    const topiramate = a.recommendations.find((r) => r.drug.name === 'Topiramate')!;
+    expect(topiramate.warnings.some((w) => /contraception/.test(w.message))).toBe(true);
+  });
+
+  it('a follow-up that changes the question changes the answer', async () => {
+    await agent.invoke({ threadId: 'gout-2', message: 'Gout flare in a 60-year-old man.' });
+    const a = await agent.invoke({ threadId: 'gout-2', message: 'And for urate-lowering therapy afterwards?' });
+    expect(a.case.intent).toBe('prevention');
+    expect(names(a.recommendations)).toContain('Allopurinol');
+    expect(names(a.recommendations)).toContain('Febuxostat');
+  });
+});
+
+describe('"what about X instead?" answers about X for this patient', () => {
+  it('names the drug, its indication and its safety verdict; a question naming no drug adds nothing', async () => {
+    await agent.invoke({ threadId: 'what-about', message: 'Hypertension in a 32-year-old woman, 20 weeks pregnant.' });
+    const a = await agent.invoke({ threadId: 'what-about', message: 'What about methyldopa instead?' });
+    expect(a.text).toMatch(/About Methyldopa for this patient: .*Methyldopa for hypertension/);
+    const b = await agent.invoke({ threadId: 'what-about', message: 'What about the weekend?' });
+    expect(b.text).not.toMatch(/About|not a drug this knowledge base knows/);
+    const c = await agent.invoke({ threadId: 'what-about', message: 'How about losartan for her?' });
+    expect(c.text).toMatch(/About Losartan for this patient: .*Left out for this patient — Losartan/);
+  });
+});

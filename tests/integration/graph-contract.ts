@@ -129,25 +129,47 @@ export function graphStoreContract(name: string, makeStore: () => Promise<GraphS
     });
 
     describe('indicatedDrugs', () => {
-      it('lists metformin as treating type 2 diabetes, cited by Hetionet and PharmacotherapyDB', async () => {
+      it('lists metformin as treating type 2 diabetes: curated (Hetionet, PharmacotherapyDB), with the sources that agree', async () => {
         const r = await store.indicatedDrugs(T2D);
         expect(r.disease.id).toBe(T2D);
         expect(r.requested).toBeUndefined();
         const met = r.drugs.find((d) => d.drug.id === METFORMIN);
         expect(met?.relation).toBe('treats');
-        expect(met!.provenance.map((p) => p.source).sort()).toEqual(['hetionet', 'pharmacotherapydb']);
+        expect(met?.tier).toBe('curated');
+        expect(met?.via).toBeUndefined();
+        const sources = met!.provenance.map((p) => p.source);
+        expect(sources).toEqual(expect.arrayContaining(['hetionet', 'pharmacotherapydb', 'labeledin']));
+        // Agreement: the independent resources that record it, the FDA label among them.
+        expect(met!.resources).toEqual(expect.arrayContaining(['pharmacotherapydb', 'labeledin']));
         expectCited(met!.provenance);
         expect(r.total).toBeGreaterThanOrEqual(r.drugs.length);
-        // treats before palliates
-        const firstPalliates = r.drugs.findIndex((d) => d.relation === 'palliates');
-        if (firstPalliates >= 0) expect(r.drugs.slice(firstPalliates).every((d) => d.relation === 'palliates')).toBe(true);
+        // The disease's own records before its subtypes'; among them curated treats, palliates, then other sources by tier.
+        const rank = { treats: 0, palliates: 1, indicated: 2 } as const;
+        const direct = r.drugs.filter((d) => !d.via);
+        expect(r.drugs.slice(0, direct.length).every((d) => !d.via)).toBe(true);
+        for (let i = 1; i < direct.length; i++) expect(rank[direct[i].relation]).toBeGreaterThanOrEqual(rank[direct[i - 1].relation]);
       });
 
-      it('answers a subsumed disease through its graph disease and says which was asked', async () => {
-        const r = await store.indicatedDrugs('DOID:1837');
+      it('answers a subsumed disease with no indications of its own through its graph disease, and says which was asked', async () => {
+        const r = await store.indicatedDrugs('DOID:11712');
         expect(r.disease.id).toBe(T2D);
-        expect(r.requested?.id).toBe('DOID:1837');
+        expect(r.requested?.id).toBe('DOID:11712');
         expect(r.drugs.map((d) => d.drug.id)).toContain(METFORMIN);
+      });
+
+      it('a disease with indications of its own answers for itself (diabetic ketoacidosis: insulin, not the type 2 list)', async () => {
+        const r = await store.indicatedDrugs('DOID:1837');
+        expect(r.disease.id).toBe('DOID:1837');
+        expect(r.requested).toBeUndefined();
+        expect(r.drugs.length).toBeGreaterThan(0);
+      });
+
+      it('a parent term includes its subtypes\' indications, each marked with the subtype (pneumonia ← bacterial pneumonia)', async () => {
+        const r = await store.indicatedDrugs('DOID:552', { limit: 500 });
+        const via = r.drugs.filter((d) => d.via);
+        expect(via.length).toBeGreaterThan(0);
+        expect(via.some((d) => d.via!.id === 'DOID:874')).toBe(true);
+        expect(r.drugs.findIndex((d) => d.via)).toBeGreaterThan(r.drugs.filter((d) => !d.via).length - 1);
       });
 
       it('respects limit and relation filters', async () => {

@@ -52,7 +52,7 @@ describe('MCP server over InMemoryTransport', () => {
     expect(r.isError).toBe(true);
     const text = (r.content as { text: string }[])[0]!.text;
     expect(text).toMatch(/unknown argument.*"lmit"/);
-    expect(text).toContain('valid arguments are: condition, relations, limit');
+    expect(text).toContain('valid arguments are: condition, relations, tiers, limit');
   });
 
   it('names a missing required argument in an isError result', async () => {

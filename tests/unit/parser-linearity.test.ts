@@ -19,7 +19,12 @@ describe('parsers are linear in their input', () => {
     it(name, () => {
       for (const [shape, make] of Object.entries(ADVERSARIAL)) {
         const small = timeParser(fn, make(64 * 1024), 2);
-        const big = timeParser(fn, make(1024 * 1024), 1);
+        const input = make(1024 * 1024);
+        const bound = Math.max(small, 5) * 60;
+        // Noise only ever adds time (a busy machine, a GC pause): over the bound, measure again and
+        // keep the fastest, so a loaded machine cannot fail a linear parser and a quadratic one still fails.
+        let big = timeParser(fn, input, 1);
+        for (let retry = 0; retry < 2 && big >= bound; retry++) big = Math.min(big, timeParser(fn, input, 1));
         expect(big, `${shape}: 64 KB ${small.toFixed(1)} ms, 1 MB ${big.toFixed(1)} ms`).toBeLessThan(Math.max(small, 5) * 60);
         expect(big, `${shape}: 1 MB ${big.toFixed(1)} ms`).toBeLessThan(5000);
       }
