@@ -2,6 +2,7 @@ import { DISEASE_FUZZY_ACCEPT } from '../kb/graph/shared.js';
 import type { GraphStore } from '../kb/graph/store.js';
 import type { AllergyEntity, CaseEntity, CaseState, TrackedCase } from './case-types.js';
 import { clauses, negatedBefore, readFactors, type FactorDelta } from './factors-reader.js';
+import { blankSpans, contextOf, readContext, scopeText } from './context.js';
 import { readIntent } from './intent.js';
 import { reactionSeverity } from './patient-factors.js';
 import type { SafetyKnowledge } from './safety/knowledge.js';
@@ -17,11 +18,11 @@ import type { SafetyKnowledge } from './safety/knowledge.js';
 // (kb/vocabulary/lay-terms.tsv), so the case reader and every tool resolve them alike.
 
 /** Words that begin a clause and so end a mention ("with diabetes who takes …"). */
-const STOP = /\b(?:who|which|that|but|because|since|currently|taking|takes|take|on|is|was|and is|has|had|also|now|presents?|allergic|allergy|allergies|stopped|started|starting|switched|changed|restarted|begun|began|no longer|not|she|he|they|her|his|for|in|at|what|why|how|should|could|would|can|please|recommend)\b/i;
+const STOP = /\b(?:who|which|that|but|because|since|currently|taking|takes|take|on|is|was|and is|has|had|also|now|presents?|allergic|allergy|allergies|stopped|started|starting|switched|changed|restarted|begun|began|no longer|not|she|he|they|her|his|for|in|at|what|why|how|should|could|would|can|please|recommend|until|previously|instead)\b/i;
 const FILLER = /^(?:a|an|the|some|mild|moderate|severe|known|poorly controlled|well controlled|uncontrolled|newly diagnosed|chronic|longstanding|long-standing|long-term|long term|longterm|regular|maintenance|prophylactic|oral|topical|inhaled|daily|low-dose|low dose|high-dose|high dose)\s+/i;
 
 /** Dosing and frequency after a drug name ("aspirin 81 mg daily") are not part of the name. */
-const TRAILING = /(?:\s+(?:\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?|iu)\b.*|daily|once daily|twice daily|every day|at night|bid|tid|qd|prn|as needed|patients?|case|last (?:week|month|year|night)|yesterday|today|recently|this (?:week|month|morning)|(?:\d+|a|one|two|three|few|several) (?:days?|weeks?|months?|years?) ago))+$/i;
+const TRAILING = /(?:\s+(?:\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|g|units?|iu|ml)\b.*|\d+(?:\.\d+)?|daily|once daily|twice daily|every (?:day|morning|evening|night)|at night|in the morning|bid|tid|qid|qd|od|bd|tds|qds|nocte|mane|prn|as needed|as required|(?:inhalers?|tablets?|capsules?|patch(?:es)?|cream|gel|eye ?drops|injections?|auto-?injector|pen|spray)|patients?|case|last (?:week|month|year|night)|yesterday|today|recently|this (?:week|month|morning)|(?:\d+|a|one|two|three|few|several) (?:days?|weeks?|months?|years?) ago))+$/i;
 
 /** Resolutions are cached per store: the same mention recurs across turns and threads. */
 const resolveCache = new WeakMap<GraphStore, Map<string, CaseEntity | null>>();
@@ -49,6 +50,28 @@ export async function resolveMention(graph: GraphStore, text: string, kind: 'Dis
   if (cache.size > 5000) cache.clear();
   cache.set(key, out);
   return out;
+}
+
+/**
+ * A drug name that stands for several drugs (a combination such as co-amoxiclav or Seretide: rows
+ * of kb/vocabulary/lay-terms.tsv with one target each): all of them, so every component is checked.
+ * One drug, or none, otherwise.
+ */
+export async function resolveDrugs(graph: GraphStore, text: string): Promise<CaseEntity[]> {
+  const cleaned = cleanMention(text);
+  if (!cleaned) return [];
+  const r = await graph.resolve(cleaned, { kinds: ['Compound'], limit: 6, exactOnly: true });
+  const parts = r.matches.filter((m) => m.matchType === 'preferred');
+  if (parts.length > 1) return parts.map((m) => ({ text: cleaned, id: m.id, name: m.name }));
+  const one = await resolveMention(graph, text, 'Compound');
+  return one ? [one] : [];
+}
+
+/** The drug named exactly so (name, synonym, brand or lay term), or null: no near spellings. */
+async function exactDrug(graph: GraphStore, text: string): Promise<CaseEntity | null> {
+  const cleaned = cleanMention(text);
+  const m = cleaned ? (await graph.resolve(cleaned, { kinds: ['Compound'], limit: 1, exactOnly: true })).matches[0] : undefined;
+  return m && m.matchType !== 'code' ? { text: cleaned, id: m.id, name: m.name } : null;
 }
 
 function cleanMention(s: string): string {
@@ -91,10 +114,15 @@ const CUES: Cue[] = [
   { re: /\b(?:not|no longer|isn'?t|is not|never been)\s+(?:a\s+)?(diabetic|hypertensive|asthmatic|epileptic|depressed)\b/gi, field: 'conditions', op: 'remove' },
   { re: /\b(?:does not|doesn'?t|do not|don'?t|no longer)\s+(?:have|has)\s+([^.;!?]+)/gi, field: 'conditions', op: 'remove' },
   { re: /\b(?:ruled out|no history of|without)\s+([^.;!?]+)/gi, field: 'conditions', op: 'remove' },
-  { re: /\b(?:stopped|discontinued|quit|ceased|came off|is off|no longer (?:takes|taking|on)|(?:does not|doesn'?t) take|not (?:taking|on))\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'remove' },
-  { re: /\b(?:allergic to|allergic reactions? to|allergy to|allergies to|hypersensitiv(?:e|ity) to|(?:drug |known )?allerg(?:y|ies)\s*(?:[:\u2013\u2014-]|include[sd]?\b|including\b|are\b|is\b|history\s*:)|intolerant (?:of|to)|anaphylaxis (?:to|with))\s*([^.;!?]+)/gi, field: 'allergies', op: 'add' },
-  // Bounded runs: a long hyphenated word cannot make this scan backtrack.
-  { re: /\b([a-z][a-z-]{1,40})\s+allergy\b/gi, field: 'allergies', op: 'add' },
+  { re: /\b(?:stopped|discontinued|quit|ceased|came off|is off|no longer (?:takes|taking|on)|(?:does not|doesn'?t) take|not (?:taking|on)|(?:previously|formerly|once) (?:on|took|taking|treated with|tried)|used to (?:take|be on)|was (?:on|taking|treated with)|(?:has )?(?:tried|failed)|completed (?:\w+ ){0,3}(?:of|on))\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'remove' },
+  { re: /\b([a-z][a-z-]{2,40})\s+(?:was\s+|has been\s+|had been\s+)?(?:stopped|discontinued|withdrawn|withheld|ceased)\b/gi, field: 'currentMedications', op: 'remove' },
+  // "The penicillin allergy was disproved on testing": de-labelled allergies come off the list.
+  { re: /\b([a-z][a-z-]{2,40})\s+allergy\s+(?:was|has been|is|now)?\s*(?:disproved|de-?labell?ed|removed|ruled out|excluded|refuted)\b/gi, field: 'allergies', op: 'remove' },
+  { re: /\b(?:not|no longer|never been)\s+allergic to\s+([^.;!?]+)/gi, field: 'allergies', op: 'remove' },
+  // "<drug> allergy" first, so "trimethoprim allergy - severe rash" keeps its drug; "drug allergy:
+  // penicillin" is left to the list cue below. Bounded runs: a long hyphenated word cannot backtrack.
+  { re: /\b(?!(?:drug|drugs|known|medication|medicine|food|no|any|severe|mild|moderate|serious|documented|reported|possible|suspected|true|previous|prior|multiple|several|other|the|an?)\b)([a-z][a-z-]{1,40})\s+(?:allergy|intolerance|hypersensitivity)\b/gi, field: 'allergies', op: 'add' },
+  { re: /\b(?:allergic to|allergic reactions? to|allergy to|allergies to|hypersensitiv(?:e|ity) to|(?:drug |known )?allerg(?:y|ies)\s*(?:[:\u2013\u2014-]|include[sd]?\b|including\b|are\b|is\b|history\s*:)|intolerant (?:of|to)|anaphylaxis (?:to|with)|adrs?\s*:|adverse (?:drug )?reactions?\s*:)\s*([^.;!?]+)/gi, field: 'allergies', op: 'add' },
   { re: /\b([a-z][a-z]{2,40})-allergic\b/gi, field: 'allergies', op: 'add' },
   { re: /\b(?:takes|taking|is on|currently on|started|also on|prescribed|uses|using|receiving|treated with|medications?:?|current meds:?|meds:|drugs:|rx:)\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'add' },
   { re: /\bon\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'add', ifResolves: true },
@@ -103,7 +131,7 @@ const CUES: Cue[] = [
 ];
 
 /** Words the "<word> allergy" cue catches that name no allergen ("a bad allergy history", "drug allergy"). */
-const NOT_AN_ALLERGEN = /^(?:bad|severe|mild|moderate|serious|drug|drugs|medication|medicine|food|known|no|any|an?|the|her|his|their|seasonal|possible|suspected|reported|documented|multiple|several|true|previous|prior|environmental|unknown|other|an? \w+)$/i;
+const NOT_AN_ALLERGEN = /^(?:none|nil|nkda|nka|n\/a|not known|none known|unknown|no|bad|severe|mild|moderate|serious|drug|drugs|medication|medicine|food|known|no|any|an?|the|her|his|their|seasonal|possible|suspected|reported|documented|multiple|several|true|previous|prior|environmental|unknown|other|an? \w+)$/i;
 
 /** What one message says about the case, before resolution. */
 export interface CaseDelta {
@@ -124,6 +152,12 @@ export interface CaseDelta {
   maybeAllergies?: string[];
   /** A short message with no cue ("hypertension", "type 2 diabetes patient"): tried as a condition. */
   bare?: string;
+  /** Findings in a negated stretch ("no hepatitis B", "not on warfarin"): taken off the case, never added. */
+  negated?: { mention: string; allergy: boolean }[];
+  /** Findings of a relative ("mother had breast cancer"): family history, not the patient's. */
+  family?: string[];
+  /** The message with negated and family stretches blanked (same offsets): what the dictionary scans read. */
+  scanText?: string;
 }
 
 /** Reads the mentions and demographic facts in one message (no KB access: pure). */
@@ -134,6 +168,21 @@ export function parseCaseDelta(message: string): CaseDelta {
   };
   // "H. pylori", "E. coli": an initial's full stop does not end the sentence a cue reads to.
   let text = message.replace(/\s+/g, ' ').replace(/\b([A-Z])\.\s(?=[a-z])/g, '$1  ');
+  // Negated and family stretches (NegEx/ConText scopes) are read apart and then blanked, so no cue or
+  // scan below takes "no hepatitis B" or "mother had breast cancer" as the patient's finding.
+  const spans = readContext(text);
+  for (const span of spans) {
+    const words = scopeText(text, span);
+    const mentions = splitMentions(words.replace(/\b(?:allerg\w*|intoleran\w*|hypersensitiv\w*)\b.*$/i, '')).slice(0, MAX_MENTIONS);
+    if ((delta.family?.length ?? 0) + (delta.negated?.length ?? 0) >= MAX_MENTIONS) break;
+    if (span.kind === 'family') (delta.family ??= []).push(...mentions);
+    else {
+      const allergy = /\ballerg|\bintoleran|\bhypersensitiv/i.test(text.slice(span.start, span.end + 24));
+      (delta.negated ??= []).push(...mentions.map((mention) => ({ mention, allergy })));
+    }
+  }
+  text = blankSpans(text, spans, ['negated', 'family']);
+  delta.scanText = text;
   for (const cue of CUES) {
     text = text.replace(cue.re, (whole, phrase: string) => {
       const mentions = splitMentions(phrase);
@@ -156,10 +205,16 @@ export function parseCaseDelta(message: string): CaseDelta {
   }
   // "62-year-old", "aged 62", "62 yo", "she is 82" (not "she is 82 kg"), "82F".
   const age = /\b(\d{1,3})[- ]?(?:years?|yrs?|y)[- ]?(?:old|o\b)|\bage[d]?[: ]\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y\/o)\b|\b(?:she|he|patient|pt) is (\d{1,3})\b(?!\s*(?:kg|kilos?|lbs?|%|mg|cm|weeks?|wks?|days?|months?|\/|mmhg|ml))|\b(\d{2,3})\s?[FM]\b/i.exec(message);
-  const years = age ? Number(age[1] ?? age[2] ?? age[3] ?? age[4] ?? age[5]) : NaN;
+  // "boy, 12", "Mr Jones, 67": a bare number right after the person.
+  const listed = age ? undefined : /\b(?:boy|girl|man|woman|male|female|gentleman|lady|(?:mr|mrs|ms|miss)\.?\s+[A-Z][a-z]+),\s*(\d{1,3})\b(?!\s*(?:kg|%|mg|cm|weeks?|days?|months?|\/|mmhg))/i.exec(message);
+  const years = age ? Number(age[1] ?? age[2] ?? age[3] ?? age[4] ?? age[5]) : listed ? Number(listed[1]) : NaN;
   if (years >= 0 && years <= 120) delta.age = years;
-  if (/\b(?:woman|female|lady|girl|mother|she|her)\b/i.test(message)) delta.sex = 'female';
-  else if (/\b(?:man|male|gentleman|boy|father|he|his|him)\b/i.test(message)) delta.sex = 'male';
+  // Sex from the patient's own words: a relative's ("his mother had a DVT") says nothing about it.
+  const own = blankSpans(message.replace(/\s+/g, ' '), readContext(message.replace(/\s+/g, ' ')).filter((x) => x.kind === 'family'), ['family']);
+  const written = /\b\d{1,3}\s?(?:yo\s?|y\/o\s?|-year-old\s)?([FM])\b/.exec(own)?.[1] ?? /\b(?:sex|gender)\s*[:=]\s*([FM])\b/i.exec(own)?.[1]?.toUpperCase();
+  if (written) delta.sex = written === 'F' ? 'female' : 'male';
+  else if (/\b(?:woman|female|lady|girl|she|her|mrs|ms|miss)\b/i.test(own)) delta.sex = 'female';
+  else if (/\b(?:man|male|gentleman|boy|he|his|him|mr)\b/i.test(own)) delta.sex = 'male';
   // Kidney and liver function, pregnancy stage and the rest: read clause by clause (linear time).
   const factors = readFactors(message);
   delta.factors = factors;
@@ -177,7 +232,8 @@ const sameEntity = (a: CaseEntity, b: CaseEntity) => (a.id && b.id ? a.id === b.
 
 /** Removes entries matching the mention: same entity, or names sharing the mention's stem ("diabetic" → any diabetes). */
 function removeMatching(list: CaseEntity[], mention: string, resolved: CaseEntity | null): CaseEntity[] {
-  const stem = mention.toLowerCase().replace(/(?:ic|ics|es|s)$/, '').slice(0, 7);
+  // A stem stands in only for one word ("diabetic"): "no hepatitis B" must not take hepatitis C off.
+  const stem = resolved && /\s/.test(mention.trim()) ? '' : mention.toLowerCase().replace(/(?:ic|ics|es|s)$/, '').slice(0, 7);
   return list.filter((e) => !((resolved && sameEntity(e, resolved)) || (stem.length >= 4 && (e.name.toLowerCase().includes(stem) || e.text.toLowerCase().includes(stem)))));
 }
 
@@ -206,30 +262,219 @@ const AMBIGUOUS_ABBREVIATIONS = new Set(['PE', 'ED', 'MS', 'RA', 'OA', 'UC', 'MI
  * turn into diagnoses. Only diseases in the graph, or mapped onto one, count.
  */
 export async function scanDiseaseTerms(graph: GraphStore, message: string): Promise<CaseEntity[]> {
-  const out: CaseEntity[] = [];
-  for (const fragment of message.split(/[.;:!?,()\n]+/)) {
-    const words = fragment.split(/\s+/).filter(Boolean);
+  return (await scanTerms(graph, message, 'Disease', MAX_NGRAM)).map((h) => h.entity);
+}
+
+/** One dictionary hit: the entity, and where its words stand in the text. */
+export interface TermHit {
+  entity: CaseEntity;
+  start: number;
+  end: number;
+  /** How the words matched the vocabulary (name, synonym, brand, preferred lay term). */
+  matchType: string;
+}
+
+/** Single words a vocabulary names as a disease that, alone, name no diagnosis of the patient ("allergy"). */
+const NOT_A_DIAGNOSIS = new Set(['allergy', 'allergies', 'allergic', 'hypersensitivity', 'intolerance', 'reaction', 'reactions', 'disease', 'illness', 'infection', 'syndrome', 'disorder', 'cancer', 'tumour', 'tumor', 'pain', 'heart disease']);
+
+/**
+ * Substances the drug vocabulary holds that a case names as labs, diet or habits far more often
+ * than as a medicine ("glucose 250", "alcohol excess", "potassium 6.1"): read as a medication
+ * only after a medication cue ("on potassium chloride", "takes iron").
+ */
+const NOT_A_MEDICATION = new Set(['allergy', 'allergies', 'allergic', 'cough', 'cold', 'today', 'water', 'oxygen', 'alcohol', 'ethanol', 'caffeine', 'nicotine', 'tobacco', 'glucose', 'dextrose', 'sodium', 'potassium', 'calcium', 'magnesium', 'phosphate', 'chloride', 'bicarbonate', 'iron', 'zinc', 'copper', 'iodine', 'creatinine', 'urea', 'cholesterol', 'albumin', 'hemoglobin', 'haemoglobin', 'bilirubin', 'lactate', 'troponin', 'ferritin', 'folate', 'protein', 'salt', 'sugar', 'fat', 'histamine', 'serotonin', 'dopamine', 'estrogen', 'oestrogen', 'progesterone', 'testosterone', 'cortisol', 'thyroxine', 'insulin', 'vitamin', 'vitamin d', 'vitamin b12', 'cannabis', 'cocaine', 'heroin', 'methamphetamine', 'amphetamine', 'ice', 'pill', 'tablet', 'sun', 'light', 'air', 'latex', 'peanut', 'peanuts', 'egg', 'eggs', 'milk', 'soy', 'gelatin', 'nickel']);
+
+/**
+ * Dictionary scan: every word n-gram (longest first, non-overlapping) looked up exactly — never
+ * fuzzily, so ordinary words do not turn into diagnoses or drugs. Diseases count only when the
+ * graph can answer for them (in the graph, indicated, or mapped onto one).
+ */
+export async function scanTerms(graph: GraphStore, message: string, kind: 'Disease' | 'Compound', maxN: number): Promise<TermHit[]> {
+  const out: TermHit[] = [];
+  const ambiguous: { start: number; end: number; text: string }[] = [];
+  // Codes count only where the text says it writes codes ("Diagnoses (ICD-10): I10, E11.9"); a bare number never.
+  const codesWritten = kind === 'Disease' && /\bICD(?:-?1[01](?:-CM)?)?\b|\bdiagnos[ie]s\s+codes?\b/i.test(message);
+  // A full stop inside a token ("E11.9") does not end a fragment.
+  for (const fragment of message.matchAll(/(?:[^.;:!?,()\n]|\.(?=\S))+/g)) {
+    // "DVT/PE": a slash joins two terms.
+    const words = [...fragment[0].matchAll(/[^\s/]+/g)];
+    const base = fragment.index ?? 0;
     let i = 0;
     while (i < words.length) {
       let matched = 0;
-      for (let n = Math.min(MAX_NGRAM, words.length - i); n >= 1 && !matched; n--) {
-        const text = words.slice(i, i + n).join(' ');
+      for (let n = Math.min(maxN, words.length - i); n >= 1 && !matched; n--) {
+        const start = base + (words[i].index ?? 0);
+        const last = words[i + n - 1];
+        const end = base + (last.index ?? 0) + last[0].length;
+        // "HIV-positive": the finding, not its test result.
+        const text = message.slice(start, end).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').replace(/-(?:positive|pos)$/i, '');
+        if (!text) continue;
         // Short words are ordinary words ("cap", "pad") unless written as a capitalised clinical
         // abbreviation ("PMH: HTN, AF, CKD"); those count only as the vocabulary's own abbreviations.
-        const short = text.replace(/[^\p{L}\p{N}]/gu, '').length < 4;
-        const abbreviation = short && n === 1 && /^[A-Z][A-Z0-9]{1,3}$/.test(text.replace(/[^\p{L}\p{N}]/gu, '')) && !AMBIGUOUS_ABBREVIATIONS.has(text.replace(/[^\p{L}\p{N}]/gu, ''));
-        if (short && !abbreviation) continue;
-        const m = (await graph.resolve(text, { kinds: ['Disease'], limit: 1, exactOnly: true })).matches[0];
-        if (abbreviation && m?.matchType !== 'preferred') continue;
-        if (m && m.matchType !== 'code' && (m.inGraph || m.indicated || m.mapsTo?.length)) {
+        const letters = text.replace(/[^\p{L}\p{N}]/gu, '');
+        const short = letters.length < 4;
+        const capitalised = n === 1 && /^[A-Z][A-Z0-9]{1,3}$/.test(letters);
+        if (capitalised && kind === 'Disease' && AMBIGUOUS_ABBREVIATIONS.has(letters)) {
+          ambiguous.push({ start, end, text: letters });
+          continue;
+        }
+        const looksLikeCode = codesWritten && n === 1 && /^[A-Z]\d{2}(?:\.\d{1,4})?$/.test(text);
+        if (short && !capitalised && !looksLikeCode) continue;
+        const lower = text.toLowerCase();
+        if (kind === 'Disease' ? NOT_A_DIAGNOSIS.has(lower) : NOT_A_MEDICATION.has(lower)) continue;
+        // "Seizure-free", "pain free": the finding's absence.
+        if (kind === 'Disease' && /^[\s-]*free\b/i.test(message.slice(end, end + 8))) continue;
+        const m = await lookupSpelling(graph, text, kind);
+        if (!m) continue;
+        if (looksLikeCode ? m.matchType !== 'code' && m.matchType !== 'preferred' : m.matchType === 'code') continue;
+        if (capitalised && short && !looksLikeCode && m.matchType !== 'preferred') continue;
+        if (kind === 'Compound') {
+          // A one-word brand or synonym that is also an everyday word ("Today", "Allergy", "Cough"
+          // are brand names): only as a capitalised name inside a sentence, never a disease's word.
+          if (n === 1 && (m.matchType === 'synonym' || m.matchType === 'brand') && !(await plausibleBrand(graph, text))) continue;
+          out.push({ entity: { id: m.id, name: m.name, text }, start, end, matchType: m.matchType });
+          matched = n;
+        } else if (m.inGraph || m.indicated || m.mapsTo?.length) {
           const direct = m.inGraph || m.indicated;
           const graphDisease = direct ? m : { ...m.mapsTo![0] };
-          out.push({ id: graphDisease.id, name: graphDisease.name, text, ...(direct ? {} : { matchedId: m.id }) });
+          out.push({ entity: { id: graphDisease.id, name: graphDisease.name, text, ...(direct ? {} : { matchedId: m.id }) }, start, end, matchType: m.matchType });
           matched = n;
         }
       }
       i += matched || 1;
     }
+  }
+  // An ambiguous abbreviation ("PE", "RA", "GAD") is the disease only beside words that make it one:
+  // a history cue ("previous PE"), or another diagnosis in the same list ("DVT/PE", "MDD and GAD").
+  for (const a of ambiguous) {
+    const before = message.slice(Math.max(0, a.start - 24), a.start);
+    const listed = out.some((h) => h.end <= a.start ? a.start - h.end <= 6 && /^[\s/,&+]*(?:and\s+|or\s+)?$/i.test(message.slice(h.end, a.start)) : h.start >= a.end && h.start - a.end <= 6 && /^[\s/,&+]*(?:and\s+|or\s+)?$/i.test(message.slice(a.end, h.start)));
+    const after = message.slice(a.end, a.end + 24);
+    // "(MI 2016)", "RA on MTX": a year or a treatment after it makes it a diagnosis too.
+    const cued = /\b(?:previous|prior|history of|h\/o|hx of|recurrent|provoked|unprovoked|bilateral|massive|acute|known|seropositive|seronegative|active)\s*$/i.test(before) || /^\s+(?:in\s+)?(?:19|20)\d\d\b|^\s+on\s+[A-Za-z]/.test(after);
+    if (!listed && !cued) continue;
+    const m = (await graph.resolve(a.text, { kinds: [kind], limit: 1, exactOnly: true })).matches[0];
+    if (m?.matchType === 'preferred') out.push({ entity: { id: m.id, name: m.name, text: a.text }, start: a.start, end: a.end, matchType: m.matchType });
+  }
+  return out.sort((x, y) => x.start - y.start);
+}
+
+/** Edit distance with adjacent transpositions (optimal string alignment): "athsma" is one edit from "asthma". */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** Words that no vocabulary holds and that are at most this many edits from a one-word disease name are typos of it. */
+const typoBudget = (word: string) => (word.length >= 9 ? 2 : 1);
+/** Typo candidates per message: the fuzzy lookup is the slow one. */
+const MAX_TYPO_WORDS = 12;
+
+/**
+ * Misspelt diagnoses ("hypertensoin", "athsma", "diabetis"): a word of six letters or more that no
+ * vocabulary holds (no disease, no drug), within one edit (two for long words) of a one-word disease
+ * name the graph can answer for. The case keeps the words as written beside the disease they were read as.
+ */
+async function typoDiseases(graph: GraphStore, text: string, hits: TermHit[]): Promise<TermHit[]> {
+  const out: TermHit[] = [];
+  let tried = 0;
+  for (const w of text.matchAll(/\b[a-z]{6,30}\b/gi)) {
+    const start = w.index ?? 0;
+    const end = start + w[0].length;
+    if (hits.some((h) => h.start < end && h.end > start)) continue;
+    const word = w[0].toLowerCase();
+    if (NOT_A_DIAGNOSIS.has(word) || ONLY_REACTION.test(word)) continue;
+    if ((await graph.resolve(word, { limit: 1, exactOnly: true })).matches.length) continue;
+    if (++tried > MAX_TYPO_WORDS) break;
+    // Adjacent transpositions first (exact lookups), then the fuzzy index.
+    let m = undefined as Awaited<ReturnType<GraphStore['resolve']>>['matches'][number] | undefined;
+    for (let i = 0; i < word.length - 1 && !m; i++) {
+      const swapped = word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2);
+      const r = (await graph.resolve(swapped, { kinds: ['Disease'], limit: 1, exactOnly: true })).matches[0];
+      if (r && r.matchType !== 'code') m = r;
+    }
+    if (!m) {
+      const r = (await graph.resolve(word, { kinds: ['Disease'], limit: 1 })).matches[0];
+      if (r && r.matchType === 'fuzzy' && r.score >= FUZZY_ACCEPT && !/\s/.test(r.matchedOn) && editDistance(word, r.matchedOn.toLowerCase()) <= typoBudget(word)) m = r;
+    }
+    if (!m || !(m.inGraph || m.indicated || m.mapsTo?.length)) continue;
+    const direct = m.inGraph || m.indicated;
+    const target = direct ? m : m.mapsTo![0];
+    out.push({ entity: { id: target.id, name: target.name, text: w[0], ...(direct ? {} : { matchedId: m.id }) }, start, end, matchType: 'typo' });
+  }
+  return out;
+}
+
+/** The exact match for a term, trying the US spelling ("haemorrhoids" → "hemorrhoids") and the singular after the text as written. */
+async function lookupSpelling(graph: GraphStore, text: string, kind: 'Disease' | 'Compound') {
+  const first = (await graph.resolve(text, { kinds: [kind], limit: 1, exactOnly: true })).matches[0];
+  if (first || text.length < 6) return first;
+  const us = text.replace(/ae/gi, 'e').replace(/oe(?=[a-z])/gi, 'e');
+  const tries = [us !== text ? us : '', /[^s]s$/i.test(us) ? us.slice(0, -1) : ''].filter(Boolean);
+  for (const t of tries) {
+    const m = (await graph.resolve(t, { kinds: [kind], limit: 1, exactOnly: true })).matches[0];
+    if (m && m.matchType !== 'code') return m;
+  }
+  return undefined;
+}
+
+/** Brand names that are everyday words, never read as a drug without a medication cue. */
+const EVERYDAY_BRANDS = new Set(['today', 'allergy', 'allergies', 'cough', 'cold', 'relief', 'care', 'plan', 'sleep', 'rest', 'calm', 'fever', 'pain', 'heartburn', 'migraine', 'acne', 'clear', 'control', 'balance', 'energy', 'focus', 'nature', 'natural', 'daily', 'ultra', 'extra', 'regular', 'original', 'advanced', 'junior', 'children', 'infant', 'adult', 'night', 'day', 'morning', 'flu', 'sinus', 'nasal', 'eye', 'skin', 'hair', 'oral', 'dental', 'mouth', 'throat', 'stomach', 'gas', 'itch', 'rash', 'burn', 'wound', 'bleed', 'stop', 'quit', 'block', 'guard', 'shield', 'protect', 'defense', 'support', 'boost', 'restore', 'repair', 'therapy', 'treatment', 'solution', 'formula', 'complete', 'total', 'max', 'plus', 'forte', 'rapid', 'fast', 'quick', 'long', 'slow', 'release', 'hospital', 'patient', 'doctor', 'nurse']);
+
+/** A one-word brand or synonym read as a drug: capitalised (or drug-shaped), not an everyday word, not a disease's name. */
+async function plausibleBrand(graph: GraphStore, text: string): Promise<boolean> {
+  if (EVERYDAY_BRANDS.has(text.toLowerCase())) return false;
+  if ((await graph.resolve(text, { kinds: ['Disease'], limit: 1, exactOnly: true })).matches.length) return false;
+  // Lower case: an ordinary word unless the vocabulary has it as the drug's own international name.
+  if (!/^[A-Z]/.test(text)) return text.length >= 6 && /(?:ol|il|in|ine|ide|ate|one|pam|lam|vir|mab|nib|cin|mycin|cillin|azole|pine|pril|sartan|statin|olol|tide|gliptin|flozin|parin|xaban|dronate|tidine|prazole|oxacin|cycline|sone|lone|terol)$/i.test(text);
+  return true;
+}
+
+/** Longest drug name scanned for, in words ("insulin glargine", "sodium valproate", "ethinyl estradiol"). */
+const MAX_DRUG_NGRAM = 3;
+
+/** Words before a drug that make it a reported reaction's culprit, not a medicine taken now. */
+const ALLERGY_NEAR = /\b(?:allerg\w*|intoleran\w*|hypersensitiv\w*|anaphyla\w*|reactions?|adrs?|sensitivity)\b/i;
+/** Words before a drug that make it a question or a plan, not a medicine taken now ("what about X", "switch to X"). */
+const ASKED_BEFORE = /\b(?:what about|how about|instead of|rather than|should (?:i|we|she|he) (?:start|add|use|give|prescribe|try|consider|begin|initiate)|could (?:i|we|she|he|you) (?:use|take|have|try|give|start|add)|can (?:i|we|she|he) (?:take|use|have|try|start|be given)|consider(?:ing)?|recommend(?:ed)?|suggest(?:ed)?|(?:switch|switching|change|changing|convert|converting|move|moving)\b.*\bto|trial of|versus|vs\.?|wants?|would like|asking for|requests?|requesting|(?:^|[.;,]\s*)(?:use|give|prescribe|try|start|add))\s+(?:\w+\s+){0,2}$/i;
+let reactionAfterRe: RegExp | undefined;
+/** A reaction right after a drug ("aspirin causes hives", "morphine makes her itchy", "amoxicillin – rash"). */
+const reactionAfter = () =>
+  (reactionAfterRe ??= new RegExp(`^\\s*(?:[-:\u2013\u2014(]\\s*)?(?:${REACTION_WORDS}|itch\\w*|nausea|vomiting|myalgia|causes|caused|makes|made|gave|gives|induced|-induced)`, 'i'));
+
+/** Words before a drug that put it in the past ("previously on", "completed 6 months of", "until 2021"). */
+const PAST_BEFORE = /\b(?:stopped|discontinued|ceased|quit|came off|previously|formerly|used to|was on|were on|had been on|tried|failed|completed|finished|course of|ex-|history of|allergic|intolerant)\b/i;
+
+/**
+ * Drugs the message names outside any cue ("carries an adrenaline auto-injector", "Lipitor 20 and
+ * Norvasc 5", "RA on MTX"), read as current medications unless the words around them say otherwise:
+ * a relative's or negated stretch (already blanked), an allergy or reaction, a question or plan
+ * ("what about methyldopa?", "switch to sertraline"), or the past ("previously on sertraline").
+ */
+export async function scanCurrentDrugs(graph: GraphStore, text: string): Promise<TermHit[]> {
+  const diseaseSpans = (await scanTerms(graph, text, 'Disease', MAX_NGRAM)).filter((h) => /\s/.test(h.entity.text));
+  // A drug's name inside a longer disease name ("lithium toxicity", "aspirin-exacerbated respiratory disease") is the disease.
+  const rest = blankSpans(text, diseaseSpans);
+  const out: TermHit[] = [];
+  for (const hit of await scanTerms(graph, rest, 'Compound', MAX_DRUG_NGRAM)) {
+    // The words before it in its sentence and clause, within a bounded window.
+    const origin = Math.max(0, hit.start - 160);
+    const window = rest.slice(origin, hit.start);
+    const sentence = window.slice(Math.max(window.lastIndexOf('.'), window.lastIndexOf(';'), window.lastIndexOf('\n')) + 1);
+    const before = sentence.slice(sentence.lastIndexOf(',') + 1);
+    const after = rest.slice(hit.end, hit.end + 40);
+    if (ALLERGY_NEAR.test(sentence) || ALLERGY_NEAR.test(after.split(/[.;,]/)[0]) || reactionAfter().test(after)) continue;
+    if (ASKED_BEFORE.test(before) || /^\s*(?:instead|would|could|is it|safe|request|enquiry|query|anyway)/i.test(after)) continue;
+    if (PAST_BEFORE.test(before) || /^\s*(?:(?:was|were|has been|had been)\s+)?(?:stopped|discontinued|withdrawn|withheld|held|ceased)\b|^[^.;,]*\buntil\b/i.test(after)) continue;
+    out.push(hit);
   }
   return out;
 }
@@ -250,13 +495,45 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   const unresolved: string[] = [];
   const notices: string[] = (delta.factors?.unread ?? []).map((u) => `Could not read ${u}: restate it as a number (for example "eGFR 25", "QTc 480 ms") so the safety rules can use it.`);
   const kindOf = { conditions: 'Disease', currentMedications: 'Compound', allergies: 'Compound' } as const;
+  // Negated findings come off the case and are never added ("no hepatitis B", "not on warfarin",
+  // "no penicillin allergy"); only what resolves is taken off, so a stray word removes nothing.
+  const removedDrugs: CaseEntity[] = [];
+  for (const { mention, allergy } of delta.negated ?? []) {
+    const disease = await resolveMention(graph, mention, 'Disease');
+    if (disease) next.conditions = removeMatching(next.conditions, mention, disease);
+    // "does not have hypertension after all": the diseases named inside the negated words.
+    else for (const hit of await scanTerms(graph, mention, 'Disease', MAX_NGRAM)) next.conditions = removeMatching(next.conditions, hit.entity.text, hit.entity);
+    for (const drug of await resolveDrugs(graph, mention)) {
+      removedDrugs.push(drug);
+      next.currentMedications = next.currentMedications.filter((e) => !sameEntity(e, drug));
+      if (allergy) next.allergies = next.allergies.filter((e) => !sameEntity(e, drug));
+    }
+    if (allergy && knowledge && groupsNamedByPhrase(knowledge, mention)) next.allergies = next.allergies.filter((e) => e.name.toLowerCase() !== mention.toLowerCase());
+  }
+  // A relative's diagnoses are family history: kept apart, never the patient's conditions.
+  for (const m of delta.family ?? []) {
+    const d = await resolveMention(graph, m, 'Disease');
+    const name = d?.name ?? (m.split(/\s+/).length <= 5 ? m : '');
+    if (name && !(next.familyHistory ??= []).includes(name)) next.familyHistory.push(name);
+  }
   for (const field of ['conditions', 'currentMedications', 'allergies'] as const) {
     for (const m of delta.remove[field]) {
       const r = await resolveMention(graph, m, kindOf[field]);
+      if (r && field === 'currentMedications') removedDrugs.push(r);
       (next[field] as CaseEntity[]) = removeMatching(next[field], m, r);
     }
     for (const m of delta.add[field]) {
-      let r = await resolveMention(graph, m, kindOf[field]);
+      // A class name ("statins", "an SSRI", "NSAIDs") is the class unless a drug is named exactly so:
+      // a near spelling ("statin" ~ "simvastatin") is not that drug.
+      const classNamed = field !== 'conditions' && !!knowledge && groupsNamedByPhrase(knowledge, m);
+      let r = classNamed ? await exactDrug(graph, m) : await resolveMention(graph, m, kindOf[field]);
+      if (r && field === 'currentMedications') {
+        const parts = await resolveDrugs(graph, m);
+        if (parts.length > 1) {
+          for (const part of parts) if (!next.currentMedications.some((e) => sameEntity(e, part))) next.currentMedications.push(part);
+          continue;
+        }
+      }
       // "throat swelling to amoxicillin": the drug is the words after the last to/with/from.
       const tail = field === 'allergies' && !r ? /\b(?:to|with|from|after|of)\s+([^\s].*)$/i.exec(m)?.[1] : undefined;
       if (tail) r = await resolveMention(graph, tail, 'Compound');
@@ -292,9 +569,19 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
     // A culprit is not also a current medication ("rash on day 7 of amoxicillin").
     next.currentMedications = next.currentMedications.filter((e) => !sameEntity(e, a));
   }
+  const addMedication = (r: CaseEntity) => {
+    if (removedDrugs.some((e) => sameEntity(e, r)) || next.allergies.some((e) => sameEntity(e, r))) return;
+    if (!next.currentMedications.some((e) => sameEntity(e, r))) next.currentMedications.push(r);
+  };
   for (const m of delta.maybeMedications ?? []) {
-    const r = await resolveMention(graph, m, 'Compound');
-    if (r && !next.currentMedications.some((e) => sameEntity(e, r)) && !next.allergies.some((e) => sameEntity(e, r))) next.currentMedications.push(r);
+    // "On a statin and an SSRI": a class named as such is kept by name (the safety engine reads classes).
+    if (knowledge && groupsNamedByPhrase(knowledge, m) && !(await exactDrug(graph, m))) addMedication({ text: m, name: m.replace(/^(?:an?|the)\s+/i, '') });
+    else for (const r of await resolveDrugs(graph, m)) addMedication(r);
+  }
+  // Drugs named outside any cue ("carries an adrenaline auto-injector", "RA on MTX", "Lipitor 20").
+  for (const hit of await scanCurrentDrugs(graph, delta.scanText ?? message)) {
+    const parts = await resolveDrugs(graph, hit.entity.text);
+    for (const r of parts.length ? parts : [hit.entity]) addMedication(r);
   }
   if (delta.bare) {
     const r = await resolveMention(graph, delta.bare, 'Disease');
@@ -303,8 +590,16 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   // Conditions named without a cue ("Type 2 diabetes, takes warfarin"): known disease terms in the
   // text, unless they sit inside a phrase this message negates.
   const negated = delta.remove.conditions.map((x) => x.toLowerCase());
-  for (const found of await scanDiseaseTerms(graph, message)) {
+  // A reaction written beside an allergy ("amoxicillin – rash", "codeine (vomiting)") is the allergy's, not a diagnosis.
+  const reactions = new Set(Object.values(delta.allergyReactions ?? {}).flatMap((r) => r.toLowerCase().split(/,\s*/)));
+  const allergyTalk = reactions.size > 0 || next.allergies.length > current.allergies.length || /\ballerg|\bintoleran|\bhypersensitiv|\badrs?\b/i.test(message);
+  const scanText = delta.scanText ?? message;
+  const diseaseHits = await scanTerms(graph, scanText, 'Disease', MAX_NGRAM);
+  const typos = await typoDiseases(graph, scanText, diseaseHits);
+  for (const found of [...diseaseHits, ...typos].map((h) => h.entity)) {
     if (negated.some((n) => n.includes(found.text.toLowerCase()) || found.text.toLowerCase().includes(n))) continue;
+    const t = found.text.toLowerCase();
+    if (reactions.has(t) || (allergyTalk && ONLY_REACTION.test(t))) continue;
     if (!next.conditions.some((e) => sameEntity(e, found))) next.conditions.push(found);
   }
   // The question's phase (acute attack vs prevention) is the latest one asked.
@@ -315,9 +610,11 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   applyFactors(next, delta);
   if (knowledge) {
     const states = scanStates(knowledge, message);
-    const kept = (next.states ?? []).filter((s) => !states.remove.includes(s.key));
-    for (const s of states.add) if (!kept.some((k) => k.key === s.key)) kept.push(s);
-    next.states = kept;
+    // A state named again takes the new words ("no asthma: it is COPD" keeps the airway state as COPD).
+    const kept = (next.states ?? []).filter((s) => !states.negated.includes(s.key) && !states.add.some((a) => a.key === s.key));
+    for (const s of [...states.add, ...potassiumStates(knowledge, message).add]) if (!kept.some((k) => k.key === s.key)) kept.push(s);
+    const normalK = potassiumStates(knowledge, message).remove;
+    next.states = kept.filter((s) => !normalK.includes(s.key));
   }
   if (message.trim()) next.notes = [current.notes, message.trim().slice(0, 1500)].filter(Boolean).join('\n').slice(-1500);
   const changed = JSON.stringify({ ...next, notes: undefined }) !== JSON.stringify({ ...current, notes: undefined });
@@ -380,11 +677,11 @@ function applyFactors(next: TrackedCase, delta: CaseDelta): void {
   }
 }
 
-const REACTION_WORDS = 'anaphyla\\w*|angio-?o?edema|stevens[- ]johnson(?: syndrome)?|sjs|toxic epidermal necrolysis|dress|bronchospasm|urticaria|hives|(?:itchy |maculopapular |non-urticarial |widespread )?rash|lip swelling|facial swelling|wheez\\w*|blisters?';
+const REACTION_WORDS = 'itch\\w*|vomiting|myalgia|muscle (?:pain|aches?)|diarrh\\w*|gi upset|anaphyla\\w*|angio-?o?edema|stevens[- ]johnson(?: syndrome)?|sjs|toxic epidermal necrolysis|dress|bronchospasm|urticaria|hives|(?:itchy |maculopapular |non-urticarial |widespread )?rash|lip swelling|facial swelling|wheez\\w*|blisters?';
 /** A reported reaction; its culprit is looked for in the words that follow. */
 const REACTION_RE = new RegExp(`\\b(${REACTION_WORDS})\\b`, 'g');
 /** "<drug> caused/gave/triggered … <reaction>", "<drug>-induced <reaction>". */
-const DRUG_THEN_REACTION = new RegExp(`\\b([a-z][a-z0-9]{2,40})(?:\\s+(?:caused|causes|gave (?:her|him|them|the patient)|induced|triggered|provoked|led to|resulted in)\\s+|-(?:induced|associated|related)\\s+)(?:an?\\s+|severe\\s+|mild\\s+)?(?:[a-z]+\\s+){0,2}?(${REACTION_WORDS})\\b`, 'g');
+const DRUG_THEN_REACTION = new RegExp(`\\b([a-z][a-z0-9]{2,40})(?:\\s+(?:caused|causes|cause|gave (?:her|him|them|the patient)|makes (?:her|him|them|the patient)|made (?:her|him|them|the patient)|induced|triggered|provoked|led to|resulted in)\\s+|-(?:induced|associated|related)\\s+)(?:an?\\s+|severe\\s+|mild\\s+)?(?:[a-z]+\\s+){0,2}?(${REACTION_WORDS}|hepatitis|cholesta\\w*|jaundice|pancreatitis|agranulocytosis|neutropenia|nephritis|myopathy|rhabdomyolysis)\\b`, 'g');
 /** Words the culprit patterns catch that are not drugs. */
 const NOT_A_DRUG = /^(?:the|a|an|her|his|it|this|that|day|days|him|them|first|last|previous|prior|exposure|treatment|therapy|dose|use|throat|lips?|face|tongue|skin)$/;
 
@@ -460,26 +757,46 @@ function readAllergyDetails(message: string, delta: CaseDelta): void {
  * match on each clause, and the ones it negates ("no asthma", "no longer has heart failure").
  * Linear: each clause's words are looked up in an index of the terms' first words.
  */
-export function scanStates(k: SafetyKnowledge, message: string): { add: CaseState[]; remove: string[] } {
+export function scanStates(k: SafetyKnowledge, message: string): { add: CaseState[]; remove: string[]; negated: string[] } {
   const index = stateIndex(k);
   const add: CaseState[] = [];
   const remove: string[] = [];
-  for (const clause of clauses(message)) {
-    const lc = clause.toLowerCase();
+  const text = message.replace(/\s/g, ' ');
+  // The same negation and family scopes as the case reader's: "no history of stroke or TIA" takes
+  // the state off, "his sister has epilepsy" says nothing of the patient.
+  const spans = readContext(text);
+  for (const clause of text.matchAll(/[^;!?\n.]+(?:\.(?!\s|$)[^;!?\n.]*)*/g)) {
+    const lc = clause[0].toLowerCase();
+    const base = clause.index ?? 0;
     const words = [...lc.matchAll(/[a-z0-9'’]+(?:-[a-z0-9]+)*/g)];
     for (let i = 0; i < words.length; i++) {
       for (const t of index.get(words[i][0]) ?? []) {
         if (i + t.words.length > words.length) continue;
         if (!t.words.every((w, j) => words[i + j][0] === w)) continue;
-        const at = words[i].index ?? 0;
-        const negated = negatedBefore(lc, at) || /\bno longer (?:has|have|had)\b[^,]*$/.test(lc.slice(0, at));
-        if (negated) {
+        const at = base + (words[i].index ?? 0);
+        const last = words[i + t.words.length - 1];
+        const ctx = contextOf(spans, at, base + (last.index ?? 0) + last[0].length);
+        if (ctx === 'family') continue;
+        if (ctx === 'negated' || negatedBefore(lc, words[i].index ?? 0)) {
           if (!remove.includes(t.key)) remove.push(t.key);
         } else if (!add.some((s) => s.key === t.key)) add.push({ key: t.key, text: t.term });
       }
     }
   }
-  return { add, remove: remove.filter((r) => !add.some((a) => a.key === r)) };
+  return { add, remove: remove.filter((r) => !add.some((a) => a.key === r)), negated: remove };
+}
+
+/**
+ * Hyperkalaemia from a measured potassium ("K+ 6.1", "his potassium is 6.1"): above 5.5 mmol/L
+ * (UK Kidney Association, Clinical Practice Guideline: Treatment of Acute Hyperkalaemia in Adults,
+ * 2020), the state the rule tables key potassium-raising drugs on; a normal value takes it off.
+ */
+export function potassiumStates(k: SafetyKnowledge, message: string): { add: CaseState[]; remove: string[] } {
+  if (!k.conditions.some((c) => c.key === 'hyperkalaemia')) return { add: [], remove: [] };
+  const m = /\bpotassium\b[^.;\d]{0,24}?(\d(?:\.\d{1,2})?)\b(?!\s*(?:mg|g|%|years?))/i.exec(message) ?? /\bK\+?\s*(?:is|was|of|now)?\s*[:=]?\s*(\d\.\d{1,2})\b/.exec(message);
+  const value = m ? Number(m[1]) : NaN;
+  if (!(value >= 1.5 && value <= 10)) return { add: [], remove: [] };
+  return value > 5.5 ? { add: [{ key: 'hyperkalaemia', text: `potassium ${value}` }], remove: [] } : { add: [], remove: ['hyperkalaemia'] };
 }
 
 const stateIndexes = new WeakMap<SafetyKnowledge, Map<string, { key: string; term: string; words: string[] }[]>>();
@@ -529,6 +846,7 @@ export function describeCase(c: TrackedCase): string {
   if (factors.length) parts.push(`Patient factors: ${factors.join('; ')}.`);
   if (c.renal) parts.push(`Renal (as written): ${c.renal}.`);
   if (c.hepatic) parts.push(`Hepatic (as written): ${c.hepatic}.`);
+  if (c.familyHistory?.length) parts.push(`Family history (not the patient's): ${c.familyHistory.join(', ')}.`);
   if (c.overrides?.length) parts.push(`Prescriber overrides: ${c.overrides.join(', ')}.`);
   return parts.join(' ');
 }

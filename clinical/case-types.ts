@@ -50,6 +50,8 @@ export interface TrackedCase {
   activeLiverDisease?: boolean;
   /** Comorbidities and devices the safety engine knows (rule-table condition keys). */
   states?: CaseState[];
+  /** Relatives' diagnoses ("mother had breast cancer"): shown and kept apart, never the patient's conditions. */
+  familyHistory?: string[];
   /** Other diagnoses given as text that matched no state (kept so nothing is silently dropped). */
   otherComorbidities?: string[];
   qtcMs?: number;
@@ -82,7 +84,7 @@ export function toPatientCase(c: TrackedCase): PatientCase {
   const comorbidities = texts.filter((t) => !texts.some((o) => o !== t && o.toLowerCase().includes(t.toLowerCase())));
   if (comorbidities.length) out.comorbidities = comorbidities;
   if (c.intent) out.intent = c.intent.phase;
-  for (const k of ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'notes'] as const) {
+  for (const k of ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'familyHistory', 'notes'] as const) {
     const v = c[k];
     if (v !== undefined && !(Array.isArray(v) && !v.length)) (out as unknown as Record<string, unknown>)[k] = v;
   }

@@ -21,6 +21,8 @@ export interface PatientCase {
   hepatic?: string;
   /** Other patient states the safety engine checks: comorbidities and devices ("asthma", "mechanical heart valve"). */
   comorbidities?: string[];
+  /** Relatives' diagnoses, as read ("mother had breast cancer"): never the patient's conditions. */
+  familyHistory?: string[];
   qtcMs?: number;
   longQt?: boolean;
   /** Drugs or rule ids the prescriber chose to use despite an "avoid unless" rule. */

@@ -546,7 +546,9 @@ async function checkAnswers(item: CaseItem, agent: ReturnType<typeof makeAgent>,
       // Lines that belong to another drug's entry (its rationale, its exclusion reason) do not answer about this one.
       const others = [...now.recommendations, ...now.excluded].map((x) => x.drug).filter((d) => !ids.includes(d.id) && !d.name.toLowerCase().includes(word)).map((d) => d.name.toLowerCase());
       const own = now.text.split('\n').filter((l) => !others.some((n) => l.toLowerCase().includes(n)));
-      const named = own.some((l) => l.toLowerCase().includes(word));
+      // A line headed by the drug ("About Mirtazapine for this patient: …") is about it, whatever else it cites.
+      const headed = now.text.split('\n').some((l) => l.toLowerCase().startsWith(`about ${word}`) || l.toLowerCase().startsWith(`why not ${word}`));
+      const named = headed || own.some((l) => l.toLowerCase().includes(word));
       const passed = !!listed || named;
       checks.push({
         turn: ch.turn,

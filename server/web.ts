@@ -32,6 +32,10 @@ export function renderChatPage(nonce: string): string {
   .card ul { padding-left: 16px; margin: 6px 0; font-size: 12px; }
   .warning { background: #fff4e5; border-left: 4px solid #f79009; padding: 6px 8px; margin-top: 6px; font-size: 13px; white-space: normal; }
   .error { color: #b42318; }
+  .case { margin-top: 10px; border: 1px solid #d0d7de; background: #f6f8fa; border-radius: 8px; padding: 8px 10px; white-space: normal; font-size: 13px; }
+  .case dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0; }
+  .case dt { font-weight: 600; }
+  .case dd { margin: 0; }
   .excluded { margin-top: 10px; border: 1px solid #f4c7c3; background: #fff5f4; border-radius: 8px; padding: 8px 10px; white-space: normal; font-size: 13px; }
   .excluded h4, .changes h4 { margin: 0 0 4px; font-size: 14px; }
   .excluded li { margin: 3px 0; }
@@ -74,6 +78,31 @@ export function renderChatPage(nonce: string): string {
   const warningBox = (w) => { const d = el('div', 'warning', '⚠ ' + w.message); d.dataset.testid = 'warning'; d.dataset.kind = w.kind; return d; };
 
   function renderFinal(box, a) {
+    // What was understood, so the clinician can see (and correct) the case every answer rests on.
+    const c = a.case;
+    if (c) {
+      const sec = el('section', 'case'); sec.dataset.testid = 'case';
+      sec.append(el('h4', null, 'Case as understood'));
+      const dl = el('dl');
+      const row = (k, v) => {
+        if (v == null || v === '' || (Array.isArray(v) && !v.length)) return;
+        const dd = el('dd', null, Array.isArray(v) ? v.join('; ') : String(v)); dd.dataset.field = k;
+        dl.append(el('dt', null, k), dd);
+      };
+      row('Patient', [c.age != null ? c.age + ' years' : '', c.sex || ''].filter(Boolean).join(', '));
+      row('Conditions', c.conditions.length ? c.conditions : 'none read');
+      row('Current medications', c.currentMedications.length ? c.currentMedications : 'none read');
+      row('Allergies', c.allergies.length ? c.allergies : 'none read');
+      row('Pregnancy', c.pregnant ? 'pregnant' + (c.pregnancyWeeks != null ? ', ' + c.pregnancyWeeks + ' weeks' : c.trimester ? ', trimester ' + c.trimester : '') : c.pregnant === false ? 'not pregnant' : null);
+      row('Breastfeeding', c.breastfeeding ? 'yes' : null);
+      row('Kidney', c.renal); row('Liver', c.hepatic);
+      row('Weight', c.weightKg != null ? c.weightKg + ' kg' : null); row('QTc', c.qtcMs != null ? c.qtcMs + ' ms' : null);
+      row('Other findings', c.comorbidities);
+      row("Family history (not the patient's)", c.familyHistory);
+      row('Question', c.intent === 'acute' ? 'acute treatment' : c.intent === 'prevention' ? 'prevention / maintenance' : null);
+      row('Prescriber overrides', c.overrides);
+      sec.append(dl); box.append(sec);
+    }
     const cards = el('div', 'cards');
     for (const r of a.recommendations) {
       const card = el('section', 'card'); card.dataset.testid = 'recommendation';

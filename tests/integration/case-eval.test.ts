@@ -5,25 +5,24 @@ import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 
 /**
  * Floors for the case-reading set (tests/fixtures/cases/phrasings.json), run as `kedrec eval case`
- * runs it. Issue 13's goals are ≥ 0.95 precision and ≥ 0.9 recall for conditions, medications and
- * allergies, no negated finding taken as present and no number taken as an ICD code. These floors
- * are what the case reader achieved when the set was written, less a small margin, so the set
- * guards against regressions while the reader is being rebuilt: raise them as it improves, up to
- * the goals.
+ * runs it: issue 13's goals — ≥ 0.95 precision and ≥ 0.9 recall for conditions, medications and
+ * allergies, no negated finding taken as present, no number taken as an ICD code.
  *
- * Measured on 2026-12-01 with the working tree's reader and KB (389 items, 32 multi-turn scripts):
- *   conditions P 0.744 R 0.903 · medications P 0.970 R 0.761 · allergies P 0.833 R 0.833
- *   negated findings taken as present 59 · numbers taken as ICD codes 0
- *   factors exact 0.951 · multi-turn scripts whose answer moved as expected 26 / 32 (0.81)
+ * Measured on 2026-12-01 (403 items, 32 multi-turn scripts; the 14 "held-*" items were written
+ * after the reader was tuned, as a check that it generalises):
+ *   conditions P 0.980 R 0.990 · medications P 1.000 R 1.000 · allergies P 1.000 R 1.000
+ *   negated findings taken as present 0 · numbers taken as ICD codes 0
+ *   factors exact 0.979 · multi-turn scripts whose answer moved as expected 32 / 32
+ * (before the context reader, the same set read conditions at P 0.744 and took 59 negated findings as present.)
  */
 const CASE_GOALS = {
-  conditions: { precision: 0.7, recall: 0.86 },
-  medications: { precision: 0.94, recall: 0.72 },
-  allergies: { precision: 0.78, recall: 0.78 },
-  factors: 0.92,
-  maxNegatedAsPresent: 65,
+  conditions: { precision: 0.95, recall: 0.9 },
+  medications: { precision: 0.95, recall: 0.9 },
+  allergies: { precision: 0.95, recall: 0.9 },
+  factors: 0.95,
+  maxNegatedAsPresent: 0,
   maxNumbersAsIcd: 0,
-  multiTurnPassRate: 0.68,
+  multiTurnPassRate: 0.9,
 } as const;
 
 /** The examples of issue 13's "What was measured" (and the follow-ups it names), each an item of the set, verbatim. */

@@ -67,6 +67,9 @@ describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium
     await first.and(page.locator('[data-done="true"]')).waitFor();
     await expect.poll(() => first.getByTestId('recommendation').count()).toBe(2);
     expect(await first.getByTestId('recommendation').first().textContent()).toContain('Metformin (DB00331)');
+    // The structured case is shown, so the user sees what was understood.
+    expect(await first.getByTestId('case').textContent()).toMatch(/Conditions\s*type 2 diabetes mellitus/);
+    expect(await first.getByTestId('case').textContent()).toMatch(/Current medications\s*none read/);
     const hrefs = await first.getByTestId('evidence-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs).toContain('https://clinicaltrials.gov/study/NCT00000620');
     expect(hrefs).toContain('https://pubmed.ncbi.nlm.nih.gov/9742976/');
@@ -82,6 +85,7 @@ describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium
     expect(await warning.textContent()).toContain('Warfarin + Metformin');
     // Same conversation: the second answer still knows the diagnosis from the first turn.
     expect(await second.getByTestId('answer-text').textContent()).toContain('type 2 diabetes mellitus with current medications warfarin');
+    expect(await second.getByTestId('case').textContent()).toMatch(/Current medications\s*warfarin/i);
     expect(await second.getByTestId('tool-step').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('check_interactions')]));
 
     fs.mkdirSync(outDir, { recursive: true });

@@ -47,7 +47,8 @@ describe('case delta rules', () => {
     expect(d.add.allergies).toEqual(['penicillin']);
     expect(d.remove.currentMedications).toEqual(['warfarin']);
     expect(d).toMatchObject({ age: 62, sex: 'female', pregnant: false });
-    expect(parseCaseDelta('Actually she is not diabetic.').remove.conditions).toEqual(['diabetic']);
+    // A negated finding is read as negated (NegEx scope), to be taken off the case, never added.
+    expect(parseCaseDelta('Actually she is not diabetic.').negated?.map((n) => n.mention)).toEqual(['diabetic']);
     expect(parseCaseDelta('Actually she is not diabetic.').add.conditions).toEqual([]);
   });
 });
