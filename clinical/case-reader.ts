@@ -596,7 +596,9 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   const scanText = delta.scanText ?? message;
   const diseaseHits = await scanTerms(graph, scanText, 'Disease', MAX_NGRAM);
   const typos = await typoDiseases(graph, scanText, diseaseHits);
-  for (const found of [...diseaseHits, ...typos].map((h) => h.entity)) {
+  // "stopped bisoprolol because of fatigue": the reason a drug was stopped is its adverse effect, not a diagnosis.
+  const stopReason = (h: TermHit) => /\b(?:stopped|discontinued|came off|withdrawn|intoleran\w*)\b[^.;]{0,60}\b(?:because of|due to|owing to)\s+(?:\w+\s+){0,2}$/i.test(scanText.slice(Math.max(0, h.start - 100), h.start));
+  for (const found of [...diseaseHits, ...typos].filter((h) => !stopReason(h)).map((h) => h.entity)) {
     if (negated.some((n) => n.includes(found.text.toLowerCase()) || found.text.toLowerCase().includes(n))) continue;
     const t = found.text.toLowerCase();
     if (reactions.has(t) || (allergyTalk && ONLY_REACTION.test(t))) continue;

@@ -98,6 +98,12 @@ export function readFactors(text: string): FactorDelta {
 }
 
 function readPregnancy(raw: string, c: string, out: FactorDelta): void {
+  // "6 weeks postpartum": delivered, so not pregnant now (only with the time since delivery, and
+  // only where the clause states no pregnancy: "history of postpartum haemorrhage" says nothing of now).
+  if (/\b\d{1,2}\s*(?:weeks?|wks?|days?|months?)\s+(?:postpartum|post-partum|postnatal|post-natal|after (?:delivery|birth|giving birth))\b/.test(c) && !/\bpregnan/.test(c)) {
+    out.pregnant = false;
+    return;
+  }
   const neg = /\b(?:not|non|isn'?t|is not|no longer|never been)[\s-]*pregnant\b|\bnon-?pregnant\b|\bnot currently pregnant\b|\bpregnancy test (?:is |was )?negative\b|\bnegative pregnancy test\b|\bpregnan(?:t|cy)\s*[:=-]\s*(?:no|n|negative|none)\b/.exec(c);
   if (neg) {
     out.pregnant = false;

@@ -92,3 +92,27 @@ describe('abbreviations in a problem list', () => {
     expect(ids(c.conditions).sort()).toEqual(['DOID:0060224', 'DOID:10763', 'DOID:784']);
   });
 });
+
+describe('context around a finding', () => {
+  it('the reason a drug was stopped is not a diagnosis; the condition a drug is for still is', async () => {
+    const stopped = (await updateCase(graph, empty(), 'HFrEF; stopped bisoprolol last month because of fatigue')).case;
+    expect(stopped.conditions.map((c) => c.name)).not.toContain('Fatigue');
+    expect(stopped.currentMedications).toEqual([]);
+    const switched = (await updateCase(graph, empty(), 'switched to apixaban for atrial fibrillation')).case;
+    expect(ids(switched.conditions)).toContain('DOID:0060224');
+  });
+
+  it('"6 weeks postpartum" is not pregnant; "history of postpartum haemorrhage" says nothing of now', async () => {
+    expect((await updateCase(graph, empty(), '6 weeks postpartum, not breastfeeding')).case.pregnant).toBe(false);
+    const now = (await updateCase(graph, empty(), '20 weeks pregnant, history of postpartum haemorrhage')).case;
+    expect(now.pregnant).toBe(true);
+    expect(now.pregnancyWeeks).toBe(20);
+  });
+
+  it('a relative\'s diagnosis is family history, shown apart', async () => {
+    const c = (await updateCase(graph, empty(), 'his mother had a DVT; he has migraine')).case;
+    expect(ids(c.conditions)).toEqual(['DOID:6364']);
+    expect(c.familyHistory?.join(' ')).toMatch(/thrombosis|DVT/i);
+    expect(c.sex).toBe('male');
+  });
+});
