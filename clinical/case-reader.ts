@@ -127,7 +127,7 @@ const CUES: Cue[] = [
   { re: /\b(?:takes|taking|is on|currently on|started|also on|prescribed|uses|using|receiving|treated with|medications?:?|current meds:?|meds:|drugs:|rx:)\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'add' },
   { re: /\bon\s+([^.;!?]+)/gi, field: 'currentMedications', op: 'add', ifResolves: true },
   { re: /\b(?:diagnosed with|diagnosis of|has|have|with|history of|suffers from|suffering from|presents with|presenting with|known)\s+([^.;!?]+)/gi, field: 'conditions', op: 'add' },
-  { re: /\b(diabetic|hypertensive|asthmatic|epileptic)\b/gi, field: 'conditions', op: 'add' },
+  { re: /(?<!\b(?:type\s?(?:1|i|one)|t1|gestational|pre)[\s-]?)\b(diabetic|hypertensive|asthmatic|epileptic)\b/gi, field: 'conditions', op: 'add' },
 ];
 
 /** Words the "<word> allergy" cue catches that name no allergen ("a bad allergy history", "drug allergy"). */

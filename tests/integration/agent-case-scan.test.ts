@@ -109,6 +109,11 @@ describe('context around a finding', () => {
     expect(now.pregnancyWeeks).toBe(20);
   });
 
+  it('"type 1 diabetic" is type 1 only: the lay default of "diabetic" (type 2) must not add metformin\'s indication', async () => {
+    const c = (await updateCase(graph, empty(), 'type 1 diabetic on insulin glargine')).case;
+    expect(ids(c.conditions)).toEqual(['DOID:9744']);
+  });
+
   it('a relative\'s diagnosis is family history, shown apart', async () => {
     const c = (await updateCase(graph, empty(), 'his mother had a DVT; he has migraine')).case;
     expect(ids(c.conditions)).toEqual(['DOID:6364']);

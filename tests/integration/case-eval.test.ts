@@ -10,7 +10,7 @@ import { openEvalKb, type EvalKb } from '../../evals/kb.js';
  *
  * Measured on 2026-12-01 (403 items, 32 multi-turn scripts; the 14 "held-*" items were written
  * after the reader was tuned, as a check that it generalises):
- *   conditions P 0.983 R 0.990 · medications P 1.000 R 1.000 · allergies P 1.000 R 1.000
+ *   conditions P 0.986 R 0.990 · medications P 1.000 R 1.000 · allergies P 1.000 R 1.000
  *   negated findings taken as present 0 · numbers taken as ICD codes 0
  *   factors exact 0.983 · multi-turn scripts whose answer moved as expected 32 / 32
  * (before the context reader, the same set read conditions at P 0.744 and took 59 negated findings as present.)
