@@ -210,7 +210,7 @@ export function parseCaseDelta(message: string): CaseDelta {
   const years = age ? Number(age[1] ?? age[2] ?? age[3] ?? age[4] ?? age[5]) : listed ? Number(listed[1]) : NaN;
   if (years >= 0 && years <= 120) delta.age = years;
   // Sex from the patient's own words: a relative's ("his mother had a DVT") says nothing about it.
-  const own = blankSpans(message.replace(/\s+/g, ' '), readContext(message.replace(/\s+/g, ' ')).filter((x) => x.kind === 'family'), ['family']);
+  const own = blankSpans(message.replace(/\s+/g, ' '), spans, ['family']);
   const written = /\b\d{1,3}\s?(?:yo\s?|y\/o\s?|-year-old\s)?([FM])\b/.exec(own)?.[1] ?? /\b(?:sex|gender)\s*[:=]\s*([FM])\b/i.exec(own)?.[1]?.toUpperCase();
   if (written) delta.sex = written === 'F' ? 'female' : 'male';
   else if (/\b(?:woman|female|lady|girl|she|her|mrs|ms|miss)\b/i.test(own)) delta.sex = 'female';
@@ -427,7 +427,7 @@ async function lookupSpelling(graph: GraphStore, text: string, kind: 'Disease' |
 }
 
 /** Brand names that are everyday words, never read as a drug without a medication cue. */
-const EVERYDAY_BRANDS = new Set(['today', 'allergy', 'allergies', 'cough', 'cold', 'relief', 'care', 'plan', 'sleep', 'rest', 'calm', 'fever', 'pain', 'heartburn', 'migraine', 'acne', 'clear', 'control', 'balance', 'energy', 'focus', 'nature', 'natural', 'daily', 'ultra', 'extra', 'regular', 'original', 'advanced', 'junior', 'children', 'infant', 'adult', 'night', 'day', 'morning', 'flu', 'sinus', 'nasal', 'eye', 'skin', 'hair', 'oral', 'dental', 'mouth', 'throat', 'stomach', 'gas', 'itch', 'rash', 'burn', 'wound', 'bleed', 'stop', 'quit', 'block', 'guard', 'shield', 'protect', 'defense', 'support', 'boost', 'restore', 'repair', 'therapy', 'treatment', 'solution', 'formula', 'complete', 'total', 'max', 'plus', 'forte', 'rapid', 'fast', 'quick', 'long', 'slow', 'release', 'hospital', 'patient', 'doctor', 'nurse']);
+const EVERYDAY_BRANDS = new Set(['relief', 'care', 'plan', 'sleep', 'rest', 'calm', 'fever', 'pain', 'heartburn', 'migraine', 'acne', 'clear', 'control', 'balance', 'energy', 'focus', 'nature', 'natural', 'daily', 'ultra', 'extra', 'regular', 'original', 'advanced', 'junior', 'children', 'infant', 'adult', 'night', 'day', 'morning', 'flu', 'sinus', 'nasal', 'eye', 'skin', 'hair', 'oral', 'dental', 'mouth', 'throat', 'stomach', 'gas', 'itch', 'rash', 'burn', 'wound', 'bleed', 'stop', 'quit', 'block', 'guard', 'shield', 'protect', 'defense', 'support', 'boost', 'restore', 'repair', 'therapy', 'treatment', 'solution', 'formula', 'complete', 'total', 'max', 'plus', 'forte', 'rapid', 'fast', 'quick', 'long', 'slow', 'release', 'hospital', 'patient', 'doctor', 'nurse']);
 
 /** A one-word brand or synonym read as a drug: capitalised (or drug-shaped), not an everyday word, not a disease's name. */
 async function plausibleBrand(graph: GraphStore, text: string): Promise<boolean> {
@@ -459,8 +459,8 @@ const PAST_BEFORE = /\b(?:stopped|discontinued|ceased|quit|came off|previously|f
  * a relative's or negated stretch (already blanked), an allergy or reaction, a question or plan
  * ("what about methyldopa?", "switch to sertraline"), or the past ("previously on sertraline").
  */
-export async function scanCurrentDrugs(graph: GraphStore, text: string): Promise<TermHit[]> {
-  const diseaseSpans = (await scanTerms(graph, text, 'Disease', MAX_NGRAM)).filter((h) => /\s/.test(h.entity.text));
+export async function scanCurrentDrugs(graph: GraphStore, text: string, diseaseHits: TermHit[]): Promise<TermHit[]> {
+  const diseaseSpans = diseaseHits.filter((h) => /\s/.test(h.entity.text));
   // A drug's name inside a longer disease name ("lithium toxicity", "aspirin-exacerbated respiratory disease") is the disease.
   const rest = blankSpans(text, diseaseSpans);
   const out: TermHit[] = [];
@@ -578,8 +578,11 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
     if (knowledge && groupsNamedByPhrase(knowledge, m) && !(await exactDrug(graph, m))) addMedication({ text: m, name: m.replace(/^(?:an?|the)\s+/i, '') });
     else for (const r of await resolveDrugs(graph, m)) addMedication(r);
   }
+  // Dictionary scans of what no cue took, on the text with negated and family stretches blanked.
+  const scanText = delta.scanText ?? message;
+  const diseaseHits = await scanTerms(graph, scanText, 'Disease', MAX_NGRAM);
   // Drugs named outside any cue ("carries an adrenaline auto-injector", "RA on MTX", "Lipitor 20").
-  for (const hit of await scanCurrentDrugs(graph, delta.scanText ?? message)) {
+  for (const hit of await scanCurrentDrugs(graph, scanText, diseaseHits)) {
     const parts = await resolveDrugs(graph, hit.entity.text);
     for (const r of parts.length ? parts : [hit.entity]) addMedication(r);
   }
@@ -593,8 +596,6 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   // A reaction written beside an allergy ("amoxicillin – rash", "codeine (vomiting)") is the allergy's, not a diagnosis.
   const reactions = new Set(Object.values(delta.allergyReactions ?? {}).flatMap((r) => r.toLowerCase().split(/,\s*/)));
   const allergyTalk = reactions.size > 0 || next.allergies.length > current.allergies.length || /\ballerg|\bintoleran|\bhypersensitiv|\badrs?\b/i.test(message);
-  const scanText = delta.scanText ?? message;
-  const diseaseHits = await scanTerms(graph, scanText, 'Disease', MAX_NGRAM);
   const typos = await typoDiseases(graph, scanText, diseaseHits);
   // "stopped bisoprolol because of fatigue": the reason a drug was stopped is its adverse effect, not a diagnosis.
   const stopReason = (h: TermHit) => /\b(?:stopped|discontinued|came off|withdrawn|intoleran\w*)\b[^.;]{0,60}\b(?:because of|due to|owing to)\s+(?:\w+\s+){0,2}$/i.test(scanText.slice(Math.max(0, h.start - 100), h.start));
@@ -614,9 +615,9 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
     const states = scanStates(knowledge, message);
     // A state named again takes the new words ("no asthma: it is COPD" keeps the airway state as COPD).
     const kept = (next.states ?? []).filter((s) => !states.negated.includes(s.key) && !states.add.some((a) => a.key === s.key));
-    for (const s of [...states.add, ...potassiumStates(knowledge, message).add]) if (!kept.some((k) => k.key === s.key)) kept.push(s);
-    const normalK = potassiumStates(knowledge, message).remove;
-    next.states = kept.filter((s) => !normalK.includes(s.key));
+    const potassium = potassiumStates(knowledge, message);
+    for (const s of [...states.add, ...potassium.add]) if (!kept.some((k) => k.key === s.key)) kept.push(s);
+    next.states = kept.filter((s) => !potassium.remove.includes(s.key));
   }
   if (message.trim()) next.notes = [current.notes, message.trim().slice(0, 1500)].filter(Boolean).join('\n').slice(-1500);
   const changed = JSON.stringify({ ...next, notes: undefined }) !== JSON.stringify({ ...current, notes: undefined });

@@ -27,39 +27,27 @@ export interface CaseState {
   text: string;
 }
 
+/** The patient facts the tracked case keeps exactly as the contract's PatientCase states them. */
+type SharedFacts = Pick<PatientCase, 'age' | 'sex' | 'weightKg' | 'pregnant' | 'pregnancyWeeks' | 'trimester' | 'breastfeeding' | 'renal' | 'hepatic' | 'familyHistory' | 'qtcMs' | 'longQt' | 'overrides' | 'notes'>;
+
 /** The case as the agent tracks it: like PatientCase, but every mention keeps its KB identifier. */
-export interface TrackedCase {
+export interface TrackedCase extends SharedFacts {
   conditions: CaseEntity[];
   currentMedications: CaseEntity[];
   allergies: AllergyEntity[];
-  age?: number;
-  sex?: 'female' | 'male' | 'other';
-  weightKg?: number;
-  pregnant?: boolean;
-  pregnancyWeeks?: number;
-  trimester?: 1 | 2 | 3;
-  breastfeeding?: boolean;
-  /** Kidney function as the user stated it, and its parsed parts. */
-  renal?: string;
+  /** Kidney function's parsed parts (`renal` keeps it as the user stated it). */
   egfr?: number;
   crcl?: number;
   ckdStage?: CkdStage;
   dialysis?: boolean;
-  hepatic?: string;
   hepaticLevel?: HepaticLevel;
   activeLiverDisease?: boolean;
   /** Comorbidities and devices the safety engine knows (rule-table condition keys). */
   states?: CaseState[];
-  /** Relatives' diagnoses ("mother had breast cancer"): shown and kept apart, never the patient's conditions. */
-  familyHistory?: string[];
   /** Other diagnoses given as text that matched no state (kept so nothing is silently dropped). */
   otherComorbidities?: string[];
-  qtcMs?: number;
-  longQt?: boolean;
-  overrides?: string[];
   /** What the latest question asked for where a condition's treatments differ by moment (acute attack vs prevention). */
   intent?: CaseIntent;
-  notes?: string;
 }
 
 /** An evidence item plus the entities it is about, so it can be attached to the right drug. */

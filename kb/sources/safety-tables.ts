@@ -69,17 +69,10 @@ export interface AllergyRuleRow extends Cited {
   drugs: DrugSpec[];
 }
 
-export interface SeriousEffectRow {
-  id: string;
+export interface SeriousEffectRow extends Omit<Cited, 'severity'> {
   drugs: DrugSpec[];
   effect: string;
   boxed: boolean;
-  message: string;
-  source: string;
-  url: string;
-  reviewed: string;
-  file: string;
-  line: number;
 }
 
 export interface DdiTypeRow { type: number; severity: 'caution' | 'monitor'; neutral: string; line: number; file: string }
