@@ -3,9 +3,9 @@ import type { GraphStore } from '../kb/graph/store.js';
 import type { AllergyEntity, CaseEntity, CaseState, TrackedCase } from './case-types.js';
 import { clauses, negatedBefore, readFactors, type FactorDelta } from './factors-reader.js';
 import { blankSpans, contextOf, readContext, scopeText } from './context.js';
-import { readIntent } from './intent.js';
+import { readAskedClass, readIntent } from './intent.js';
 import { reactionSeverity } from './patient-factors.js';
-import type { SafetyKnowledge } from './safety/knowledge.js';
+import { groupsNamedBy, type SafetyKnowledge } from './safety/knowledge.js';
 
 /**
  * Case extraction: deterministic rules find the mentions (cue phrases such as "diagnosed with",
@@ -608,6 +608,9 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
   // The question's phase (acute attack vs prevention) is the latest one asked.
   const intent = readIntent(message);
   if (intent) next.intent = intent;
+  // The class the question asks for ("Which anticoagulant?"), also the latest one asked.
+  const asked = knowledge && readAskedClass(knowledge, message);
+  if (asked) next.askedClass = asked;
   if (delta.age !== undefined) next.age = delta.age;
   if (delta.sex && !next.sex) next.sex = delta.sex;
   applyFactors(next, delta);
@@ -632,10 +635,7 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
 /** Phrases that state a patient factor, read by the factor reader rather than resolved as entities. */
 const FACTOR_WORDS = /\b(?:pregnan\w*|gestation\w*|weeks?|trimester|breast-?feeding|lactating|e-?gfr|crcl|creatinine|dialysis|ckd stage|stage [1-5]|child-?pugh|qtc|kg|mmhg|bp|hba1c)\b|\d/i;
 
-const groupsNamedByPhrase = (k: SafetyKnowledge, phrase: string) => {
-  const norm = phrase.toLowerCase().replace(/[^a-z0-9 ]+/g, ' ').replace(/\s+/g, ' ').trim().replace(/^(?:an?|the|any|all)\s+/, '');
-  return [norm, norm.replace(/s$/, ''), `${norm}s`].some((f) => k.groupTerms.has(f));
-};
+const groupsNamedByPhrase = (k: SafetyKnowledge, phrase: string) => groupsNamedBy(k, phrase).length > 0;
 
 /** Applies the patient factors a message stated: a newer value replaces an older one. */
 function applyFactors(next: TrackedCase, delta: CaseDelta): void {

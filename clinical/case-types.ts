@@ -1,4 +1,4 @@
-import type { CaseIntent } from './intent.js';
+import type { AskedClass, CaseIntent } from './intent.js';
 import type { AllergySeverity, CkdStage, HepaticLevel } from './patient-factors.js';
 import type { EvidenceItem, PatientCase } from './types.js';
 
@@ -48,6 +48,8 @@ export interface TrackedCase extends SharedFacts {
   otherComorbidities?: string[];
   /** What the latest question asked for where a condition's treatments differ by moment (acute attack vs prevention). */
   intent?: CaseIntent;
+  /** The drug class the latest question asked for ("Which anticoagulant?"): the recommender lists that class. */
+  askedClass?: AskedClass;
 }
 
 /** An evidence item plus the entities it is about, so it can be attached to the right drug. */
@@ -72,6 +74,7 @@ export function toPatientCase(c: TrackedCase): PatientCase {
   const comorbidities = texts.filter((t) => !texts.some((o) => o !== t && o.toLowerCase().includes(t.toLowerCase())));
   if (comorbidities.length) out.comorbidities = comorbidities;
   if (c.intent) out.intent = c.intent.phase;
+  if (c.askedClass) out.askedClass = c.askedClass.name;
   for (const k of ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'familyHistory', 'notes'] as const) {
     const v = c[k];
     if (v !== undefined && !(Array.isArray(v) && !v.length)) (out as unknown as Record<string, unknown>)[k] = v;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GraphStore } from '../kb/graph/store.js';
 import { clauses, negatedBefore } from './factors-reader.js';
-import type { SafetyKnowledge } from './safety/knowledge.js';
+import { groupsNamedBy, type SafetyKnowledge } from './safety/knowledge.js';
 
 /**
  * What the question asks for, where a condition has treatments for different moments: an acute
@@ -34,6 +34,42 @@ export function readIntent(message: string): CaseIntent | undefined {
       // "acute" in "acute kidney injury" names a disease, not a phase; "no attacks for years" is history.
       if (!m || negatedBefore(lc, m.index) || (/^acute\b/.test(m[0]) && /\bacute (?:kidney|renal|liver|hepatic|coronary|myeloid|lymphoblastic|otitis|sinusitis|cystitis|bronchitis|pancreatitis)\b/.test(lc))) continue;
       found = { phase, cue: m[0] };
+    }
+  }
+  return found;
+}
+
+/** A drug class the question asks for ("Which anticoagulant?", "best statin for her"). */
+export interface AskedClass {
+  /** Drug-group keys of clinical/rules/drug-groups.tsv. */
+  groups: string[];
+  /** The class as the rule tables name it ("Anticoagulants (all)"). */
+  name: string;
+  /** The words that asked. */
+  cue: string;
+}
+
+/** A question word, then (after a few qualifiers) the words that may name a class. */
+const ASKS_FOR = /\b(?:which|what|best|choice of|recommend(?:ed)?|suggest(?:ed)?|prefer(?:red)?|(?:should|could|can) (?:we|i) (?:start|add|use|give|prescribe)|start(?:ing)?|add(?:ing)?|initiat(?:e|ing))\s+(?:(?:is|are|would|be|an?|the|best|most|oral|new|first-line|second-line|good|safe|safest|suitable|appropriate|other)\s+){0,4}([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*){0,3})/g;
+
+/**
+ * The drug class a question asks for, by the rule tables' class words (clinical/rules/group-terms.tsv):
+ * the longest run of words after a question word that names a class. "On a statin" is a medication,
+ * not a question, so only question and start/add words count; a negated ask does not.
+ */
+export function readAskedClass(knowledge: SafetyKnowledge, message: string): AskedClass | undefined {
+  let found: AskedClass | undefined;
+  for (const clause of clauses(message)) {
+    const lc = clause.toLowerCase();
+    for (const m of lc.matchAll(ASKS_FOR)) {
+      if (negatedBefore(lc, m.index ?? 0)) continue;
+      const words = m[1].split(/\s+/);
+      for (let n = words.length; n >= 1; n--) {
+        const groups = groupsNamedBy(knowledge, words.slice(0, n).join(' '));
+        if (!groups.length) continue;
+        found = { groups, name: knowledge.groups.get(groups[0])?.name ?? groups[0], cue: m[0].trim() };
+        break;
+      }
     }
   }
   return found;

@@ -360,8 +360,21 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
     safe.push(x);
   }
 
+  // "Which anticoagulant?": the asked class is the answer, when the case's conditions have one in it.
+  // The rest are not hidden for safety reasons — they answer another question — and the notice says so.
+  let answering = safe;
+  if (c.askedClass) {
+    const members = new Set(c.askedClass.groups.flatMap((g) => [...(deps.safety.knowledge.groups.get(g)?.members ?? [])]));
+    const inClass = safe.filter((x) => members.has(x.drug.id));
+    const name = c.askedClass.name.toLowerCase();
+    if (inClass.length) {
+      answering = inClass;
+      if (inClass.length < safe.length) notices.push(`Listing ${name} only, as the question asks ("${c.askedClass.cue}"); ${safe.length - inClass.length} other candidate(s) for the case's conditions are not shown.`);
+    } else notices.push(`No drug of the class asked for (${name}, "${c.askedClass.cue}") is a safe candidate for the case's conditions in this knowledge base; all candidates are shown.`);
+  }
+
   // Enrich the strongest safe candidates: a mechanism path, and the documents behind the counts.
-  const ranked = safe.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
+  const ranked = answering.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
   const enrich = ranked.slice(0, Math.max(opts.enrich ?? 10, limit));
   const primary = conditions[0];
   await Promise.all(

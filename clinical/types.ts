@@ -21,6 +21,8 @@ export interface PatientCase {
   hepatic?: string;
   /** Other patient states the safety engine checks: comorbidities and devices ("asthma", "mechanical heart valve"). */
   comorbidities?: string[];
+  /** The drug class the question asks for, as the rule tables name it ("Anticoagulants (all)"). */
+  askedClass?: string;
   /** Relatives' diagnoses, as read ("mother had breast cancer"): never the patient's conditions. */
   familyHistory?: string[];
   qtcMs?: number;

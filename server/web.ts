@@ -99,7 +99,7 @@ export function renderChatPage(nonce: string): string {
       row('Weight', c.weightKg != null ? c.weightKg + ' kg' : null); row('QTc', c.qtcMs != null ? c.qtcMs + ' ms' : null);
       row('Other findings', c.comorbidities);
       row("Family history (not the patient's)", c.familyHistory);
-      row('Question', c.intent === 'acute' ? 'acute treatment' : c.intent === 'prevention' ? 'prevention / maintenance' : null);
+      row('Question', [c.intent === 'acute' ? 'acute treatment' : c.intent === 'prevention' ? 'prevention / maintenance' : '', c.askedClass ? 'asks for: ' + c.askedClass : ''].filter(Boolean));
       row('Prescriber overrides', c.overrides);
       sec.append(dl); box.append(sec);
     }

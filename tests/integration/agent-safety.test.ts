@@ -119,4 +119,21 @@ describe('"what about X instead?" answers about X for this patient', () => {
     const c = await agent.invoke({ threadId: 'what-about', message: 'How about losartan for her?' });
     expect(c.text).toMatch(/About Losartan for this patient: .*Left out for this patient — Losartan/);
   });
+
+  it('"Which anticoagulant?" lists anticoagulants only, says so, and still lists what safety left out', async () => {
+    const a = await agent.invoke({ threadId: 'af-which-anticoag', message: '58-year-old woman with atrial fibrillation, eGFR 28, on amiodarone. Which anticoagulant?' });
+    expect(a.case.askedClass).toBe('Anticoagulants (all)');
+    expect(a.recommendations.length).toBeGreaterThan(0);
+    for (const r of a.recommendations) expect(['Warfarin', 'Heparin', 'Apixaban', 'Rivaroxaban', 'Edoxaban', 'Dabigatran etexilate', 'Enoxaparin', 'Dalteparin']).toContain(r.drug.name);
+    expect(a.notices.join(' ')).toMatch(/Listing anticoagulants \(all\) only, as the question asks/);
+    expect(a.excluded.map((e) => e.drug.name)).toContain('Dronedarone');
+  });
+
+  it('"she wants the combined pill" is a drug asked about, answered with its contraindication; a relative\'s DVT is not hers', async () => {
+    const a = await agent.invoke({ threadId: 'coc-aura', message: '27-year-old woman with migraine with aura; she wants the combined pill; her mother had a DVT.' });
+    expect(a.text).toMatch(/About Ethinyl Estradiol for this patient: .*Contraindicated: .*[Mm]igraine with aura/);
+    expect(a.case.conditions.join(' ')).not.toMatch(/thrombo/i);
+    expect(a.case.familyHistory?.join(' ')).toMatch(/thrombosis/i);
+    expect(a.case.currentMedications).toEqual([]);
+  });
 });

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readIntent, readIntentRoles } from '../../clinical/intent.js';
+import { readAskedClass, readIntent, readIntentRoles } from '../../clinical/intent.js';
+import type { SafetyKnowledge } from '../../clinical/safety/knowledge.js';
 
 describe('what phase of treatment a question asks for', () => {
   it('acute: an attack, a flare, a reliever, relief now', () => {
@@ -27,5 +28,31 @@ describe('what phase of treatment a question asks for', () => {
     fs.writeFileSync(f, 'condition\tphase\tmembers\tsource\turl\treviewed\nDOID:6364\tchronic\tx\ts\thttps://x\t2026 me\n');
     expect(() => readIntentRoles(f)).toThrow(/line 2: phase must be acute or prevention, got "chronic"/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the drug class a question asks for', () => {
+  // The two class words this test needs, as clinical/rules/group-terms.tsv maps them.
+  const knowledge = {
+    groupTerms: new Map([
+      ['anticoagulant', ['anticoagulants']],
+      ['statin', ['statins']],
+    ]),
+    groups: new Map([
+      ['anticoagulants', { key: 'anticoagulants', name: 'Anticoagulants (all)', basis: '', members: new Set<string>() }],
+      ['statins', { key: 'statins', name: 'Statins', basis: '', members: new Set<string>() }],
+    ]),
+  } as unknown as SafetyKnowledge;
+
+  it('reads "which anticoagulant?", "best statin", "should we start an anticoagulant"', () => {
+    expect(readAskedClass(knowledge, 'AF, eGFR 28, on amiodarone. Which anticoagulant?')?.groups).toEqual(['anticoagulants']);
+    expect(readAskedClass(knowledge, 'What is the best statin for her?')?.groups).toEqual(['statins']);
+    expect(readAskedClass(knowledge, 'Should we start an oral anticoagulant?')?.cue).toBe('should we start an oral anticoagulant');
+  });
+
+  it('a class taken now, or a negated ask, is not a question about the class', () => {
+    expect(readAskedClass(knowledge, 'She is on a statin and has AF.')).toBeUndefined();
+    expect(readAskedClass(knowledge, 'Not starting an anticoagulant; what else for rate control?')).toBeUndefined();
+    expect(readAskedClass(knowledge, 'Which drug for hypertension?')).toBeUndefined();
   });
 });
