@@ -248,6 +248,7 @@ export function createAgentFromConfig(config: Config, deps: ToolDeps, extra: Par
     maxTurnsPerThread: config.KEDREC_THREAD_MAX_TURNS,
     modelTimeoutMs: config.KEDREC_MODEL_TIMEOUT_MS,
     toolTimeoutMs: config.KEDREC_TOOL_TIMEOUT_MS,
+    llmCaseExtraction: config.KEDREC_MODEL_CASE_EXTRACTION,
     ...extra,
   });
   return Object.assign(agent, { close: () => checkpointer.close() });

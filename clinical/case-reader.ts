@@ -158,6 +158,8 @@ export interface CaseDelta {
   family?: string[];
   /** The message with negated and family stretches blanked (same offsets): what the dictionary scans read. */
   scanText?: string;
+  /** What the reading itself has to tell the clinician (a model's reading the text contradicts, …). */
+  notices?: string[];
 }
 
 /** Reads the mentions and demographic facts in one message (no KB access: pure). */
@@ -493,7 +495,8 @@ export interface CaseUpdate {
 export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, delta: CaseDelta, message = '', knowledge?: SafetyKnowledge): Promise<CaseUpdate> {
   const next: TrackedCase = structuredClone(current);
   const unresolved: string[] = [];
-  const notices: string[] = (delta.factors?.unread ?? []).map((u) => `Could not read ${u}: restate it as a number (for example "eGFR 25", "QTc 480 ms") so the safety rules can use it.`);
+  const notices: string[] = [...(delta.notices ?? [])];
+  notices.push(...(delta.factors?.unread ?? []).map((u) => `Could not read ${u}: restate it as a number (for example "eGFR 25", "QTc 480 ms") so the safety rules can use it.`));
   const kindOf = { conditions: 'Disease', currentMedications: 'Compound', allergies: 'Compound' } as const;
   // Negated findings come off the case and are never added ("no hepatitis B", "not on warfarin",
   // "no penicillin allergy"); only what resolves is taken off, so a stray word removes nothing.
