@@ -120,6 +120,11 @@ describe('"what about X instead?" answers about X for this patient', () => {
     expect(c.text).toMatch(/About Losartan for this patient: .*Left out for this patient — Losartan/);
   });
 
+  it('"Should I stop his ramipril?" is answered about ramipril for this patient (potassium 6.1)', async () => {
+    const a = await agent.invoke({ threadId: 'stop-ramipril', message: '70-year-old man with heart failure on ramipril, his potassium is 6.1. Should I stop his ramipril?' });
+    expect(a.text).toMatch(/About Ramipril for this patient: .*Hyperkalaemia \("potassium 6\.1"\)/);
+  });
+
   it('"Which anticoagulant?" lists anticoagulants only, says so, and still lists what safety left out', async () => {
     const a = await agent.invoke({ threadId: 'af-which-anticoag', message: '58-year-old woman with atrial fibrillation, eGFR 28, on amiodarone. Which anticoagulant?' });
     expect(a.case.askedClass).toBe('Anticoagulants (all)');
