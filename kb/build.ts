@@ -161,9 +161,39 @@ export interface BuildResult {
 }
 
 /**
+ * Temporary files of builds whose process is gone (killed before it could clean up): a build that
+ * is still running keeps its file, every other one is removed, so killed builds cannot fill the disk.
+ */
+export function removeStaleBuilds(outPath: string): string[] {
+  const dir = path.dirname(path.resolve(outPath));
+  const prefix = `${path.basename(outPath)}.tmp-`;
+  const removed: string[] = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const m = name.startsWith(prefix) ? /^(\d+)-\d+(?:-journal|-wal|-shm)?$/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * Builds the knowledge base atomically: everything is written to a temporary file beside the
  * target, which replaces the target only after the last step and an integrity check succeed.
  * A failed build removes its temporary file and leaves the previous knowledge base untouched.
+ * A build killed before it could clean up leaves its file; the next build removes it.
  */
 export function buildKnowledgeBase(opts: BuildOptions): BuildResult {
   const started = performance.now();
@@ -172,6 +202,7 @@ export function buildKnowledgeBase(opts: BuildOptions): BuildResult {
     throw new Error(`data directory ${opts.dataDir} does not exist; set KEDREC_DATA_DIR to the folder holding hetionet/, drugbank-dhimmel/, … (in this repo's CI: ../shared/data)`);
   }
   fs.mkdirSync(path.dirname(path.resolve(opts.outPath)), { recursive: true });
+  removeStaleBuilds(opts.outPath);
   const tmp = `${opts.outPath}.tmp-${process.pid}-${Date.now()}`;
   const emit = opts.onProgress ?? (() => {});
   const stepTimes: BuildResult['steps'] = [];

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BuildContext, BuildStep } from '../build.js';
 import { normalizeTerm } from '../schema.js';
 import { BC5CDR_FILES, readPubTator } from '../sources/bc5cdr.js';
@@ -42,6 +43,37 @@ function draft(nctId: string): TrialDraft {
 function addLink(d: { links: TrialDraft['links'] }, role: LinkRole, e: LinkedEntity, method: string, source: string): void {
   const key = `${role}\u0000${e.id}`;
   if (!d.links.has(key)) d.links.set(key, { role, id: e.id, name: e.name, method, source });
+}
+
+/**
+ * Condition links a trial's own words put in another organ (kb/vocabulary/trial-organ-mismatch.tsv):
+ * a registry that files "ocular hypertension" under hypertension does not make a glaucoma eye-drop
+ * trial evidence for systemic hypertension. Each row: the linked condition, the cue, why.
+ */
+export const DEFAULT_ORGAN_MISMATCH_FILE = fileURLToPath(new URL('../vocabulary/trial-organ-mismatch.tsv', import.meta.url));
+
+export function readOrganMismatch(file = DEFAULT_ORGAN_MISMATCH_FILE): Map<string, RegExp[]> {
+  const out = new Map<string, RegExp[]>();
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  if (lines[0] !== 'condition\tother_organ_cue\tbasis') throw new Error(`${file}: line 1 must be the header "condition<TAB>other_organ_cue<TAB>basis"`);
+  lines.slice(1).forEach((line, i) => {
+    if (!line.trim()) return;
+    const [condition, cue, basis] = line.split('\t');
+    if (!condition || !cue || !basis?.trim()) throw new Error(`${file}: line ${i + 2}: needs a condition id, a cue (a regular expression) and its basis`);
+    let re: RegExp;
+    try {
+      re = new RegExp(cue, 'i');
+    } catch (err) {
+      throw new Error(`${file}: line ${i + 2}: the cue is not a valid regular expression (${(err as Error).message})`);
+    }
+    out.set(condition, [...(out.get(condition) ?? []), re]);
+  });
+  return out;
+}
+
+/** Whether a condition link is in another organ by the trial's own title and conditions. */
+export function otherOrgan(mismatch: Map<string, RegExp[]>, conditionId: string, trialText: string): boolean {
+  return (mismatch.get(conditionId) ?? []).some((re) => re.test(trialText));
 }
 
 /** "Phase 2 trial of metformin in type 2 diabetes", for records whose source has no title. */
@@ -138,6 +170,7 @@ export const corpusTrialsStep: BuildStep = {
       'INSERT OR IGNORE INTO trial_links (tid, role, entity_id, name, name_norm, method, source) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     let n = 0;
+    const mismatch = readOrganMismatch();
     const sorted = [...trials.values()].sort((a, b) => a.nctId.localeCompare(b.nctId));
     for (const t of sorted) {
       const textSource = t.sources.has('trial2vec') ? 'trial2vec' : t.sources.has('hint') ? 'hint' : 'clintrials-dhimmel';
@@ -153,7 +186,11 @@ export const corpusTrialsStep: BuildStep = {
         t.summary, t.outcomeMeasures, t.criteria, [...t.sources].sort().join(','),
       );
       const tid = Number(r.lastInsertRowid);
-      for (const l of t.links.values()) link.run(tid, l.role, l.id, l.name, normalizeTerm(l.name), l.method, l.source);
+      const ownWords = `${title}\n${t.conditions.join('\n')}`;
+      for (const l of t.links.values()) {
+        if (l.role === 'condition' && otherOrgan(mismatch, l.id, ownWords)) continue;
+        link.run(tid, l.role, l.id, l.name, normalizeTerm(l.name), l.method, l.source);
+      }
       if (++n % 5000 === 0) ctx.progress('corpus-trials', 'Clinical trials corpus', n, sorted.length);
     }
     ctx.db.exec("INSERT INTO trials_fts(trials_fts) VALUES ('rebuild')");

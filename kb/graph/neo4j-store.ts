@@ -23,6 +23,7 @@ import {
   jaccard,
   looksLikeBareCode,
   MAX_SUGGESTIONS,
+  mechanismTargets,
   METAEDGE_LABELS,
   parsePrefixedCode,
   pathScore,
@@ -556,18 +557,28 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
       if (!limit) return [];
       const params = { drug: drug.id, disease: disease.id, cap: int(Math.min(NEIGHBOUR_CAP, limit * 20 + 100)) };
       const edge = (metaedge: string, rels: Record<string, unknown>[]): PathEdge => ({ metaedge, label: METAEDGE_LABELS[metaedge], provenance: mergeRels(rels).prov });
+      // Curated targets (else measured binding), never the enzymes and transporters that handle the
+      // drug: decided over all the drug's binding edges, as the SQLite store does.
+      const verbOf = new Map<string, string>();
+      const bound = await neighbours('out', drug.id, T.CbG);
+      for (const t of mechanismTargets(bound.flatMap((g) => g.rows.map((row) => ({ gene: g.node.id, props: row.props }))))) if (!verbOf.has(t.gene)) verbOf.set(t.gene, t.verb);
+      const bindEdge = (geneId: string, rels: Record<string, unknown>[]): PathEdge => ({ ...edge('CbG', rels), label: verbOf.get(geneId) ?? METAEDGE_LABELS.CbG });
       const paths: MechanismPath[] = [];
       for (const r of await read('directPaths', CYPHER.directPaths, params)) {
-        const nodes = [ref(drug), ref(r.get('gene') as NodeVal), ref(disease)];
-        const edges = [edge('CbG', r.get('p1') as Record<string, unknown>[]), edge('DaG', r.get('p2') as Record<string, unknown>[])];
+        const gene = r.get('gene') as NodeVal;
+        if (!verbOf.has(String(gene.id))) continue;
+        const nodes = [ref(drug), ref(gene), ref(disease)];
+        const edges = [bindEdge(String(gene.id), r.get('p1') as Record<string, unknown>[]), edge('DaG', r.get('p2') as Record<string, unknown>[])];
         const score = pathScore((r.get('degrees') as unknown[]).map(toNum));
         paths.push({ nodes, edges, score, text: pathText(nodes, edges) });
       }
       if (viaGeneGene) {
         for (const r of await read('geneGenePaths', CYPHER.geneGenePaths, params)) {
-          const nodes = [ref(drug), ref(r.get('gene1') as NodeVal), ref(r.get('gene2') as NodeVal), ref(disease)];
+          const gene1 = r.get('gene1') as NodeVal;
+          if (!verbOf.has(String(gene1.id))) continue;
+          const nodes = [ref(drug), ref(gene1), ref(r.get('gene2') as NodeVal), ref(disease)];
           const edges = [
-            edge('CbG', r.get('p1') as Record<string, unknown>[]),
+            bindEdge(String(gene1.id), r.get('p1') as Record<string, unknown>[]),
             { metaedge: 'GiG', label: METAEDGE_LABELS.GiG, provenance: [provenanceOfRel(r.get('p2') as Record<string, unknown>)] },
             edge('DaG', r.get('p3') as Record<string, unknown>[]),
           ];

@@ -66,6 +66,49 @@ export function pathScore(degrees: number[]): number {
  * A path as a sentence for rationales: "Metformin binds PRKAB1, which is associated with type 2
  * diabetes mellitus." Each edge joins nodes[i] to nodes[i + 1].
  */
+/**
+ * What a drug–gene "binds" edge (Hetionet CbG) says about mechanism, from its sources: DrugBank
+ * files a protein as the drug's target, or as an enzyme, transporter or carrier that handles it;
+ * DrugCentral lists curated targets; ChEMBL adds measured binding. An enzyme, transporter or carrier
+ * explains an interaction, never the drug's effect ("Amlodipine binds CYP3A5", "Prednisone binds ALB").
+ */
+export type BindingRole = 'target' | 'binding' | 'pharmacokinetic';
+
+export function bindingRole(props: Record<string, unknown>): BindingRole {
+  const sources = String(props.sources ?? '');
+  if (/DrugBank \(target\)|DrugCentral/i.test(sources)) return 'target';
+  if (/DrugBank \((?:enzyme|transporter|carrier)\)/i.test(sources)) return 'pharmacokinetic';
+  return 'binding';
+}
+
+/** Pharmacological actions as a pharmacologist says them: "Losartan blocks AGTR1". */
+const ACTION_VERBS: Record<string, string> = {
+  antagonist: 'blocks', blocker: 'blocks', 'channel blocker': 'blocks', inhibitor: 'inhibits', 'inhibitory allosteric modulator': 'inhibits',
+  'negative allosteric modulator': 'inhibits', agonist: 'activates', 'partial agonist': 'partially activates', 'inverse agonist': 'is an inverse agonist of',
+  'positive allosteric modulator': 'enhances', potentiator: 'enhances', opener: 'opens', activator: 'activates', modulator: 'modulates',
+  binder: 'binds', ligand: 'binds', stimulator: 'stimulates', 'gating inhibitor': 'inhibits', antibody: 'binds (antibody)', 'antisense oligonucleotide': 'silences',
+};
+
+/** The verb for a drug–gene edge: its first pharmacological action, else "binds". */
+export function bindingVerb(props: Record<string, unknown>): string {
+  const actions = Array.isArray(props.actions) ? props.actions.map((a) => String(a).toLowerCase()) : [];
+  for (const a of actions) if (ACTION_VERBS[a]) return ACTION_VERBS[a];
+  return METAEDGE_LABELS.CbG;
+}
+
+/**
+ * The genes a drug's mechanism paths may start from: its curated targets when it has any, else
+ * the proteins it is measured to bind; never the enzymes, transporters and carriers that handle it.
+ */
+export function mechanismTargets<T>(edges: { gene: T; props: Record<string, unknown> }[]): { gene: T; verb: string }[] {
+  const byRole = { target: [] as { gene: T; verb: string }[], binding: [] as { gene: T; verb: string }[] };
+  for (const e of edges) {
+    const role = bindingRole(e.props);
+    if (role !== 'pharmacokinetic') byRole[role].push({ gene: e.gene, verb: bindingVerb(e.props) });
+  }
+  return byRole.target.length ? byRole.target : byRole.binding;
+}
+
 export function pathText(nodes: EntityRef[], edges: Pick<PathEdge, 'label'>[]): string {
   if (nodes.length !== edges.length + 1) {
     throw new Error(`a path of ${edges.length} edges needs ${edges.length + 1} nodes, got ${nodes.length}`);

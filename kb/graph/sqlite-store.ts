@@ -11,6 +11,7 @@ import {
   jaccard,
   looksLikeBareCode,
   MAX_SUGGESTIONS,
+  mechanismTargets,
   METAEDGE_LABELS,
   parsePrefixedCode,
   pathScore,
@@ -499,7 +500,11 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       const { node: disease } = await graphDisease(diseaseId);
       const cbg = adjacency('CbG');
       const dag = adjacency('DaG');
-      const targets = cbg.out.get(drug.nid) ?? [];
+      // Curated targets (else measured binding), never the enzymes and transporters that handle the drug.
+      const verbOf = new Map<number, string>();
+      const bindRows = q.out.all(drug.nid, 'CbG') as (EdgeRow & NodeRow)[];
+      for (const t of mechanismTargets(bindRows.map((r) => ({ gene: r.nid, props: JSON.parse(r.props) as Record<string, unknown> })))) if (!verbOf.has(t.gene)) verbOf.set(t.gene, t.verb);
+      const targets = [...verbOf.keys()];
       const diseaseGenes = new Set(dag.out.get(disease.nid) ?? []);
       if (!targets.length || !diseaseGenes.size) return [];
       const dDrug = targets.length;
@@ -531,7 +536,7 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       }));
       for (const p of top) {
         const genes = p.nodes.slice(1, -1).map((n) => nodeIdToNid(n.id));
-        p.edges = [{ metaedge: 'CbG', label: METAEDGE_LABELS.CbG, provenance: edgeProvenanceBetween(drug.nid, 'CbG', genes[0]) }];
+        p.edges = [{ metaedge: 'CbG', label: verbOf.get(genes[0]) ?? METAEDGE_LABELS.CbG, provenance: edgeProvenanceBetween(drug.nid, 'CbG', genes[0]) }];
         if (genes.length === 2) {
           const prov = edgeProvenanceBetween(genes[0], 'GiG', genes[1]);
           p.edges.push({ metaedge: 'GiG', label: METAEDGE_LABELS.GiG, provenance: prov.length ? prov : edgeProvenanceBetween(genes[1], 'GiG', genes[0]) });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bindingRole,
+  bindingVerb,
+  mechanismTargets,
   codeFallbacks,
   edgeProvenance,
   fillDdiTemplate,
@@ -68,5 +71,32 @@ describe('graph store shared helpers', () => {
     expect(rankMatches([m('A', 'fuzzy', 0.8), m('B', 'name'), m('C', 'name', 1, 'Disease')], ['Compound'], 10).map((x) => x.id)).toEqual(['B', 'A']);
     expect(jaccard(0, 3, 4)).toBe(0);
     expect(jaccard(2, 3, 3)).toBe(0.5);
+  });
+});
+
+describe('what a drug–gene binding edge says about mechanism', () => {
+  it('DrugBank targets and DrugCentral are targets; DrugBank enzymes, transporters and carriers are pharmacokinetic; ChEMBL alone is binding', () => {
+    expect(bindingRole({ sources: 'ChEMBL|DrugBank (target)|DrugCentral (ChEMBL)' })).toBe('target');
+    expect(bindingRole({ sources: 'DrugBank (enzyme)' })).toBe('pharmacokinetic');
+    expect(bindingRole({ sources: 'ChEMBL|DrugBank (transporter)' })).toBe('pharmacokinetic');
+    expect(bindingRole({ sources: 'DrugBank (carrier)' })).toBe('pharmacokinetic');
+    expect(bindingRole({ sources: 'ChEMBL' })).toBe('binding');
+  });
+
+  it('the action in words, "binds" when none is known', () => {
+    expect(bindingVerb({ actions: ['antagonist'] })).toBe('blocks');
+    expect(bindingVerb({ actions: ['substrate', 'inhibitor'] })).toBe('inhibits');
+    expect(bindingVerb({ actions: [] })).toBe('binds');
+  });
+
+  it('targets when the drug has any, else measured binding; never pharmacokinetic proteins', () => {
+    const edges = [
+      { gene: 'AGTR1', props: { sources: 'DrugBank (target)', actions: ['antagonist'] } },
+      { gene: 'ACE', props: { sources: 'ChEMBL' } },
+      { gene: 'CYP2C9', props: { sources: 'DrugBank (enzyme)', actions: ['inhibitor'] } },
+    ];
+    expect(mechanismTargets(edges)).toEqual([{ gene: 'AGTR1', verb: 'blocks' }]);
+    expect(mechanismTargets(edges.slice(1))).toEqual([{ gene: 'ACE', verb: 'binds' }]);
+    expect(mechanismTargets(edges.slice(2))).toEqual([]);
   });
 });
