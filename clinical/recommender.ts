@@ -2,6 +2,8 @@ import type { EvidenceCounts } from '../kb/corpus/offline.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { TrialSummary } from '../kb/corpus/types.js';
 import type { EntityRef, GraphStore, IndicatedDrug, IndicationRelation, IndicationTier } from '../kb/graph/store.js';
+import { trialStudiesDrug } from './evidence-relevance.js';
+import { resolvedRecommendedAgainst, type AgainstRow } from './guidelines.js';
 import { tierWords } from './indication-words.js';
 import { intentFit, PHASE_WORDS, resolvedIntentRoles } from './intent.js';
 import { describeCase } from './case-reader.js';
@@ -215,20 +217,23 @@ function memo<T>(store: object, key: string, compute: () => T): T {
 }
 
 /** The trials to cite for a drug and condition: phase 3/4 first (the strongest designs), then the newest. */
-function citedTrials(store: EvidenceStore, drugId: string, conditionIds: string[]): TrialSummary[] {
-  return memo(store, `trials|${drugId}|${conditionIds.join(',')}`, () => findCitedTrials(store, drugId, conditionIds));
+function citedTrials(store: EvidenceStore, drugId: string, conditionIds: string[], drugNames: string[]): TrialSummary[] {
+  return memo(store, `trials|${drugId}|${conditionIds.join(',')}`, () => findCitedTrials(store, drugId, conditionIds, drugNames));
 }
 
-function findCitedTrials(store: EvidenceStore, drugId: string, conditionIds: string[]): TrialSummary[] {
-  const f = { drugIds: [drugId], conditionIds };
-  const out = store.offline.searchTrials('', { ...f, phase: ['PHASE3', 'PHASE4'] }, CITED_DOCUMENTS).items;
-  if (out.length < CITED_DOCUMENTS) {
-    for (const t of store.offline.searchTrials('', f, CITED_DOCUMENTS * 2).items) {
-      if (out.length < CITED_DOCUMENTS && !out.some((o) => o.nctId === t.nctId)) out.push(t);
-    }
+/** Trials to cite: not known negative, studying the drug (not listing it as background), phase 3–4 first. */
+function findCitedTrials(store: EvidenceStore, drugId: string, conditionIds: string[], drugNames: string[]): TrialSummary[] {
+  const f = { drugIds: [drugId], conditionIds, excludeNegative: true };
+  const out: TrialSummary[] = [];
+  for (const t of [...store.offline.searchTrials('', { ...f, phase: ['PHASE3', 'PHASE4'] }, TRIAL_CANDIDATES).items, ...store.offline.searchTrials('', f, TRIAL_CANDIDATES).items]) {
+    if (out.length >= CITED_DOCUMENTS) break;
+    if (!out.some((o) => o.nctId === t.nctId) && trialStudiesDrug(t, drugNames)) out.push(t);
   }
   return out;
 }
+
+/** Trials read per drug to find the ones that study it. */
+const TRIAL_CANDIDATES = 30;
 
 /** Recommends drugs for a case from the evidence alone. */
 export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: RecommendOptions = {}): Promise<RecommendResult> {
@@ -330,6 +335,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const excluded: ExcludedDrug[] = [];
   const safe: Candidate[] = [];
   const roles = c.intent ? await resolvedIntentRoles(graph, deps.safety.knowledge) : undefined;
+  const against = await resolvedRecommendedAgainst(graph);
   for (const x of candidates.values()) {
     const v = safety.verdicts.get(x.drug.id)!;
     const out = exclusionOf(v);
@@ -351,6 +357,15 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
         x.components.intent = SCORE_WEIGHTS.intent;
         x.intentSource = fit.role.source;
       }
+    }
+    // A guideline that recommends against the drug for every condition it would serve here.
+    const served = x.indications.length ? [...new Set(x.indications.map((i) => i.disease.id))] : conditions.map((d) => d.id);
+    const rows = served.map((id) => ({ id, row: against.get(id)?.get(x.drug.id) }));
+    if (rows.length && rows.every((r) => r.row)) {
+      const { id, row } = rows[0] as { id: string; row: AgainstRow };
+      const disease = x.indications.find((i) => i.disease.id === id)?.disease.name ?? conditions.find((d) => d.id === id)?.name ?? id;
+      excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: `${x.drug.name} is recommended against for ${disease} (${row.strength} recommendation): ${row.reason}.`, citation: { source: row.source, url: row.url }, overridable: false });
+      continue;
     }
     if (x.components.notIndicated) {
       excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: notIndicated.get(x.drug.id)!, citation: { source: 'PharmacotherapyDB (curated non-indication)' }, overridable: false });
@@ -393,9 +408,12 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       const v = x.volume;
       if (!store || !v) return;
       try {
-        if (v.trials) for (const t of citedTrials(store, x.drug.id, v.conditionIds)) x.evidence.push(trialItem(t, [x.drug.id], [v.condition.id]));
+        if (v.trials) {
+          const names = [x.drug.name, ...((await graph.getEntity(x.drug.id))?.synonyms ?? [])];
+          for (const t of citedTrials(store, x.drug.id, v.conditionIds, names)) x.evidence.push(trialItem(t, [x.drug.id], [v.condition.id]));
+        }
         if (v.articles) {
-          const arts = memo(store, `articles|${x.drug.id}|${v.conditionIds.join(',')}`, () => store.offline.searchArticles('', { drugIds: [x.drug.id], conditionIds: v.conditionIds, excludeAdverseReports: true }, CITED_DOCUMENTS).items);
+          const arts = memo(store, `articles|${x.drug.id}|${v.conditionIds.join(',')}`, () => store.offline.searchArticles('', { drugIds: [x.drug.id], conditionIds: v.conditionIds, excludeAdverseReports: true, treatmentOnly: true }, CITED_DOCUMENTS).items);
           for (const a of arts) x.evidence.push(articleItem(a, [x.drug.id], [v.condition.id]));
         }
       } catch (err) {
@@ -419,7 +437,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       drug: { id: x.drug.id, name: x.drug.name },
       score: total(x.components),
       components: x.components,
-      rationale: rationale(x, warnings),
+      rationale: rationale(x, warnings, c),
       evidence: publicEvidence(x.evidence).map(publicItem),
       warnings,
     };
@@ -462,7 +480,7 @@ function publicEvidence(items: LedgerItem[]): LedgerItem[] {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The rationale: one sentence per score component, each citing what it stands on, then the sum. */
-function rationale(x: Candidate, warnings: Warning[]): string {
+function rationale(x: Candidate, warnings: Warning[], c: TrackedCase): string {
   const parts: string[] = [];
   for (const ind of x.indications) {
     const agree = ind.resources.length > 1 ? `; ${ind.resources.length} independent sources agree` : '';
@@ -476,21 +494,45 @@ function rationale(x: Candidate, warnings: Warning[]): string {
   }
   const v = x.volume;
   const cites = (type: LedgerItem['type']) => x.evidence.filter((e) => e.type === type).map((e) => `[${e.id}]`).join(' ');
-  if (v?.trials) {
+  if (v && (v.trials || v.negativeTrials)) {
     const ids = cites('trial');
-    parts.push(`Trials: ${plural(v.trials, 'trial')} in the knowledge base's corpus ${v.trials === 1 ? 'studies' : 'study'} ${x.drug.name} in ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}.`);
+    const negative = v.negativeTrials ? `; ${plural(v.negativeTrials, 'trial')} that failed or stopped for harm or futility not counted` : '';
+    parts.push(`Trials: ${plural(v.trials, 'trial')} in the knowledge base's corpus ${v.trials === 1 ? 'studies' : 'study'} ${x.drug.name} in ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${negative}.`);
   }
   if (v && (v.articles || v.adverseArticles)) {
     const ids = cites('article');
     const adverse = v.adverseArticles ? `; ${plural(v.adverseArticles, 'article')} reporting its adverse effects not counted` : '';
-    parts.push(`Literature: ${plural(v.articles, 'PubMed article')} in the corpus ${v.articles === 1 ? 'links' : 'link'} ${x.drug.name} to ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${adverse}.`);
+    parts.push(`Literature: ${plural(v.articles, 'treatment study', 'treatment studies')} in the corpus ${v.articles === 1 ? 'reports' : 'report'} ${x.drug.name} for ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${adverse}.`);
   }
   const path = x.evidence.find((e) => e.type === 'kg_path');
   if (path) parts.push(`Mechanism: ${path.snippet} [${path.id}]${x.pathTexts.length > 1 ? ` (${x.pathTexts.length >= CITED_PATHS ? `at least ${CITED_PATHS}` : x.pathTexts.length} paths found; a mechanism counts once)` : ''}.`);
-  const cautions = warnings.filter((w) => w.severity === 'caution').length;
-  if (cautions) parts.push(`Safety: ${plural(cautions, 'caution')} for this patient (see warnings), each ranking it down.`);
+  const patient = forThisPatient(x.drug.name, warnings, c);
+  if (patient) parts.push(patient);
   parts.push(`Score ${explainScore(x.components)}.`);
   return parts.join(' ');
+}
+
+/**
+ * Why this drug suits this patient, in one sentence: the patient facts the safety engine checked
+ * it against (pregnancy, breastfeeding, kidney and liver function, age, allergies, current
+ * medications, comorbidities), and what it found. Empty when the case states none of them.
+ */
+function forThisPatient(drug: string, warnings: Warning[], c: TrackedCase): string {
+  const facts = [
+    c.pregnant ? (c.pregnancyWeeks !== undefined ? `pregnancy (${c.pregnancyWeeks} weeks)` : c.trimester ? `pregnancy (trimester ${c.trimester})` : 'pregnancy') : '',
+    c.breastfeeding ? 'breastfeeding' : '',
+    c.egfr !== undefined ? `eGFR ${c.egfr}` : c.crcl !== undefined ? `CrCl ${c.crcl} mL/min` : c.ckdStage ? `CKD stage ${c.ckdStage}` : '',
+    c.dialysis ? 'dialysis' : '',
+    c.hepaticLevel ? `${c.hepaticLevel} hepatic impairment` : '',
+    c.age !== undefined && (c.age >= 65 || c.age < 18) ? `age ${c.age}` : '',
+    c.allergies.length ? `allergy to ${c.allergies.map((a) => a.name).join(', ')}` : '',
+    c.currentMedications.length ? `current ${c.currentMedications.map((m) => m.name).join(', ')}` : '',
+    ...(c.states ?? []).filter((st) => !c.conditions.some((d) => d.name.toLowerCase().includes(st.text.toLowerCase()))).map((st) => st.text),
+  ].filter(Boolean);
+  if (!facts.length) return '';
+  const cautions = warnings.filter((w) => w.severity === 'caution');
+  const found = cautions.length ? `${plural(cautions.length, 'caution')} (${[...new Set(cautions.map((w) => w.kind))].join(', ')}; see warnings), each ranking it down` : 'no rule against it';
+  return `For this patient: ${drug} was checked against ${facts.join('; ')}: ${found}.`;
 }
 
 /** How an exclusion reads in a "left out" list: severity, reason, citation. */

@@ -4,7 +4,7 @@
  * because several sources are non-commercial and the license must reach what users see.
  */
 /** 2: safety rule tables (safety_*). 3: indications by evidence tier (CiD), ChEMBL compounds, name-based disease hierarchy (DkD). */
-export const KB_SCHEMA_VERSION = 3;
+export const KB_SCHEMA_VERSION = 4;
 
 export const GRAPH_DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

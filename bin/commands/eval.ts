@@ -14,6 +14,7 @@ import { readSafetyCases, runSafetyEval, safetyMarkdown, type Mode } from '../..
 import { coverageMarkdown, readCoverageItems, runCoverageEval } from '../../evals/coverage.js';
 import { caseMarkdown, readCaseItems, runCaseEval } from '../../evals/case-reading.js';
 import { selectItems } from '../../evals/item-set.js';
+import { citationsMarkdown, runCitationsEval } from '../../evals/citations.js';
 
 /** The safety case set written for the project (tests/fixtures/safety/cases.json), beside this package. */
 const DEFAULT_SAFETY_CASES = fileURLToPath(new URL('../../tests/fixtures/safety/cases.json', import.meta.url));
@@ -184,6 +185,23 @@ export function registerEvalCommand(program: Command): void {
         const r = await runCoverageEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
         const seconds = (performance.now() - t0) / 1000;
         emitEvalReport(o, 'coverage', r, coverageMarkdown(r), seconds);
+      } finally {
+        kb.close();
+      }
+    });
+
+  common(ev.command('citations'))
+    .description('citation relevance: for each coverage condition, the trials and articles the evidence-only answer cites — a trial must not be known negative, must study the condition in the same organ and name the drug as what it studies; an article must be a treatment study in people — now and under the previous selection')
+    .option('--cases <file>', 'condition items (JSON, the coverage set)', DEFAULT_COVERAGE_ITEMS)
+    .option('--only <ids>', 'comma-separated item ids')
+    .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) => {
+      const items = selectItems(readCoverageItems(o.cases), o.only, 'item');
+      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+      const t0 = performance.now();
+      try {
+        if (!kb.evidence) throw new Error('the knowledge base has no trial and article corpus: rebuild it with `kedrec kb build`');
+        const r = await runCitationsEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
+        emitEvalReport(o, 'citations', r, citationsMarkdown(r), (performance.now() - t0) / 1000);
       } finally {
         kb.close();
       }

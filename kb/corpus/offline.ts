@@ -25,7 +25,20 @@ export interface TrialFilters {
   conditionIds?: string[];
   phase?: TrialPhase[];
   status?: TrialStatus[];
+  /** Leave out trials known to have failed or stopped for harm or futility (see NEGATIVE_TRIAL): for callers citing support. */
+  excludeNegative?: boolean;
 }
+
+/**
+ * SQL condition: trial `t` is known negative — HINT labels it a failure (outcome_label 0), or it
+ * stopped for safety, harm, futility or lack of efficacy (why_stopped). Such a trial is evidence
+ * against, or of nothing, never support (issue 14: the BUILD trials and the azathioprine–prednisone
+ * regimen stopped for harm were counted for IPF).
+ */
+export const NEGATIVE_TRIAL = (t: string) =>
+  `(${t}.outcome_label = 0 OR lower(ifnull(${t}.why_stopped, '')) GLOB '*safety*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*futil*'
+    OR lower(ifnull(${t}.why_stopped, '')) GLOB '*efficacy*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*toxic*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*adverse*'
+    OR lower(ifnull(${t}.why_stopped, '')) GLOB '*harm*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*death*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*mortality*')`;
 
 export interface ArticleFilters {
   drugIds?: string[];
@@ -37,13 +50,17 @@ export interface ArticleFilters {
    * that cite articles as support for giving a drug, which such a report is not.
    */
   excludeAdverseReports?: boolean;
+  /** Only treatment studies in people (`articles.stance`, kb/corpus/article-stance.ts): what may support giving a drug. */
+  treatmentOnly?: boolean;
 }
 
 /** Evidence volume of one drug for one condition, from `OfflineCorpus.evidenceCounts`. */
 export interface EvidenceCounts {
-  /** Trials linked to the drug and the condition. */
+  /** Trials linked to the drug and the condition, known-negative ones left out. */
   trials: number;
-  /** Articles linked to the drug and the condition, adverse-effect reports left out. */
+  /** Trials linked to both that failed or stopped for harm or futility (not counted in `trials`). */
+  negativeTrials: number;
+  /** Treatment studies in people linked to the drug and the condition (adverse-effect reports, animal studies and background left out). */
   articles: number;
   /** Articles linked to both that report the drug as inducing a disease (not counted in `articles`). */
   adverseArticles: number;
@@ -202,6 +219,7 @@ export class OfflineCorpus {
       parts.push(`t.status IN (${f.status.map(() => '?').join(',')})`);
       params.push(...f.status);
     }
+    if (f.excludeNegative) parts.push(`NOT ${NEGATIVE_TRIAL('t')}`);
     return { sql: parts.map((p) => ` AND ${p}`).join(''), params };
   }
 
@@ -217,6 +235,7 @@ export class OfflineCorpus {
       parts.push(`NOT EXISTS (SELECT 1 FROM article_links ad WHERE ad.aid = a.aid AND ad.role = 'drug' AND ad.entity_id IN (${f.drugIds.map(() => '?').join(',')}) AND ${ADVERSE_REPORT('ad.aid', 'ad.entity_id')})`);
       params.push(...f.drugIds);
     }
+    if (f.treatmentOnly) parts.push("a.stance = 'treatment'");
     if (f.yearFrom !== undefined) {
       parts.push('a.year >= ?');
       params.push(f.yearFrom);
@@ -329,24 +348,29 @@ export class OfflineCorpus {
     const ph = ids.map(() => '?').join(',');
     const get = (id: string) => {
       let c = out.get(id);
-      if (!c) out.set(id, (c = { trials: 0, articles: 0, adverseArticles: 0 }));
+      if (!c) out.set(id, (c = { trials: 0, negativeTrials: 0, articles: 0, adverseArticles: 0 }));
       return c;
     };
     const trials = this.stmt(
-      `SELECT d.entity_id AS id, count(*) AS n FROM (SELECT DISTINCT tid FROM trial_links WHERE role = 'condition' AND entity_id IN (${ph})) c
-       JOIN trial_links d ON d.tid = c.tid AND d.role = 'drug' GROUP BY d.entity_id`,
-    ).all(...ids) as { id: string; n: number }[];
-    for (const r of trials) get(r.id).trials = r.n;
+      `SELECT d.entity_id AS id, count(*) AS n, sum(${NEGATIVE_TRIAL('t')}) AS negative FROM (SELECT DISTINCT tid FROM trial_links WHERE role = 'condition' AND entity_id IN (${ph})) c
+       JOIN trial_links d ON d.tid = c.tid AND d.role = 'drug' JOIN trials t ON t.tid = c.tid GROUP BY d.entity_id`,
+    ).all(...ids) as { id: string; n: number; negative: number }[];
+    for (const r of trials) {
+      const c = get(r.id);
+      c.trials = r.n - r.negative;
+      c.negativeTrials = r.negative;
+    }
     const articles = this.stmt(
-      `SELECT id, count(*) AS n, sum(adverse) AS adverse FROM (
-         SELECT d.entity_id AS id, d.aid AS aid, ${ADVERSE_REPORT('d.aid', 'd.entity_id')} AS adverse
+      `SELECT id, sum(treatment AND NOT adverse) AS support, sum(adverse) AS adverse FROM (
+         SELECT d.entity_id AS id, d.aid AS aid, ${ADVERSE_REPORT('d.aid', 'd.entity_id')} AS adverse, a.stance = 'treatment' AS treatment
          FROM (SELECT DISTINCT aid FROM article_links WHERE role = 'condition' AND entity_id IN (${ph})) c
          JOIN article_links d ON d.aid = c.aid AND d.role = 'drug'
+         JOIN articles a ON a.aid = d.aid
        ) GROUP BY id`,
-    ).all(...ids) as { id: string; n: number; adverse: number }[];
+    ).all(...ids) as { id: string; support: number; adverse: number }[];
     for (const r of articles) {
       const c = get(r.id);
-      c.articles = r.n - r.adverse;
+      c.articles = r.support;
       c.adverseArticles = r.adverse;
     }
     return out;

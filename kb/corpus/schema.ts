@@ -45,7 +45,9 @@ CREATE TABLE articles (
   mesh TEXT NOT NULL DEFAULT '',
   year INTEGER,
   splits TEXT NOT NULL DEFAULT '',
-  sources TEXT NOT NULL
+  sources TEXT NOT NULL,
+  -- treatment | adverse | preclinical | other (kb/corpus/article-stance.ts): only treatment supports
+  stance TEXT NOT NULL DEFAULT 'other'
 );
 CREATE VIRTUAL TABLE articles_fts USING fts5(
   title, abstract, mesh,

@@ -8,6 +8,7 @@ import { hintTrialFiles, readHintDrugbankMini, readHintTrials } from '../sources
 import { readPubMedQa } from '../sources/pubmedqa.js';
 import { dataFile, readTsv, SourceFormatError } from '../sources/table.js';
 import { readTrial2Vec } from '../sources/trial2vec.js';
+import { articleStance } from './article-stance.js';
 import { EntityLinker, type LinkedEntity, type LinkRole } from './link.js';
 import { CORPUS_DDL, CORPUS_INDEXES, normalizeTrialPhases, normalizeTrialStatus } from './schema.js';
 
@@ -279,7 +280,7 @@ export const corpusArticlesStep: BuildStep = {
     }
 
     const insert = ctx.db.prepare(
-      'INSERT INTO articles (pmid, title, title_kind, abstract, sections, mesh, year, splits, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO articles (pmid, title, title_kind, abstract, sections, mesh, year, splits, sources, stance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const concept = ctx.db.prepare('INSERT INTO article_concepts (aid, mesh_id, type, name, mentions) VALUES (?, ?, ?, ?, ?)');
     const relation = ctx.db.prepare('INSERT INTO article_relations (aid, chemical, disease) VALUES (?, ?, ?)');
@@ -290,6 +291,7 @@ export const corpusArticlesStep: BuildStep = {
       const r = insert.run(
         a.pmid, a.title, a.titleKind, a.abstract, JSON.stringify(a.sections), a.mesh.join('\n'), a.year,
         SPLIT_ORDER.filter((s) => a.splits.has(s)).join(','), [...a.sources].sort().join(','),
+        articleStance(a.title, a.abstract, a.relations.length > 0, [...a.concepts.values()].filter((c) => c.type === 'Chemical').flatMap((c) => [...c.names.keys()])),
       );
       const aid = Number(r.lastInsertRowid);
       for (const [meshId, c] of a.concepts) {

@@ -120,6 +120,27 @@ describe('"what about X instead?" answers about X for this patient', () => {
     expect(c.text).toMatch(/About Losartan for this patient: .*Left out for this patient — Losartan/);
   });
 
+  it('idiopathic pulmonary fibrosis: the antifibrotics come first; failed regimens are listed as recommended against, with the guideline', async () => {
+    const a = await agent.invoke({ threadId: 'ipf', message: 'idiopathic pulmonary fibrosis in a 68-year-old man' });
+    expect(names(a.recommendations).slice(0, 2).sort()).toEqual(['Nintedanib', 'Pirfenidone']);
+    for (const d of ['Prednisone', 'Azathioprine', 'Bosentan']) {
+      const e = a.excluded.find((x) => x.drug.name === d);
+      expect(e?.reason, d).toMatch(/recommended against for idiopathic pulmonary fibrosis/);
+      expect(e?.citation?.source).toMatch(/ATS\/ERS\/JRS\/ALAT/);
+    }
+  });
+
+  it('the rationale is for this patient: the same drug reads differently when she is pregnant', async () => {
+    const pregnant = await agent.invoke({ threadId: 'rationale-preg', message: '32-year-old woman with hypertension, 20 weeks pregnant' });
+    const not = await agent.invoke({ threadId: 'rationale-not', message: '32-year-old woman with hypertension' });
+    const same = pregnant.recommendations.find((r) => not.recommendations.some((n) => n.drug.id === r.drug.id))!;
+    expect(same).toBeTruthy();
+    const other = not.recommendations.find((n) => n.drug.id === same.drug.id)!;
+    expect(same.rationale).toMatch(new RegExp(`For this patient: ${same.drug.name} was checked against pregnancy \\(20 weeks\\)`));
+    expect(other.rationale).not.toMatch(/For this patient/);
+    expect(same.rationale).not.toBe(other.rationale);
+  });
+
   it('"Should I stop his ramipril?" is answered about ramipril for this patient (potassium 6.1)', async () => {
     const a = await agent.invoke({ threadId: 'stop-ramipril', message: '70-year-old man with heart failure on ramipril, his potassium is 6.1. Should I stop his ramipril?' });
     expect(a.text).toMatch(/About Ramipril for this patient: .*Hyperkalaemia \("potassium 6\.1"\)/);

@@ -66,7 +66,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const losartan = out.excluded.find((e) => e.drug.name === 'Losartan')!;
     expect(losartan.rule).toBeTruthy();
     expect(losartan.citation?.url).toMatch(/^https:\/\//);
-    expect((r.content as { text: string }[])[0].text).toMatch(/Left out for this patient:\n- Losartan/);
+    expect((r.content as { text: string }[])[0].text).toMatch(/Left out for this patient:\n(?:- .*\n)*- Losartan/);
     const c = await client.callTool({ name: 'check_safety', arguments: { drugs: ['metformin'], renal: { egfr: 22 } } });
     expect((c.structuredContent as { results: { verdict: string }[] }).results[0].verdict).toBe('excluded');
     const bad = await client.callTool({ name: 'check_safety', arguments: { drugs: ['metformin'], renal: { egfr: 'low' } } });

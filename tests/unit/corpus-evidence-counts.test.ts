@@ -25,7 +25,7 @@ describe('offline corpus: evidence volume for the recommender', () => {
     // PMID 20000002 "Haloperidol for agitation" mentions delirium with no such relation.
     const ids = store.offline.resolve('condition', 'DOID:0060165').map((e) => e.id);
     const counts = store.offline.evidenceCounts(ids);
-    expect(counts.get('DB00927')).toEqual({ trials: 0, articles: 0, adverseArticles: 1 });
+    expect(counts.get('DB00927')).toEqual({ trials: 0, negativeTrials: 0, articles: 0, adverseArticles: 1 });
     // The mini graph has no MeSH xref for haloperidol, so the article links it by its MeSH id.
     expect(counts.get('MESH:D006220')).toMatchObject({ articles: 1, adverseArticles: 0 });
     // Matched through a MESH: id as well as through a graph drug's MeSH xref.
@@ -35,5 +35,18 @@ describe('offline corpus: evidence volume for the recommender', () => {
     expect(all).toContain('20000001');
     const support = store.offline.searchArticles('', { drugIds: ['DB00927'], conditionIds: ids, excludeAdverseReports: true }, 10).items.map((a) => a.pmid);
     expect(support).not.toContain('20000001');
+  });
+});
+
+describe('what an article says of a drug', () => {
+  it('treatment studies support; adverse-effect reports, animal studies and background do not', async () => {
+    const { articleStance } = await import('../../kb/corpus/article-stance.js');
+    expect(articleStance('Haloperidol for agitation in the ICU', '', false, ['haloperidol'])).toBe('treatment');
+    expect(articleStance('A randomized, placebo-controlled trial of sertraline in major depression', '', false)).toBe('treatment');
+    expect(articleStance('Famotidine-associated delirium', '', true)).toBe('adverse');
+    expect(articleStance('Reduced progression of adriamycin nephropathy in spontaneously hypertensive rats treated by losartan.', '', true)).toBe('adverse');
+    expect(articleStance('Losartan slows nephropathy in spontaneously hypertensive rats', '', false, ['losartan'])).toBe('preclinical');
+    expect(articleStance('Severe citrate toxicity complicating volunteer apheresis platelet donation.', '', false)).toBe('adverse');
+    expect(articleStance('Patterns of care in rural clinics', 'A survey of prescribing.', false)).toBe('other');
   });
 });
