@@ -25,6 +25,28 @@ const DEFAULT_CASE_ITEMS = fileURLToPath(new URL('../../tests/fixtures/cases/phr
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
+/**
+ * The body every item-set eval shares: read and select the items, open the KB, run, print (and
+ * with --out write) the report, close the KB.
+ */
+async function runItemSetEval<T extends { id: string }, R extends object>(
+  o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string },
+  read: (file: string) => T[],
+  name: string,
+  run: (kb: EvalKb, items: T[]) => Promise<R>,
+  markdown: (r: R) => string,
+): Promise<void> {
+  const items = selectItems(read(o.cases), o.only, 'item');
+  const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+  const t0 = performance.now();
+  try {
+    const r = await run(kb, items);
+    emitEvalReport(o, name, r, markdown(r), (performance.now() - t0) / 1000);
+  } finally {
+    kb.close();
+  }
+}
+
 /** Prints an eval's report (markdown, or one JSON line with --json) and, with --out, writes both forms there. */
 function emitEvalReport(o: { out?: string; json?: boolean }, name: string, r: object, markdown: string, seconds: number): void {
   if (o.out) {
@@ -177,50 +199,26 @@ export function registerEvalCommand(program: Command): void {
     .description('indication coverage: conditions as clinicians phrase them (abbreviations, lay terms) through find_drugs_for_condition and recommend_drugs — ≥ min indicated drugs, a guideline first-line drug in the top 10, and whether both tools resolve the phrase to the same disease')
     .option('--cases <file>', 'coverage items (JSON)', DEFAULT_COVERAGE_ITEMS)
     .option('--only <ids>', 'comma-separated item ids')
-    .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) => {
-      const items = selectItems(readCoverageItems(o.cases), o.only, 'item');
-      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
-      const t0 = performance.now();
-      try {
-        const r = await runCoverageEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
-        const seconds = (performance.now() - t0) / 1000;
-        emitEvalReport(o, 'coverage', r, coverageMarkdown(r), seconds);
-      } finally {
-        kb.close();
-      }
-    });
+    .action((o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) =>
+      runItemSetEval(o, readCoverageItems, 'coverage', (kb, items) => runCoverageEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items }), coverageMarkdown),
+    );
 
   common(ev.command('citations'))
     .description('citation relevance: for each coverage condition, the trials and articles the evidence-only answer cites — a trial must not be known negative, must study the condition in the same organ and name the drug as what it studies; an article must be a treatment study in people — now and under the previous selection')
     .option('--cases <file>', 'condition items (JSON, the coverage set)', DEFAULT_COVERAGE_ITEMS)
     .option('--only <ids>', 'comma-separated item ids')
-    .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) => {
-      const items = selectItems(readCoverageItems(o.cases), o.only, 'item');
-      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
-      const t0 = performance.now();
-      try {
+    .action((o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) =>
+      runItemSetEval(o, readCoverageItems, 'citations', (kb, items) => {
         if (!kb.evidence) throw new Error('the knowledge base has no trial and article corpus: rebuild it with `kedrec kb build`');
-        const r = await runCitationsEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
-        emitEvalReport(o, 'citations', r, citationsMarkdown(r), (performance.now() - t0) / 1000);
-      } finally {
-        kb.close();
-      }
-    });
+        return runCitationsEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
+      }, citationsMarkdown),
+    );
 
   common(ev.command('case'))
     .description('case reading: clinicians\' phrasings (negation, family history, numbers, medication lists, abbreviations, brands, spellings, typos, allergies, patient factors, letters) read into the structured case — precision and recall per field, factor accuracy, negated findings taken as present, numbers taken as ICD codes — and multi-turn scripts whose evidence-only answer must change as expected')
     .option('--cases <file>', 'phrasing items (JSON)', DEFAULT_CASE_ITEMS)
     .option('--only <ids>', 'comma-separated item ids')
-    .action(async (o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) => {
-      const items = selectItems(readCaseItems(o.cases), o.only, 'item');
-      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
-      const t0 = performance.now();
-      try {
-        const r = await runCaseEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
-        const seconds = (performance.now() - t0) / 1000;
-        emitEvalReport(o, 'case-reading', r, caseMarkdown(r), seconds);
-      } finally {
-        kb.close();
-      }
-    });
+    .action((o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) =>
+      runItemSetEval(o, readCaseItems, 'case-reading', (kb, items) => runCaseEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items }), caseMarkdown),
+    );
 }
