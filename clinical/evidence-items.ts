@@ -33,7 +33,10 @@ export function pathItem(p: PathLike): LedgerItem {
   const drug = p.nodes[0];
   const disease = p.nodes[p.nodes.length - 1];
   const prov = p.edges.flatMap((e) => e.provenance);
-  return { type: 'kg_path', id: pathId(p), url: drugUrl(drug.id), snippet: p.text, source: sources(prov), license: licenses(prov), drugs: [drug.id], conditions: [disease.id] };
+  // A path is about its target gene: the link goes to the gene's page (NCBI Gene), not the drug's.
+  const gene = p.nodes.slice(1, -1).find((n) => /^NCBIGene:\d+$/.test(n.id));
+  const url = gene ? `https://www.ncbi.nlm.nih.gov/gene/${gene.id.slice('NCBIGene:'.length)}` : drugUrl(drug.id);
+  return { type: 'kg_path', id: pathId(p), url, snippet: p.text, source: sources(prov), license: licenses(prov), drugs: [drug.id], conditions: [disease.id] };
 }
 
 const RELATION_METAEDGE: Record<IndicationRelation, string> = { treats: 'CtD', palliates: 'CpD', indicated: 'CiD' };

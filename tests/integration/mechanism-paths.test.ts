@@ -43,3 +43,11 @@ describe('trials in another organ are not evidence', () => {
     expect(eye.items.length).toBeGreaterThan(0);
   });
 });
+
+describe('evidence links go to the page of what they cite', () => {
+  it('a mechanism path links to its target gene (NCBI Gene), not the drug', async () => {
+    const { pathItem } = await import('../../clinical/evidence-items.js');
+    const [p] = await kb.graph.mechanismPaths('DB00678', 'DOID:10763', { limit: 1, viaGeneGene: false });
+    expect(pathItem(p).url).toBe('https://www.ncbi.nlm.nih.gov/gene/185');
+  });
+});
