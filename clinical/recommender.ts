@@ -53,9 +53,10 @@ export const SCORE_WEIGHTS = {
   curator: 0.05,
   resource: 0.025,
   /**
-   * Trial volume: 0.2 × log10(1 + n), n = trials in the KB's corpus linked to the drug and the
-   * condition (at most VOLUME_CAP). Log-scaled because the 500th trial adds less than the 5th:
-   * 547 trials (metformin in type 2 diabetes) score 0.55, 26 trials 0.29, one trial 0.06.
+   * Trial evidence: 0.2 × log10(1 + w), w = the trials in the KB's corpus linked to the drug and
+   * the condition, weighed by design and result (phase 3–4 count 1, phase 2 ½, phase 1 ¼, ×1½ when
+   * the trial met its primary outcome; failed or harmful ones 0), at most VOLUME_CAP. Log-scaled
+   * because the 500th trial adds less than the 5th.
    */
   trials: 0.2,
   /** Article volume, as trials: 0.1 × log10(1 + n); articles reporting the drug's adverse effects are not counted. */
@@ -311,7 +312,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       for (const v of counted) {
         const n = v.counts.get(x.drug.id);
         if (!n) continue;
-        const trials = volumeScore(SCORE_WEIGHTS.trials, n.trials);
+        const trials = volumeScore(SCORE_WEIGHTS.trials, n.trialWeight);
         const articles = volumeScore(SCORE_WEIGHTS.articles, n.articles);
         if (!x.volume || trials + articles > x.components.trials + x.components.articles) {
           x.volume = { ...n, condition: v.condition, conditionIds: v.ids };
@@ -497,7 +498,8 @@ function rationale(x: Candidate, warnings: Warning[], c: TrackedCase): string {
   if (v && (v.trials || v.negativeTrials)) {
     const ids = cites('trial');
     const negative = v.negativeTrials ? `; ${plural(v.negativeTrials, 'trial')} that failed or stopped for harm or futility not counted` : '';
-    parts.push(`Trials: ${plural(v.trials, 'trial')} in the knowledge base's corpus ${v.trials === 1 ? 'studies' : 'study'} ${x.drug.name} in ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${negative}.`);
+    const late = v.trials ? ` (${v.lateTrials} in phase 3–4; evidence weight ${v.trialWeight} by phase and result)` : '';
+    parts.push(`Trials: ${plural(v.trials, 'trial')}${late} in the knowledge base's corpus ${v.trials === 1 ? 'studies' : 'study'} ${x.drug.name} in ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${negative}.`);
   }
   if (v && (v.articles || v.adverseArticles)) {
     const ids = cites('article');

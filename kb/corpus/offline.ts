@@ -35,6 +35,14 @@ export interface TrialFilters {
  * against, or of nothing, never support (issue 14: the BUILD trials and the azathioprine–prednisone
  * regimen stopped for harm were counted for IPF).
  */
+/** SQL: trial `t` is in phase 3 or 4 (phases are '/'-joined: "PHASE2/PHASE3" counts). */
+const LATE_PHASE = (t: string) => `(instr(ifnull(${t}.phase, ''), 'PHASE3') > 0 OR instr(ifnull(${t}.phase, ''), 'PHASE4') > 0)`;
+
+/** SQL: a trial's weight as evidence: its design (phase) times its result (HINT: met the primary outcome). */
+const TRIAL_WEIGHT = (t: string) =>
+  `((CASE WHEN ${LATE_PHASE(t)} THEN 1.0 WHEN instr(ifnull(${t}.phase, ''), 'PHASE2') > 0 THEN 0.5 WHEN instr(ifnull(${t}.phase, ''), 'PHASE1') > 0 THEN 0.25 ELSE 0.5 END)
+    * (CASE WHEN ${t}.outcome_label = 1 THEN 1.5 ELSE 1.0 END))`;
+
 export const NEGATIVE_TRIAL = (t: string) =>
   `(${t}.outcome_label = 0 OR lower(ifnull(${t}.why_stopped, '')) GLOB '*safety*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*futil*'
     OR lower(ifnull(${t}.why_stopped, '')) GLOB '*efficacy*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*toxic*' OR lower(ifnull(${t}.why_stopped, '')) GLOB '*adverse*'
@@ -60,6 +68,13 @@ export interface EvidenceCounts {
   trials: number;
   /** Trials linked to both that failed or stopped for harm or futility (not counted in `trials`). */
   negativeTrials: number;
+  /**
+   * `trials` weighed by design and result: phase 3–4 count 1, phase 2 and unknown ½, phase 1 ¼,
+   * and a trial HINT labels as having met its primary outcome 1½ times that (TRIAL_WEIGHT).
+   */
+  trialWeight: number;
+  /** Of `trials`, those in phase 3 or 4. */
+  lateTrials: number;
   /** Treatment studies in people linked to the drug and the condition (adverse-effect reports, animal studies and background left out). */
   articles: number;
   /** Articles linked to both that report the drug as inducing a disease (not counted in `articles`). */
@@ -348,17 +363,22 @@ export class OfflineCorpus {
     const ph = ids.map(() => '?').join(',');
     const get = (id: string) => {
       let c = out.get(id);
-      if (!c) out.set(id, (c = { trials: 0, negativeTrials: 0, articles: 0, adverseArticles: 0 }));
+      if (!c) out.set(id, (c = { trials: 0, negativeTrials: 0, trialWeight: 0, lateTrials: 0, articles: 0, adverseArticles: 0 }));
       return c;
     };
     const trials = this.stmt(
-      `SELECT d.entity_id AS id, count(*) AS n, sum(${NEGATIVE_TRIAL('t')}) AS negative FROM (SELECT DISTINCT tid FROM trial_links WHERE role = 'condition' AND entity_id IN (${ph})) c
-       JOIN trial_links d ON d.tid = c.tid AND d.role = 'drug' JOIN trials t ON t.tid = c.tid GROUP BY d.entity_id`,
-    ).all(...ids) as { id: string; n: number; negative: number }[];
+      `SELECT id, count(*) AS n, sum(negative) AS negative, sum(CASE WHEN negative THEN 0 ELSE weight END) AS weight, sum(late AND NOT negative) AS late FROM (
+         SELECT d.entity_id AS id, ${NEGATIVE_TRIAL('t')} AS negative, ${TRIAL_WEIGHT('t')} AS weight, ${LATE_PHASE('t')} AS late
+         FROM (SELECT DISTINCT tid FROM trial_links WHERE role = 'condition' AND entity_id IN (${ph})) c
+         JOIN trial_links d ON d.tid = c.tid AND d.role = 'drug' JOIN trials t ON t.tid = c.tid
+       ) GROUP BY id`,
+    ).all(...ids) as { id: string; n: number; negative: number; weight: number; late: number }[];
     for (const r of trials) {
       const c = get(r.id);
       c.trials = r.n - r.negative;
       c.negativeTrials = r.negative;
+      c.trialWeight = Math.round(r.weight * 100) / 100;
+      c.lateTrials = r.late;
     }
     const articles = this.stmt(
       `SELECT id, sum(treatment AND NOT adverse) AS support, sum(adverse) AS adverse FROM (

@@ -12,8 +12,8 @@ import { openEvalKb, type EvalKb } from '../../evals/kb.js';
  * "after" figure says the selection applies them; "before" shows what they take out.
  *
  * Measured on 2026-12-01 (127 answers over 131 conditions):
- *   after:  417 / 417 citations pass (trials 413 / 413, articles 4 / 4); 0 negative trials cited
- *   before: 590 / 725 (81.4%; trials 89.2%, articles 5.9%); 45 negative trials cited in 24 answers
+ *   after:  419 / 419 citations pass (trials 415 / 415, articles 4 / 4); 0 negative trials cited
+ *   before: 586 / 722 (81.2%; trials 88.9%, articles 6.0%); 46 negative trials cited in 24 answers
  */
 let kb: EvalKb;
 let report: CitationsReport;

@@ -69,12 +69,14 @@ describe('evidence-only ranking reflects the strength of clinical evidence', () 
     }
   });
 
-  it('scores trial volume from the count the rationale states, and cites trials of that drug and condition', async () => {
+  it('scores trials by the weight the rationale states (phase and result), and cites trials of that drug and condition', async () => {
     const r = await recommendFor('type 2 diabetes');
     const metformin = r.recommendations.find((x) => x.drug.id === 'DB00331')!;
-    const n = Number(/Trials: (\d+) trials? in the knowledge base's corpus/.exec(metformin.rationale)?.[1]);
-    expect(n).toBeGreaterThan(100);
-    expect(metformin.components.trials).toBe(volumeScore(SCORE_WEIGHTS.trials, n));
+    // The score stands on the weight the rationale states: trials weighed by phase and result.
+    const m = /Trials: (\d+) trials? \((\d+) in phase 3–4; evidence weight ([\d.]+) by phase and result\) in the knowledge base's corpus/.exec(metformin.rationale);
+    expect(Number(m?.[1])).toBeGreaterThan(100);
+    expect(Number(m?.[2])).toBeGreaterThan(0);
+    expect(metformin.components.trials).toBe(volumeScore(SCORE_WEIGHTS.trials, Number(m?.[3])));
     const cited = [...metformin.rationale.matchAll(/\[(NCT\d{8})\]/g)].map((m) => m[1]);
     expect(cited.length).toBeGreaterThan(0);
     const store = createEvidenceStore({ db, log: () => {} });

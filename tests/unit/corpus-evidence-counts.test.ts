@@ -25,7 +25,7 @@ describe('offline corpus: evidence volume for the recommender', () => {
     // PMID 20000002 "Haloperidol for agitation" mentions delirium with no such relation.
     const ids = store.offline.resolve('condition', 'DOID:0060165').map((e) => e.id);
     const counts = store.offline.evidenceCounts(ids);
-    expect(counts.get('DB00927')).toEqual({ trials: 0, negativeTrials: 0, articles: 0, adverseArticles: 1 });
+    expect(counts.get('DB00927')).toEqual({ trials: 0, negativeTrials: 0, trialWeight: 0, lateTrials: 0, articles: 0, adverseArticles: 1 });
     // The mini graph has no MeSH xref for haloperidol, so the article links it by its MeSH id.
     expect(counts.get('MESH:D006220')).toMatchObject({ articles: 1, adverseArticles: 0 });
     // Matched through a MESH: id as well as through a graph drug's MeSH xref.
