@@ -410,7 +410,8 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       if (!store || !v) return;
       try {
         if (v.trials) {
-          const names = [x.drug.name, ...((await graph.getEntity(x.drug.id))?.synonyms ?? [])];
+          // A drug's names, read once per store: every answer that shows the drug needs them.
+          const names = await memo(graph, `names|${x.drug.id}`, () => graph.getEntity(x.drug.id).then((e) => [x.drug.name, ...(e?.synonyms ?? [])], () => [x.drug.name]));
           for (const t of citedTrials(store, x.drug.id, v.conditionIds, names)) x.evidence.push(trialItem(t, [x.drug.id], [v.condition.id]));
         }
         if (v.articles) {
