@@ -145,7 +145,7 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
   async function recommend(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
     emit(config, { type: 'tool_call', id: 'recommender', name: 'recommend_drugs', args: { case: toPatientCase(state.case) } });
     const r = await recommendDrugs(clinical, state.case);
-    emit(config, { type: 'tool_result', id: 'recommender', name: 'recommend_drugs', ok: true, summary: `${r.recommendations.length} recommendation(s), ${r.excluded.length} left out for safety` });
+    emit(config, { type: 'tool_result', id: 'recommender', name: 'recommend_drugs', ok: true, summary: leftOutSummary(r.recommendations.length, r.excluded) });
     let text = r.text;
     const extra: LedgerItem[] = [];
     const why = WHY_NOT.exec(textOf([...state.messages].reverse().find((m) => m.getType() === 'human')));
@@ -397,3 +397,11 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
 }
 
 export type AgentGraph = ReturnType<typeof buildAgentGraph>;
+
+/** "5 recommendation(s), 3 left out for safety, 20 not indicated": a non-indication is not a safety exclusion. */
+export function leftOutSummary(recommended: number, excluded: { severity: string }[]): string {
+  const safety = excluded.filter((e) => e.severity === 'contraindicated' || e.severity === 'avoid_unless').length;
+  const other = excluded.filter((e) => e.severity === 'not_indicated').length;
+  const taking = excluded.length - safety - other;
+  return [`${recommended} recommendation(s)`, safety ? `${safety} left out for safety` : '', other ? `${other} not indicated or recommended against` : '', taking ? `${taking} already taken` : ''].filter(Boolean).join(', ');
+}

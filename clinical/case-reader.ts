@@ -80,6 +80,8 @@ function cleanMention(s: string): string {
   let t = s.trim().replace(/^[\s,;:'"(]+|[\s,;:.!?'")]+$/g, '');
   for (let i = 0; i < 3; i++) t = t.replace(FILLER, '');
   t = t.replace(TRAILING, '');
+  // A negation cue left behind when its scope was blanked ("…, no other conditions") names nothing.
+  if (/^(?:no|not|none|nothing|nil|neither|nor|other|else|nothing else|none else|no others?)$/i.test(t)) return '';
   return t.length >= 2 && t.length <= 80 ? t : '';
 }
 

@@ -26,7 +26,9 @@ const TIER_WORDS: Record<IndicationTier, string> = {
 
 /** The tier in plain words, with the relation for PharmacotherapyDB's curated records. */
 export function tierWords(relation: IndicationRelation, tier: IndicationTier): string {
-  if (relation === 'treats') return 'physician-curated disease-modifying indication (PharmacotherapyDB)';
+  // PharmacotherapyDB's "disease-modifying" is its category for a curated indication, not a clinical
+  // claim about the drug; it reads as one, so it is not shown.
+  if (relation === 'treats') return 'physician-curated indication (PharmacotherapyDB)';
   if (relation === 'palliates') return 'physician-curated symptomatic indication (PharmacotherapyDB)';
   return TIER_WORDS[tier];
 }

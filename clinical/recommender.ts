@@ -3,6 +3,7 @@ import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { TrialSummary } from '../kb/corpus/types.js';
 import type { EntityRef, GraphStore, IndicatedDrug, IndicationRelation, IndicationTier } from '../kb/graph/store.js';
 import { trialStudiesDrug } from './evidence-relevance.js';
+import { firstLineItem, POPULATION_WORDS, resolvedFirstLine, rowFor, type ResolvedFirstLine } from './first-line.js';
 import { resolvedRecommendedAgainst, type AgainstRow } from './guidelines.js';
 import { tierWords } from './indication-words.js';
 import { intentFit, PHASE_WORDS, resolvedIntentRoles } from './intent.js';
@@ -11,6 +12,7 @@ import type { LedgerItem, TrackedCase } from './case-types.js';
 import type { ClinicalDeps } from './deps.js';
 import { articleItem, indicationItem, pathItem, publicItem, trialItem } from './evidence-items.js';
 import { exclusionReason, findingsAsWarnings, SEVERITY_LABEL, type DrugVerdict, type SafetyReport } from './safety/engine.js';
+import type { SafetyKnowledge } from './safety/knowledge.js';
 import { safetyPatientFromCase } from './safety/patient.js';
 import type { ExcludedDrug, RecommendedDrug, Warning } from './types.js';
 
@@ -70,6 +72,12 @@ export const SCORE_WEIGHTS = {
   mechanism: 0.1,
   /** The guideline lists the drug for the phase the question asks about (acute attack vs prevention). */
   intent: 0.3,
+  /**
+   * A guideline names the drug first-line for the condition in this patient's population
+   * (clinical/guidelines/first-line.tsv): what a clinician starts with ranks above what a record
+   * merely allows (a curated indication is 1.0, so this moves a drug within the indicated set).
+   */
+  firstLine: 0.5,
   /** Per caution-level safety finding (interaction, dose or risk warning; up to 2): ranks the drug down, never out. */
   caution: -0.25,
   /** Curators recorded the pair as not indicated. */
@@ -113,6 +121,8 @@ function curationSupport(provenance: { detail?: string }[]): Curation {
 /** The named terms of a score. */
 export interface ScoreComponents {
   indication: number;
+  /** First-line in a guideline for this population (SCORE_WEIGHTS.firstLine), by clinical/guidelines/first-line.tsv. */
+  guideline: number;
   /** Fits the asked phase (SCORE_WEIGHTS.intent), by clinical/intent/roles.tsv. */
   intent: number;
   curation: number;
@@ -125,7 +135,7 @@ export interface ScoreComponents {
 }
 
 /** The order the rationale explains the terms in: most trusted first. */
-const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'intent', 'curation', 'trials', 'articles', 'mechanism', 'safety', 'notIndicated'];
+const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'guideline', 'intent', 'curation', 'trials', 'articles', 'mechanism', 'safety', 'notIndicated'];
 
 export interface Recommendation extends RecommendedDrug {
   components: ScoreComponents;
@@ -184,6 +194,10 @@ interface Candidate {
   pathTexts: string[];
   /** The guideline that lists the drug for the asked phase. */
   intentSource?: string;
+  /** The guideline row that names the drug first-line for one of the case's conditions, in this population. */
+  firstLine?: { r: ResolvedFirstLine; condition: EntityRef };
+  /** Its class, for showing options across classes: the first-line row's group, else its smallest drug group, else itself. */
+  cls: string;
 }
 
 /** The store, when it can count its offline corpus (every store createEvidenceStore makes can). */
@@ -256,8 +270,8 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const get = (drug: EntityRef) => {
     let x = candidates.get(drug.id);
     if (!x) {
-      const components: ScoreComponents = { indication: 0, intent: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, safety: 0, notIndicated: 0 };
-      candidates.set(drug.id, (x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [] }));
+      const components: ScoreComponents = { indication: 0, guideline: 0, intent: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, safety: 0, notIndicated: 0 };
+      candidates.set(drug.id, (x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [], cls: drug.id }));
     }
     return x;
   };
@@ -337,6 +351,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const safe: Candidate[] = [];
   const roles = c.intent ? await resolvedIntentRoles(graph, deps.safety.knowledge) : undefined;
   const against = await resolvedRecommendedAgainst(graph);
+  const firstLine = await resolvedFirstLine(graph, deps.safety.knowledge);
   for (const x of candidates.values()) {
     const v = safety.verdicts.get(x.drug.id)!;
     const out = exclusionOf(v);
@@ -373,6 +388,18 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       continue;
     }
     x.components.safety = round3(SCORE_WEIGHTS.caution * Math.min(v.cautions, 2));
+    for (const cond of conditions) {
+      const r = rowFor(firstLine, cond.id, !!c.pregnant);
+      if (!r?.classOf.has(x.drug.id)) continue;
+      x.firstLine = { r, condition: { id: cond.id, kind: 'Disease', name: cond.name } };
+      x.components.guideline = SCORE_WEIGHTS.firstLine;
+      x.evidence.push(firstLineItem(r, x.drug, cond));
+      break;
+    }
+    // A row's group names the class it listed (thiazide-type diuretics take in chlorthalidone); a
+    // drug the row names alone takes its class from the drug groups, like any other candidate.
+    const rowClass = x.firstLine?.r.classOf.get(x.drug.id);
+    x.cls = (rowClass?.startsWith('group:') ? rowClass : undefined) ?? smallestGroup(deps.safety.knowledge, x.drug.id) ?? x.drug.id;
     safe.push(x);
   }
 
@@ -425,7 +452,11 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   );
 
   enrich.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
-  const shown = enrich.slice(0, limit);
+  const shown = acrossClasses(enrich, limit);
+  const shownSet = new Set(shown);
+  // Drugs first-line for the general population that this patient cannot take (ARBs in pregnancy):
+  // the rationale says what was left out instead, and why is in the "left out" list.
+  const firstLineOut = excluded.filter((e) => e.severity !== 'not_indicated' && e.severity !== 'already_taking' && conditions.some((cond) => rowFor(firstLine, cond.id, false)?.classOf.has(e.drug.id)));
   // The drugs shown get the full check: the same verdict plus their serious and boxed effects.
   const full = await deps.safety.check(shown.map((x) => ({ id: x.drug.id, name: x.drug.name })), patient);
   for (const [id, v] of full.verdicts) safety.verdicts.set(id, v);
@@ -439,7 +470,11 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       drug: { id: x.drug.id, name: x.drug.name },
       score: total(x.components),
       components: x.components,
-      rationale: rationale(x, warnings, c),
+      rationale: rationale(x, warnings, c, {
+        alternatives: answering.filter((o) => o.cls === x.cls && o !== x && !shownSet.has(o)).slice(0, 3).map((o) => o.drug.name),
+        firstLineOut,
+      }),
+      summary: summary(x, warnings),
       evidence: publicEvidence(x.evidence).map(publicItem),
       warnings,
     };
@@ -468,7 +503,44 @@ export function exclusionOf(v: DrugVerdict): ExcludedDrug | undefined {
   };
 }
 
-const EVIDENCE_ORDER: LedgerItem['type'][] = ['kg_fact', 'trial', 'article', 'kg_path'];
+const EVIDENCE_ORDER: LedgerItem['type'][] = ['guideline', 'kg_fact', 'trial', 'article', 'kg_path'];
+
+/** A drug's narrowest drug group with at least two members (its class, where the rule tables know one), as `group:<key>`. */
+function smallestGroup(knowledge: SafetyKnowledge, drugId: string): string | undefined {
+  let best: { key: string; size: number } | undefined;
+  for (const key of knowledge.groupsOfDrug.get(drugId) ?? []) {
+    const size = knowledge.groups.get(key)?.members.size ?? 0;
+    if (size >= 2 && (!best || size < best.size)) best = { key, size };
+  }
+  return best && `group:${best.key}`;
+}
+
+/**
+ * The drugs shown, across classes, as a clinician weighs options: first the best drug of each class
+ * a guideline names first-line for this patient (metformin, an SGLT2 inhibitor, a GLP-1 agonist for
+ * type 2 diabetes; a thiazide, an ARB, a calcium-channel blocker for hypertension — not four ARBs),
+ * then the best drug of each other class that scores within a quarter of the best (a weakly
+ * supported class does not displace a well-supported drug), then the rest by score. Same-class
+ * alternatives are named in each rationale, so nothing is hidden.
+ */
+export function acrossClasses<T extends { cls: string; components: ScoreComponents }>(ranked: T[], limit: number): T[] {
+  const top = ranked.length ? total(ranked[0].components) : 0;
+  const out: T[] = [];
+  const classes = new Set<string>();
+  const take = (accept: (x: T) => boolean) => {
+    for (const x of ranked) {
+      if (out.length >= limit) return;
+      if (!out.includes(x) && accept(x)) {
+        out.push(x);
+        classes.add(x.cls);
+      }
+    }
+  };
+  take((x) => x.components.guideline > 0 && !classes.has(x.cls));
+  take((x) => !classes.has(x.cls) && total(x.components) >= 0.75 * top);
+  take(() => true);
+  return out;
+}
 
 /** A recommendation's evidence list: in the order the rationale cites it (indication, trials, articles, mechanism), at most 10. */
 function publicEvidence(items: LedgerItem[]): LedgerItem[] {
@@ -481,38 +553,74 @@ function publicEvidence(items: LedgerItem[]): LedgerItem[] {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** The rationale: one sentence per score component, each citing what it stands on, then the sum. */
-function rationale(x: Candidate, warnings: Warning[], c: TrackedCase): string {
+/** A guideline's short name: its title up to the first parenthesis, colon or comma after the year ("2017 ACC/AHA/multisociety High Blood Pressure Guideline"). */
+export function guidelineShortName(source: string): string {
+  return source.split(/\s*[(:]/)[0].trim();
+}
+
+/** What the rationale adds about the answer as a whole: same-class options not shown, first-line drugs this patient cannot take. */
+interface RationaleContext {
+  alternatives: string[];
+  firstLineOut: ExcludedDrug[];
+}
+
+/**
+ * The rationale, for this patient, in a few sentences: the line of therapy (guideline), the
+ * indication record and who agrees on it, the trials and articles that studied the drug in the
+ * condition (cited), the mechanism, then what the patient's facts mean for it and what was left out
+ * instead. The score is data (score_components), not prose.
+ */
+function rationale(x: Candidate, warnings: Warning[], c: TrackedCase, ctx: RationaleContext): string {
   const parts: string[] = [];
-  for (const ind of x.indications) {
-    const agree = ind.resources.length > 1 ? `; ${ind.resources.length} independent sources agree` : '';
+  if (x.firstLine) {
+    const { r, condition } = x.firstLine;
+    parts.push(`First-line for ${condition.name}${POPULATION_WORDS[r.row.population]} (${guidelineShortName(r.row.source)}) [GUIDELINE:${r.row.id}].`);
+  }
+  x.indications.forEach((ind, i) => {
     const where = ind.via ? `${ind.via.name}, a form of ${ind.disease.name}` : ind.disease.name;
-    parts.push(`${x.drug.name} for ${where}: ${tierWords(ind.relation, ind.tier)}${agree} [${ind.factId}].`);
-  }
-  if (!x.indications.length) parts.push(`${x.drug.name} was tested in trials of the condition but is not a recorded indication.`);
+    const curation = i === 0 && x.curation.curators && x.curation.factId === ind.factId ? `; ${plural(x.curation.curators, 'curator')}, ${plural(x.curation.resources, 'resource')}` : '';
+    const agree = ind.resources.length > 1 ? `; ${ind.resources.length} independent sources agree` : '';
+    parts.push(`${i === 0 ? 'Indication' : 'Also indicated'} for ${where}: ${tierWords(ind.relation, ind.tier)}${curation}${agree} [${ind.factId}].`);
+  });
+  if (!x.indications.length) parts.push(`Not a recorded indication: ${x.drug.name} was tested in trials of the condition.`);
   if (x.components.intent && x.intentSource) parts.push(`Fits the question: listed for this phase of treatment by ${x.intentSource.split(':')[0]}.`);
-  if (x.curation.curators && x.curation.factId) {
-    parts.push(`Curation: ${plural(x.curation.curators, 'curator')} agreed and ${plural(x.curation.resources, 'resource')} ${x.curation.resources === 1 ? 'lists' : 'list'} the indication (PharmacotherapyDB) [${x.curation.factId}].`);
-  }
   const v = x.volume;
   const cites = (type: LedgerItem['type']) => x.evidence.filter((e) => e.type === type).map((e) => `[${e.id}]`).join(' ');
   if (v && (v.trials || v.negativeTrials)) {
     const ids = cites('trial');
-    const negative = v.negativeTrials ? `; ${plural(v.negativeTrials, 'trial')} that failed or stopped for harm or futility not counted` : '';
-    const late = v.trials ? ` (${v.lateTrials} in phase 3–4; evidence weight ${v.trialWeight} by phase and result)` : '';
-    parts.push(`Trials: ${plural(v.trials, 'trial')}${late} in the knowledge base's corpus ${v.trials === 1 ? 'studies' : 'study'} ${x.drug.name} in ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${negative}.`);
+    const negative = v.negativeTrials ? `; ${plural(v.negativeTrials, 'trial')} that failed or stopped for harm or futility not counted as support` : '';
+    const late = v.trials && v.lateTrials ? ` (${v.lateTrials} in phase 3–4)` : '';
+    parts.push(v.trials ? `Studied in ${plural(v.trials, 'trial')} of ${v.condition.name}${late}${ids ? `, e.g. ${ids}` : ''}${negative}.` : `No supporting trial in the corpus${negative}.`);
   }
-  if (v && (v.articles || v.adverseArticles)) {
+  if (v && v.articles) {
     const ids = cites('article');
-    const adverse = v.adverseArticles ? `; ${plural(v.adverseArticles, 'article')} reporting its adverse effects not counted` : '';
-    parts.push(`Literature: ${plural(v.articles, 'treatment study', 'treatment studies')} in the corpus ${v.articles === 1 ? 'reports' : 'report'} ${x.drug.name} for ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}${adverse}.`);
+    parts.push(`${plural(v.articles, 'article')} in the corpus ${v.articles === 1 ? 'reports' : 'report'} it as a treatment for ${v.condition.name}${ids ? `, e.g. ${ids}` : ''}.`);
   }
   const path = x.evidence.find((e) => e.type === 'kg_path');
-  if (path) parts.push(`Mechanism: ${path.snippet} [${path.id}]${x.pathTexts.length > 1 ? ` (${x.pathTexts.length >= CITED_PATHS ? `at least ${CITED_PATHS}` : x.pathTexts.length} paths found; a mechanism counts once)` : ''}.`);
+  if (path) parts.push(`Mechanism: ${path.snippet.replace(/\.$/, '')} [${path.id}].`);
   const patient = forThisPatient(x.drug.name, warnings, c);
   if (patient) parts.push(patient);
-  parts.push(`Score ${explainScore(x.components)}.`);
+  if (ctx.firstLineOut.length) {
+    const names = ctx.firstLineOut.slice(0, 4).map((e) => e.drug.name);
+    parts.push(`First-line drugs left out for this patient: ${names.join(', ')}${ctx.firstLineOut.length > names.length ? ` and ${ctx.firstLineOut.length - names.length} more` : ''} (see "Left out").`);
+  }
+  if (ctx.alternatives.length) parts.push(`Same class, also suitable: ${ctx.alternatives.join(', ')}.`);
   return parts.join(' ');
+}
+
+/** The recommendation in one line, for cards and compact answers: line of therapy or record, trials, cautions. */
+function summary(x: Candidate, warnings: Warning[]): string {
+  const ind = x.indications[0];
+  const lead = x.firstLine
+    ? `First-line for ${x.firstLine.condition.name}${POPULATION_WORDS[x.firstLine.r.row.population]} (${guidelineShortName(x.firstLine.r.row.source)})`
+    : ind
+      ? `${tierWords(ind.relation, ind.tier).replace(/ \(.*\)$/, '')} for ${ind.via?.name ?? ind.disease.name}`
+      : 'studied in trials of the condition; not a recorded indication';
+  const bits = [lead.charAt(0).toUpperCase() + lead.slice(1)];
+  if (x.volume?.trials) bits.push(`${plural(x.volume.trials, 'trial')}${x.volume.lateTrials ? ` (${x.volume.lateTrials} phase 3–4)` : ''}`);
+  const cautions = warnings.filter((w) => w.severity === 'caution').length;
+  if (cautions) bits.push(plural(cautions, 'caution'));
+  return bits.join('; ');
 }
 
 /**

@@ -64,6 +64,8 @@ export interface RecommendedDrug {
   rank: number;
   drug: { id: string; name: string };
   score?: number;
+  /** The recommendation in one line, for cards and compact answers. */
+  summary?: string;
   rationale: string;
   evidence: EvidenceItem[];
   warnings: Warning[];

@@ -24,6 +24,7 @@ export const recommendDrugsTool = defineTool({
         drug: z.object({ id: z.string(), name: z.string() }),
         score: z.number(),
         score_components: z.record(z.string(), z.number()),
+        summary: z.string().optional().describe('The recommendation in one line (line of therapy or indication record, trials, cautions)'),
         rationale: z.string(),
         evidence: z.array(evidenceSchema),
         warnings: z.array(warningSchema),
@@ -39,7 +40,7 @@ export const recommendDrugsTool = defineTool({
     const built = await caseFromArgs(deps, conditions, patient, true);
     const r = await recommendDrugs(clinicalDeps(deps), built.case, { limit });
     return {
-      recommendations: r.recommendations.map((x) => ({ rank: x.rank, drug: x.drug, score: x.score ?? 0, score_components: { ...x.components }, rationale: x.rationale, evidence: x.evidence, warnings: x.warnings })),
+      recommendations: r.recommendations.map((x) => ({ rank: x.rank, drug: x.drug, score: x.score ?? 0, score_components: { ...x.components }, ...(x.summary ? { summary: x.summary } : {}), rationale: x.rationale, evidence: x.evidence, warnings: x.warnings })),
       excluded: r.excluded,
       warnings: r.warnings,
       notices: [...r.notices, ...built.notices],

@@ -30,14 +30,14 @@ describe('graph tools on the real knowledge base', () => {
     expect(typo.matches[0]).toMatchObject({ id: 'DB00331', matchType: 'fuzzy' });
   });
 
-  it('find_drugs_for_condition accepts an ICD-10 code and lists metformin as disease-modifying with provenance', async () => {
+  it('find_drugs_for_condition accepts an ICD-10 code and lists metformin as a curated indication with provenance', async () => {
     const r = await runTool(findDrugsForConditionTool, { condition: 'ICD10:E11', limit: 50 }, deps);
     expect(r.condition.id).toBe('DOID:9352');
     const metformin = r.drugs.find((d) => d.drug.id === 'DB00331');
     expect(metformin?.relation).toBe('treats');
     expect(metformin?.tier).toBe('curated');
     expect(metformin?.provenance.map((p) => p.source)).toEqual(expect.arrayContaining(['hetionet', 'pharmacotherapydb']));
-    expect(renderResult(findDrugsForConditionTool as unknown as ToolSpec, r)).toContain('Metformin (DB00331) — physician-curated disease-modifying indication (PharmacotherapyDB); also indication listed on the FDA label (LabeledIn)');
+    expect(renderResult(findDrugsForConditionTool as unknown as ToolSpec, r)).toContain('Metformin (DB00331) — physician-curated indication (PharmacotherapyDB); also indication listed on the FDA label (LabeledIn)');
   });
 
   it('get_drug_profile cites licenses for targets and SIDER side effects, most frequent first', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCaseDelta } from '../../clinical/case-reader.js';
 import { blankSpans, contextOf, readContext, scopeText } from '../../clinical/context.js';
 
 /** The words of the message that fall in a negated or family stretch. */
@@ -87,5 +88,15 @@ describe('blanking', () => {
     expect(out).toHaveLength(text.length);
     expect(out.startsWith('HTN, no ')).toBe(true);
     expect(out).not.toMatch(/DM|breast/);
+  });
+});
+
+describe('what a blanked negation leaves behind', () => {
+  it.each([
+    ['58-year-old man with essential hypertension, no other conditions.', ['essential hypertension']],
+    ['woman with asthma, nothing else', ['asthma']],
+    ['man with gout and no other medical problems', ['gout']],
+  ])('%s → %j (no stray "no" or "nothing" mention)', (text, conditions) => {
+    expect(parseCaseDelta(text).add.conditions).toEqual(conditions);
   });
 });
