@@ -31,8 +31,9 @@ export function turnSummary(c: TrackedCase, recs: RecommendedDrug[], excluded: E
 export function describeChanges(prev: TurnSummary | null | undefined, now: TurnSummary): string[] {
   if (!prev) return [];
   const out: string[] = [];
-  const added = now.facts.filter((f) => !prev.facts.includes(f));
-  const removed = prev.facts.filter((f) => !now.facts.includes(f));
+  // A fact can be listed more than once (a condition that is also a comorbidity state): said once.
+  const added = [...new Set(now.facts.filter((f) => !prev.facts.includes(f)))];
+  const removed = [...new Set(prev.facts.filter((f) => !now.facts.includes(f)))];
   if (added.length) out.push(`New in the case: ${added.join('; ')}.`);
   if (removed.length) out.push(`No longer in the case: ${removed.join('; ')}.`);
   const nowIds = new Set(now.recommended.map((r) => r.id));

@@ -177,7 +177,10 @@ export function parseCaseDelta(message: string): CaseDelta {
   const spans = readContext(text);
   for (const span of spans) {
     const words = scopeText(text, span);
-    const mentions = splitMentions(words.replace(/\b(?:allerg\w*|intoleran\w*|hypersensitiv\w*)\b.*$/i, '')).slice(0, MAX_MENTIONS);
+    // "not allergic to penicillin", "no allergy to sulfa": the drug follows the allergy word; "no
+    // penicillin allergy": it comes before it, and what follows the word is not a finding.
+    const named = words.replace(/\b(?:allergic|allergy|allergies|intolerant|intolerance|hypersensitive|hypersensitivity)\s+(?:to|of|with)\s+/i, '');
+    const mentions = splitMentions(named.replace(/\b(?:allerg\w*|intoleran\w*|hypersensitiv\w*)\b.*$/i, '')).slice(0, MAX_MENTIONS);
     if ((delta.family?.length ?? 0) + (delta.negated?.length ?? 0) >= MAX_MENTIONS) break;
     if (span.kind === 'family') (delta.family ??= []).push(...mentions);
     else {

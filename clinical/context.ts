@@ -106,7 +106,8 @@ export function readContext(text: string): ContextSpan[] {
       const from = at + m[0].length;
       let end = forwardEnd(s, from, TERMINATOR);
       // "No allergies, HTN, T2DM": an allergy statement is whole in itself; the list after it is not negated.
-      const allergy = /^\s*(?:(?:known|drug|medication)\s+)*(?:allerg\w*|nkda)/i.exec(s.slice(from, end));
+      // "Not allergic to penicillin", "no allergy to sulfa": the drug named after "to" is in the scope.
+      const allergy = /^\s*(?:(?:known|drug|medication)\s+)*(?:allerg\w*|nkda)(?:\s+(?:to|of)\s+[^,;:()]{1,60}?(?=\s*(?:[,;:()]|\band\b|\bbut\b|$)))?/i.exec(s.slice(from));
       if (allergy) end = from + allergy[0].length;
       if (end > from) spans.push({ start: start + from, end: start + end, kind: 'negated', trigger: m[0].toLowerCase(), scopeStart: start + from });
     }

@@ -186,7 +186,18 @@ function readRenal(raw: string, c: string, out: FactorDelta): void {
     if (!negated && /\besrd\b|end[- ]stage/.test(dialysis[0])) out.ckdStage = '5';
     said = true;
   }
-  if (said || /\b(?:renal|kidney) (?:impairment|insufficiency|failure|function)\b/.test(c)) out.renalText = raw.trim();
+  const plain = /\b(?:renal|kidney) (?:impairment|insufficiency|failure|function)\b/.exec(c);
+  if (said || plain) out.renalText = statedStretch(raw, Math.min(...[egfrAt, crclAt, stage, dialysis, plain].filter((m) => m).map((m) => m!.index)));
+}
+
+/**
+ * The words that state a factor, from where it starts to the end of its phrase ("eGFR 40", "CKD
+ * stage 4"), not the whole clause: "woman with diabetes on warfarin, eGFR 40" is kidney "eGFR 40".
+ */
+function statedStretch(raw: string, start: number): string {
+  const from = raw.slice(start);
+  const end = from.search(/[,;]|\.(?!\d)|\s(?:and|but|on|who)\s/);
+  return (end > 0 ? from.slice(0, end) : from).trim().slice(0, 80);
 }
 
 function readHepatic(raw: string, c: string, out: FactorDelta): void {
@@ -203,7 +214,11 @@ function readHepatic(raw: string, c: string, out: FactorDelta): void {
   const active = /\bactive (?:liver disease|hepatitis)\b|\b(?:acute|chronic active) hepatitis\b|\belevated (?:liver enzymes|transaminases|lfts|alt)\b|\btransaminases? (?:above|over|>)\s*3/.exec(c);
   if (active && !negatedBefore(c, active.index)) out.activeLiverDisease = true;
   if (level) out.hepaticLevel = level;
-  if (level || out.activeLiverDisease) out.hepaticText = raw.trim();
+  const failure = /\b(?:hepatic|liver) failure\b/.exec(c);
+  const at = [cp, cpScore, cirr, imp, failure, active].filter((m) => m).map((m) => m!.index);
+  // "Decompensated cirrhosis": the qualifier before the finding belongs to it.
+  const lead = cirr && /\b(?:decompensated|compensated|alcoholic)\s+$/.exec(c.slice(0, cirr.index));
+  if (level || out.activeLiverDisease) out.hepaticText = statedStretch(raw, Math.min(...at, lead ? lead.index : Infinity));
 }
 
 function readOverrides(c: string, out: FactorDelta): void {

@@ -105,6 +105,11 @@ export function rowFor(table: FirstLineTable, conditionId: string, pregnant: boo
   return (pregnant ? byPop.get('pregnancy') : undefined) ?? byPop.get('all');
 }
 
+/** A guideline's short name: its title up to the first parenthesis or colon ("2017 ACC/AHA/multisociety High Blood Pressure Guideline"). */
+export function guidelineShortName(source: string): string {
+  return source.split(/\s*[(:]/)[0].trim();
+}
+
 export const POPULATION_WORDS: Record<Population, string> = { all: '', pregnancy: ' in pregnancy' };
 
 /** A first-line listing as evidence: the guideline, cited by its row. */

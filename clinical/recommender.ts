@@ -3,7 +3,7 @@ import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { TrialSummary } from '../kb/corpus/types.js';
 import type { EntityRef, GraphStore, IndicatedDrug, IndicationRelation, IndicationTier } from '../kb/graph/store.js';
 import { trialStudiesDrug } from './evidence-relevance.js';
-import { firstLineItem, POPULATION_WORDS, resolvedFirstLine, rowFor, type ResolvedFirstLine } from './first-line.js';
+import { firstLineItem, guidelineShortName, POPULATION_WORDS, resolvedFirstLine, rowFor, type ResolvedFirstLine } from './first-line.js';
 import { resolvedRecommendedAgainst, type AgainstRow } from './guidelines.js';
 import { tierWords } from './indication-words.js';
 import { intentFit, PHASE_WORDS, resolvedIntentRoles } from './intent.js';
@@ -198,6 +198,8 @@ interface Candidate {
   firstLine?: { r: ResolvedFirstLine; condition: EntityRef };
   /** Its class, for showing options across classes: the first-line row's group, else its smallest drug group, else itself. */
   cls: string;
+  /** The case's conditions it is indicated (or first-line) for. */
+  serves?: string[];
 }
 
 /** The store, when it can count its offline corpus (every store createEvidenceStore makes can). */
@@ -418,7 +420,15 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
 
   // Enrich the strongest safe candidates: a mechanism path, and the documents behind the counts.
   const ranked = answering.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
+  for (const x of ranked) x.serves = [...new Set([...x.indications.map((i) => i.disease.id), ...(x.firstLine ? [x.firstLine.condition.id] : [])])];
+  // The strongest candidates, plus each condition's best one (acrossClasses gives every condition a slot).
   const enrich = ranked.slice(0, Math.max(opts.enrich ?? 10, limit));
+  if (conditions.length > 1) {
+    for (const cond of conditions) {
+      const best = bestFor(ranked, cond.id);
+      if (best && !enrich.includes(best)) enrich.push(best);
+    }
+  }
   const primary = conditions[0];
   await Promise.all(
     enrich.map(async (x) => {
@@ -452,7 +462,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   );
 
   enrich.sort((a, b) => total(b.components) - total(a.components) || a.drug.name.localeCompare(b.drug.name));
-  const shown = acrossClasses(enrich, limit);
+  const shown = acrossClasses(enrich, limit, conditions.map((cond) => cond.id));
   const shownSet = new Set(shown);
   // Drugs first-line for the general population that this patient cannot take (ARBs in pregnancy):
   // the rationale says what was left out instead, and why is in the "left out" list.
@@ -515,27 +525,50 @@ function smallestGroup(knowledge: SafetyKnowledge, drugId: string): string | und
   return best && `group:${best.key}`;
 }
 
+interface Selectable {
+  cls: string;
+  components: ScoreComponents;
+  serves?: string[];
+  firstLine?: { condition: { id: string } };
+}
+
+/** A condition's best candidate, in score order: one a guideline names first-line for it, else the best that serves it. */
+function bestFor<T extends Selectable>(ranked: T[], cond: string): T | undefined {
+  return ranked.find((x) => x.firstLine?.condition.id === cond) ?? ranked.find((x) => x.serves?.includes(cond));
+}
+
 /**
- * The drugs shown, across classes, as a clinician weighs options: first the best drug of each class
+ * The drugs shown, across classes, as a clinician weighs options: with several conditions, first the
+ * best drug for each condition; then the best drug of each class
  * a guideline names first-line for this patient (metformin, an SGLT2 inhibitor, a GLP-1 agonist for
  * type 2 diabetes; a thiazide, an ARB, a calcium-channel blocker for hypertension — not four ARBs),
  * then the best drug of each other class that scores within a quarter of the best (a weakly
  * supported class does not displace a well-supported drug), then the rest by score. Same-class
  * alternatives are named in each rationale, so nothing is hidden.
  */
-export function acrossClasses<T extends { cls: string; components: ScoreComponents }>(ranked: T[], limit: number): T[] {
+export function acrossClasses<T extends Selectable>(ranked: T[], limit: number, conditions: string[] = []): T[] {
   const top = ranked.length ? total(ranked[0].components) : 0;
   const out: T[] = [];
   const classes = new Set<string>();
+  const add = (x: T) => {
+    out.push(x);
+    classes.add(x.cls);
+  };
   const take = (accept: (x: T) => boolean) => {
     for (const x of ranked) {
       if (out.length >= limit) return;
-      if (!out.includes(x) && accept(x)) {
-        out.push(x);
-        classes.add(x.cls);
-      }
+      if (!out.includes(x) && accept(x)) add(x);
     }
   };
+  // Every condition of the case first gets its best option (a first-line one when there is one):
+  // diabetes with atrial fibrillation needs a drug for each, not five for the first.
+  if (conditions.length > 1) {
+    for (const cond of conditions) {
+      if (out.length >= limit || out.some((x) => x.serves?.includes(cond))) continue;
+      const best = bestFor(ranked.filter((x) => !out.includes(x)), cond);
+      if (best) add(best);
+    }
+  }
   take((x) => x.components.guideline > 0 && !classes.has(x.cls));
   take((x) => !classes.has(x.cls) && total(x.components) >= 0.75 * top);
   take(() => true);
@@ -552,11 +585,6 @@ function publicEvidence(items: LedgerItem[]): LedgerItem[] {
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-/** A guideline's short name: its title up to the first parenthesis, colon or comma after the year ("2017 ACC/AHA/multisociety High Blood Pressure Guideline"). */
-export function guidelineShortName(source: string): string {
-  return source.split(/\s*[(:]/)[0].trim();
-}
 
 /** What the rationale adds about the answer as a whole: same-class options not shown, first-line drugs this patient cannot take. */
 interface RationaleContext {
@@ -602,7 +630,7 @@ function rationale(x: Candidate, warnings: Warning[], c: TrackedCase, ctx: Ratio
   if (patient) parts.push(patient);
   if (ctx.firstLineOut.length) {
     const names = ctx.firstLineOut.slice(0, 4).map((e) => e.drug.name);
-    parts.push(`First-line drugs left out for this patient: ${names.join(', ')}${ctx.firstLineOut.length > names.length ? ` and ${ctx.firstLineOut.length - names.length} more` : ''} (see "Left out").`);
+    parts.push(`First-line drugs left out for this patient: ${names.join(', ')}${ctx.firstLineOut.length > names.length ? ` and ${ctx.firstLineOut.length - names.length} more` : ''}.`);
   }
   if (ctx.alternatives.length) parts.push(`Same class, also suitable: ${ctx.alternatives.join(', ')}.`);
   return parts.join(' ');

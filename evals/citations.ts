@@ -89,7 +89,7 @@ export async function runCitationsEval(opts: { graph: GraphStore; evidence: Evid
     }
     if (!out.recommendations.length) continue;
     answers++;
-    const { conditions: phrases, limit: _limit, ...patient } = recommendDrugsTool.input.parse({ conditions: [item.phrase] });
+    const { conditions: phrases, limit: _limit, detail: _detail, ...patient } = recommendDrugsTool.input.parse({ conditions: [item.phrase] });
     const condition = (await caseFromArgs(deps, phrases, patient, false)).case.conditions.find((x) => x.id)?.id;
     if (!condition) continue;
     const conditionIds = opts.evidence.offline.resolve('condition', condition).map((e) => e.id);

@@ -226,7 +226,7 @@ export async function runCoverageEval(opts: { graph: GraphStore; evidence?: Evid
     const rec: ToolOutcome = { tool: 'recommend_drugs', drugs: [], indicated: 0, investigational: 0, enough: false, covered: false, notes: [] };
     try {
       // The disease the phrase resolves to, read the way the tool's handler reads it (its output names drugs, not conditions).
-      const { conditions, limit: _limit, ...patient } = recommendDrugsTool.input.parse({ conditions: [item.phrase] });
+      const { conditions, limit: _limit, detail: _detail, ...patient } = recommendDrugsTool.input.parse({ conditions: [item.phrase] });
       const built = await caseFromArgs(deps, conditions, patient, false);
       const c = built.case.conditions[0];
       if (c?.id) {

@@ -169,7 +169,7 @@ export function createApp(deps: AppDeps): KedrecHttp {
         cors({
           origin: o.corsOrigins.includes('*') ? '*' : o.corsOrigins,
           allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-          allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-KEDREC-Thread-Id', 'Mcp-Protocol-Version', 'Mcp-Session-Id'],
+          allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-KEDREC-Thread-Id', 'X-KEDREC-Structured', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'],
           exposeHeaders: ['X-Request-Id', 'X-KEDREC-Thread-Id', 'Retry-After', 'Mcp-Session-Id'],
           maxAge: 600,
         }),

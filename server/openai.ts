@@ -6,7 +6,8 @@ import { MAX_MESSAGE_CHARS, MAX_REQUEST_TEXT_CHARS, type ChatAgent, type FinalAn
 import { parseJsonBody, threadIdSchema } from './chat.js';
 import { errorResponse } from './http-errors.js';
 import type { Logger } from './log.js';
-import { renderAnswerMarkdown } from './render.js';
+import { renderCompact } from '../clinical/compact-answer.js';
+import { answerAuxTask, auxTaskOf } from './openai-tasks.js';
 
 export const OPENAI_MODEL_ID = 'kedrec';
 
@@ -26,7 +27,10 @@ export const completionRequestSchema = z
       .min(1)
       .max(200),
     stream: z.boolean().optional(),
-    metadata: z.object({ thread_id: threadIdSchema.optional() }).passthrough().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
+    metadata: z.object({ thread_id: threadIdSchema.optional(), task: z.string().max(100).optional() }).passthrough().optional(),
+    /** Opt-in: the structured answer (recommendations, exclusions, evidence) beside the text, as `kedrec.answer`. */
+    kedrec_structured: z.boolean().optional(),
   })
   .passthrough();
 
@@ -87,6 +91,10 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
     const headerThread = c.req.header('x-kedrec-thread-id');
     const explicit = headerThread ?? body.data.metadata?.thread_id;
     if (explicit !== undefined && !threadIdSchema.safeParse(explicit).success) return errorResponse(c, 400, 'invalid_request', 'thread id: letters, digits and _ . : - only, at most 128');
+    // Title, tags, follow-up suggestions: a few words about the chat, not a drug answer.
+    const lastUser = [...body.data.messages].reverse().find((m) => m.role === 'user');
+    const task = auxTaskOf(lastUser ? textOf(lastUser) : '', body.data.metadata?.task);
+    if (task) return auxReply(c, body.data, answerAuxTask(task, lastUser ? textOf(lastUser) : ''));
     const plan = planTurn(body.data.messages, explicit);
     if ('error' in plan) return plan.status === 413 ? errorResponse(c, 413, 'input_too_large', plan.error) : errorResponse(c, 400, 'invalid_request', plan.error);
     const agent = deps.agent;
@@ -98,6 +106,9 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
     const principal = deps.principalOf?.(c);
     if (!plan.ephemeral) c.header('X-KEDREC-Thread-Id', plan.threadId);
     const cleanup = () => (plan.ephemeral ? agent.deleteThread(plan.threadId, principal).catch(() => false) : Promise.resolve(false));
+    // The structured answer is ~30 KB: sent only to a client that asks (header or body flag); the
+    // thread endpoint (GET /v1/threads/:id, with X-KEDREC-Thread-Id) serves it too.
+    const structured = body.data.kedrec_structured === true || /^(?:1|true|yes)$/i.test(c.req.header('x-kedrec-structured') ?? '');
 
     if (!body.data.stream) {
       try {
@@ -107,9 +118,9 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
           object: 'chat.completion',
           created,
           model,
-          choices: [{ index: 0, message: { role: 'assistant', content: renderAnswerMarkdown(answer) }, finish_reason: 'stop', logprobs: null }],
-          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-          kedrec: { answer },
+          choices: [{ index: 0, message: { role: 'assistant', content: renderCompact(answer) }, finish_reason: 'stop', logprobs: null }],
+          usage: usageOf(answer, 0),
+          ...(structured ? { kedrec: { answer } } : {}),
         });
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -130,12 +141,14 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
         stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra }) });
       await chunk({ role: 'assistant', content: '' });
       let streamedText = false;
+      let tokens = 0;
       let final: FinalAnswer | undefined;
       try {
         for await (const ev of agent.stream({ threadId: plan.threadId, message: plan.message, signal: ac.signal, principal })) {
           if (ac.signal.aborted) break;
           if (ev.type === 'token') {
             streamedText = true;
+            tokens++;
             await chunk({ content: ev.text });
           } else if (ev.type === 'final') {
             final = ev.answer;
@@ -146,10 +159,18 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
           }
         }
         if (final) {
-          // Tokens carried the free text; the structured part (cards, warnings) follows as Markdown.
-          const rest = renderAnswerMarkdown(final, { includeText: !streamedText });
-          await chunk({ content: streamedText ? `\n\n${rest}` : rest });
-          await chunk({}, 'stop', { kedrec: { answer: final } });
+          // Tokens carried the model's text; the drugs, safety and sources follow in the compact
+          // format, a segment (line) per chunk, so a client renders the answer as it arrives.
+          const rest = renderCompact(final, undefined, { includeModelText: !streamedText });
+          const lines = (streamedText ? `\n\n${rest}` : rest).split(/(?<=\n)/);
+          for (const line of lines) {
+            if (ac.signal.aborted) break;
+            await chunk({ content: line });
+          }
+          await chunk({}, 'stop', structured ? { kedrec: { answer: final } } : {});
+          if (body.data.stream_options?.include_usage) {
+            await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(final, tokens) }) });
+          }
         } else if (!ac.signal.aborted) {
           await stream.writeSSE({ data: JSON.stringify({ error: { code: 'incomplete', message: 'the agent ended the turn without a final answer', type: 'agent_error' } }) });
         }
@@ -164,4 +185,29 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
   });
 
   return app;
+}
+
+/**
+ * Usage as OpenAI reports it. An evidence-only answer used no language model: 0 tokens, said
+ * plainly rather than estimated. A model's answer counts the tokens it streamed.
+ */
+function usageOf(a: FinalAnswer, streamedTokens: number) {
+  const completion = a.mode === 'model' ? streamedTokens : 0;
+  return { prompt_tokens: 0, completion_tokens: completion, total_tokens: completion };
+}
+
+/** A brief reply to an auxiliary task, streamed or not as the client asked. */
+function auxReply(c: Context, req: z.infer<typeof completionRequestSchema>, content: string) {
+  const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = req.model ?? OPENAI_MODEL_ID;
+  const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  if (!req.stream) return c.json({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }], usage });
+  return streamSSE(c, async (stream) => {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) => stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }) });
+    await chunk({ role: 'assistant', content });
+    await chunk({}, 'stop');
+    if (req.stream_options?.include_usage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }) });
+    await stream.writeSSE({ data: '[DONE]' });
+  });
 }

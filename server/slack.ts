@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MAX_MESSAGE_CHARS, type ChatAgent } from '../agent/types.js';
 import { errorResponse } from './http-errors.js';
 import type { Logger } from './log.js';
-import { renderAnswerMarkdown } from './render.js';
+import { answerBlocks, answerFallbackText } from './slack-blocks.js';
 import { createSlackEventStore, type SlackEventStore } from './slack-store.js';
 
 /** Slack rejects replays older than five minutes; so do we. */
@@ -38,7 +38,7 @@ export function verifySlackSignature(input: {
 export function createSlackClient(opts: { botToken: string; apiUrl: string; fetch?: typeof fetch }) {
   const doFetch = opts.fetch ?? fetch;
   return {
-    async postMessage(msg: { channel: string; text: string; thread_ts?: string }): Promise<{ ts?: string }> {
+    async postMessage(msg: { channel: string; text: string; thread_ts?: string; blocks?: Record<string, unknown>[] }): Promise<{ ts?: string }> {
       const res = await doFetch(`${opts.apiUrl.replace(/\/$/, '')}/chat.postMessage`, {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${opts.botToken}` },
@@ -82,9 +82,15 @@ export const SLACK_RETRY: SlackRetryOptions = { firstDelayMs: 2_000, maxDelayMs:
 /** What is posted for an event: rendered once, stored, and posted again as is if posting fails. */
 interface SlackReply {
   channel: string;
-  thread_ts: string;
+  /** Absent for a top-level reply in a direct message (the DM is one conversation). */
+  thread_ts?: string;
   text: string;
+  /** Block Kit; `text` is the fallback for notifications and clients without blocks. */
+  blocks?: Record<string, unknown>[];
 }
+
+/** "new case", "start over", "reset": a direct message that ends the DM's conversation. */
+const NEW_CASE = /^\s*(?:new (?:case|patient|conversation)|start (?:over|again)|reset)\s*[.!]?\s*$/i;
 
 /** Slack ids and timestamps are short ASCII; anything else in them is not from Slack. */
 const slackId = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/);
@@ -151,11 +157,20 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
 
   /** The reply to an event: runs the agent turn (or explains why not). Never posts. */
   async function replyTo(ev: SlackEvent, teamId: string): Promise<SlackReply> {
-    const threadTs = ev.thread_ts ?? ev.ts!;
     const channel = ev.channel!;
-    const threadId = threadIdOf(teamId, channel, threadTs);
+    // In a direct message every top-level message continues one conversation (a follow-up keeps the
+    // case) and the reply is top-level too; "new case" starts over. In a channel, one Slack thread
+    // is one conversation, answered in that thread.
+    const dmTopLevel = ev.channel_type === 'im' && !ev.thread_ts;
+    const threadTs = ev.thread_ts ?? ev.ts!;
+    const threadId = threadIdOf(teamId, channel, dmTopLevel ? 'dm' : threadTs);
+    const where = dmTopLevel ? { channel } : { channel, thread_ts: threadTs };
     const question = stripMentions(ev.text ?? '');
     let text: string;
+    if (dmTopLevel && deps.agent && NEW_CASE.test(question)) {
+      await deps.agent.deleteThread(threadId, `slack:${teamId}`).catch(() => false);
+      return { ...where, text: 'Started a new case: the previous patient is forgotten. Describe the new case.' };
+    }
     if (!deps.agent) {
       text = 'KEDRec cannot answer here: the chat agent is not available on this server.';
     } else if (!question) {
@@ -164,13 +179,14 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
       text = `That message has ${question.length} characters; KEDRec reads at most ${MAX_MESSAGE_CHARS}. Please send the case in a shorter message.`;
     } else {
       try {
-        text = renderAnswerMarkdown(await deps.agent.invoke({ threadId, message: question, principal: `slack:${teamId}` })).replace(/\*\*(.+?)\*\*/g, '*$1*');
+        const answer = await deps.agent.invoke({ threadId, message: question, principal: `slack:${teamId}` });
+        return { ...where, text: answerFallbackText(answer), blocks: answerBlocks(answer) };
       } catch (err) {
         deps.log.error('slack turn failed', { threadId, error: (err as Error).message });
         text = `Sorry, KEDRec failed to answer: ${(err as Error).message}`;
       }
     }
-    return { channel, thread_ts: threadTs, text };
+    return { ...where, text };
   }
 
   /** Answers one stored event; a failed post throws, leaving the event pending with its reply kept. */

@@ -19,13 +19,20 @@ export function registerMcpTool(server: McpServer, spec: ToolSpec, deps: ToolDep
       title: spec.title,
       description: spec.description,
       // Passing the schema lets clients see it; validation happens in runTool with our messages.
+      // No output schemas: they were 61% of tools/list, every client pays for them in its context,
+      // and the summary results below are not the full schema (the spec still validates the
+      // handler's output in the tests).
       inputSchema: spec.input.passthrough(),
-      outputSchema: spec.output as never,
       annotations: { title: spec.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: spec.openWorld },
     },
     (async (args: unknown) => {
       try {
         const result = await runTool(spec, args, deps);
+        const full = (args as { detail?: unknown } | undefined)?.detail === 'full';
+        if (spec.summarize && !full) {
+          const s = spec.summarize(result as never);
+          return { content: [{ type: 'text', text: s.text }], structuredContent: s.structured } satisfies CallToolResult;
+        }
         return {
           content: [{ type: 'text', text: renderResult(spec, result) }],
           structuredContent: result as Record<string, unknown>,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { summarizeRecommendations } from '../clinical/compact-answer.js';
 import { exclusionLine, recommendDrugs } from '../clinical/recommender.js';
 import { caseFromArgs, clinicalDeps, patientShape } from './patient-input.js';
 import { evidenceSchema, excludedSchema, warningSchema } from './safety-schemas.js';
@@ -15,6 +16,7 @@ export const recommendDrugsTool = defineTool({
       conditions: z.array(z.string().trim().min(1).max(200)).min(1).max(10).describe('The condition(s) to treat: names or identifiers, e.g. ["type 2 diabetes mellitus", "DOID:10763"]'),
       ...patientShape,
       limit: z.number().int().min(1).max(20).default(5).describe('Number of recommendations (1–20)'),
+      detail: z.enum(['summary', 'full']).default('summary').describe('"summary": each drug with its one-line reason, patient checks, safety flags and citable ids; "full": every rationale, score component and evidence item'),
     })
     .strict(),
   output: z.object({
@@ -36,7 +38,7 @@ export const recommendDrugsTool = defineTool({
   }),
   openWorld: false,
   async handler(args, deps) {
-    const { conditions, limit, ...patient } = args;
+    const { conditions, limit, detail: _detail, ...patient } = args;
     const built = await caseFromArgs(deps, conditions, patient, true);
     const r = await recommendDrugs(clinicalDeps(deps), built.case, { limit });
     return {
@@ -46,6 +48,7 @@ export const recommendDrugsTool = defineTool({
       notices: [...r.notices, ...built.notices],
     };
   },
+  summarize: (r) => summarizeRecommendations(r),
   render(r) {
     const lines = r.recommendations.map((x) => `${x.rank}. ${x.drug.name} (${x.drug.id}) score ${x.score}: ${x.rationale}${x.warnings.filter((w) => w.kind !== 'side_effect').map((w) => `\n   ${w.kind === 'serious_effect' ? '' : 'Warning: '}${w.message}`).join('')}`);
     if (!r.recommendations.length) lines.push('No recommendation.');

@@ -45,6 +45,12 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodTy
   handler(args: z.infer<I>, deps: ToolDeps): Promise<z.infer<O>>;
   /** A short human-readable rendering of a result, for text-only clients and chat logs. */
   render?(result: z.infer<O>): string;
+  /**
+   * The result as an MCP client's model should read it by default (arguments without
+   * `detail: "full"`): text written for a model and trimmed structured content. Absent: the full
+   * rendering and result.
+   */
+  summarize?(result: z.infer<O>): { text: string; structured: Record<string, unknown> };
 }
 
 /** Declares a tool; the identity function exists so TypeScript infers the schemas' types. */

@@ -2,18 +2,32 @@ import crypto from 'node:crypto';
 import type { Command } from 'commander';
 import { MAX_MESSAGE_CHARS, THREAD_ID_PATTERN, type ChatAgent, type FinalAnswer } from '../../agent/types.js';
 import { loadConfig } from '../../config.js';
-import { renderAnswerMarkdown } from '../../server/render.js';
+import { renderCompact } from '../../clinical/compact-answer.js';
+import { renderForTerminal, wantsColor } from '../terminal.js';
 
 export interface TurnOutput {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Colour on stdout (a TTY without NO_COLOR); plain text otherwise. */
+  color?: boolean;
+  /** Terminal width for reflowing, when stdout is a TTY. */
+  width?: number;
 }
+
+/** The terminal's own output streams. */
+export const processOutput = (): TurnOutput => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  color: wantsColor(process.stdout),
+  ...(process.stdout.isTTY ? { width: Math.min(process.stdout.columns || 100, 120) } : {}),
+});
 
 /**
  * Runs one turn: tokens to `out` as they stream, tool steps to `err` (so `> file` keeps only the
- * answer), then the structured part of the answer: the answer text once (streamed or printed
- * here), then the cards with their evidence links, without repeating a rationale the text
- * already showed. Throws on an error event.
+ * answer), then the compact answer (agent/compact-answer.ts) rendered for the terminal: each drug
+ * once with its reason, flags and sources, what was left out, the notes. The model's text is not
+ * printed twice when it streamed. The thread id goes to `err`, to continue with --thread.
+ * Throws on an error event.
  */
 export async function streamTurn(agent: ChatAgent, threadId: string, message: string, io: TurnOutput): Promise<FinalAnswer> {
   let streamed = false;
@@ -26,7 +40,8 @@ export async function streamTurn(agent: ChatAgent, threadId: string, message: st
     else if (ev.type === 'notice') io.err(`  note: ${ev.message}\n`);
     else if (ev.type === 'error') throw new Error(`${ev.code}: ${ev.message}`);
     else if (ev.type === 'final') {
-      io.out(`${streamed ? '\n\n' : ''}${renderAnswerMarkdown(ev.answer, { includeText: !streamed })}\n`);
+      io.out(`${streamed ? '\n\n' : ''}${renderForTerminal(renderCompact(ev.answer, undefined, { includeModelText: !streamed }), { color: !!io.color, ...(io.width ? { width: io.width } : {}) })}\n`);
+      io.err(`  thread ${threadId} (continue with --thread ${threadId})\n`);
       return ev.answer;
     }
   }
@@ -74,7 +89,7 @@ export function registerAskCommand(program: Command): void {
     .action(async (words: string[], opts: { json?: boolean; thread?: string }) => {
       checkCliInput(words.join(' '), opts.thread);
       await withCliAgent((agent) =>
-        runAsk(agent, words.join(' '), opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }),
+        runAsk(agent, words.join(' '), opts, processOutput()),
       );
     });
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { ChatAgent } from '../../agent/types.js';
-import { checkCliInput, streamTurn, withCliAgent, type TurnOutput } from './ask.js';
+import { checkCliInput, processOutput, streamTurn, withCliAgent, type TurnOutput } from './ask.js';
 
 /**
  * Interactive multi-turn chat on one thread. Lines from `input`; `/new` starts a new thread,
@@ -40,6 +40,6 @@ export function registerChatCommand(program: Command): void {
     .option('--thread <id>', 'continue this conversation')
     .action(async (opts: { thread?: string }) => {
       checkCliInput(undefined, opts.thread);
-      await withCliAgent((agent) => runChat(agent, process.stdin, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, opts.thread));
+      await withCliAgent((agent) => runChat(agent, process.stdin, processOutput(), opts.thread));
     });
 }

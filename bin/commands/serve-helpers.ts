@@ -79,7 +79,9 @@ async function loadWorkerPool(config: Config, size: number): Promise<ChatAgent &
     await pool.close();
     throw new Error(`the agent workers could not start: ${(err as Error).message}`);
   }
-  return Object.assign(pool, { close: () => void pool.close() });
+  // The pool's own close, captured: after the assign, pool.close is the wrapper (calling it there recursed).
+  const closePool = pool.close.bind(pool);
+  return Object.assign(pool, { close: () => void closePool() });
 }
 
 /**

@@ -52,7 +52,17 @@ export function registerStartCommand(program: Command): void {
       http.requestTimeout = 60_000;
       http.keepAliveTimeout = 5_000;
       http.maxConnections = 2_000;
-      await new Promise<void>((resolve) => {
+      const serving = new Promise<void>((resolve, reject) => {
+        // A busy port is a one-line error that says what to do, not a stack trace.
+        http.once('error', (err: NodeJS.ErrnoException) => {
+          reject(
+            err.code === 'EADDRINUSE'
+              ? new Error(`port ${config.PORT} on ${config.HOST} is already in use (another kedrec or server is running there); stop it or set PORT to a free port, e.g. PORT=8788 npm start`)
+              : err.code === 'EACCES'
+                ? new Error(`no permission to listen on port ${config.PORT}; use a port above 1024 (PORT=8787)`)
+                : err,
+          );
+        });
         const stop = (signal: string) => {
           log.info('shutting down', { signal });
           server.close(() => resolve());
@@ -60,6 +70,15 @@ export function registerStartCommand(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      try {
+        await serving;
+      } catch (err) {
+        // Nothing was served: close what was opened (workers, the KB) so the process exits with the error.
+        await closeApp();
+        slackStore?.close();
+        await ctx.close();
+        throw err;
+      }
       // Slack retries stop before their store closes; a reply still pending is sent by the next start.
       await closeApp();
       slackStore?.close();

@@ -305,7 +305,7 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
       (opts.effects === false ? [] : unique).map(async (d) => {
         const v = verdicts.get(d.id)!;
         for (const s of [...(k.seriousByDrug.get(d.id) ?? [])].sort((a, b) => Number(b.boxed) - Number(a.boxed))) {
-          v.findings.push({ kind: 'serious_effect', severity: 'monitor', rule: s.id, message: `${s.boxed ? 'Boxed warning' : 'Serious risk'} — ${d.name}: ${s.message}`, citation: { source: s.source, url: s.url }, evidence: [publicRule(s, d.id)] });
+          v.findings.push({ kind: 'serious_effect', severity: 'monitor', rule: s.id, message: `${s.boxed ? 'Boxed warning' : 'Serious risk'} — ${d.name}: ${s.message.replace(/^(?:Boxed warning|Serious risk)(?:\s*\([^)]*\))?:\s*/i, '')}`, citation: { source: s.source, url: s.url }, evidence: [publicRule(s, d.id)] });
           evidence.push(ruleEvidence(s, d.id));
         }
         const sider = await seriousSider(d.id);

@@ -60,13 +60,24 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const rec = tools.find((t) => t.name === 'recommend_drugs')!;
     for (const field of ['pregnancy', 'renal', 'hepatic', 'allergies', 'comorbidities', 'current_medications', 'devices', 'qtc_ms', 'overrides']) expect(Object.keys(rec.inputSchema.properties ?? {}), field).toContain(field);
     expect(tools.map((t) => t.name)).toContain('check_safety');
-    const r = await client.callTool({ name: 'recommend_drugs', arguments: { conditions: ['hypertension'], pregnancy: { pregnant: true, weeks: 20 } } });
+    const r = await client.callTool({ name: 'recommend_drugs', arguments: { conditions: ['hypertension'], pregnancy: { pregnant: true, weeks: 20 }, detail: 'full' } });
     expect(r.isError).toBeFalsy();
     const out = r.structuredContent as { recommendations: { drug: { name: string } }[]; excluded: { drug: { name: string }; rule?: string; citation?: { url?: string } }[] };
     const losartan = out.excluded.find((e) => e.drug.name === 'Losartan')!;
     expect(losartan.rule).toBeTruthy();
     expect(losartan.citation?.url).toMatch(/^https:\/\//);
     expect((r.content as { text: string }[])[0].text).toMatch(/Left out for this patient:\n(?:- .*\n)*- Losartan/);
+    // By default a model gets the compact result: each drug's reason, flags and citable ids, the
+    // safety exclusions by rule, and a fraction of the full result's size.
+    const s = await client.callTool({ name: 'recommend_drugs', arguments: { conditions: ['hypertension'], pregnancy: { pregnant: true, weeks: 20 } } });
+    const text = (s.content as { text: string }[])[0].text;
+    expect(text).toMatch(/^1\. (?:Labetalol|Nifedipine|Methyldopa) \(DB\d{5}\) — First-line for hypertension in pregnancy/m);
+    expect(text).toMatch(/cite: \[GUIDELINE:hypertension-pregnancy\]/);
+    expect(text).toMatch(/Not for this patient:\n- [^\n]*Losartan[^\n]*contraindicated/);
+    const sc = s.structuredContent as { recommendations: { cite: { id: string }[] }[]; not_for_patient: { name: string }[] };
+    expect(sc.not_for_patient.some((e) => /Losartan/.test(e.name))).toBe(true);
+    const size = (x: typeof r) => JSON.stringify(x.structuredContent).length + (x.content as { text: string }[])[0].text.length;
+    expect(size(s)).toBeLessThan(size(r) / 3);
     const c = await client.callTool({ name: 'check_safety', arguments: { drugs: ['metformin'], renal: { egfr: 22 } } });
     expect((c.structuredContent as { results: { verdict: string }[] }).results[0].verdict).toBe('excluded');
     const bad = await client.callTool({ name: 'check_safety', arguments: { drugs: ['metformin'], renal: { egfr: 'low' } } });

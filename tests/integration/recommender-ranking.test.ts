@@ -112,7 +112,7 @@ describe('evidence-only ranking reflects the strength of clinical evidence', () 
 });
 
 describe('kedrec ask in evidence-only mode', () => {
-  it('prints each rationale once, keeping the cards with their evidence links; --json is the structured answer', async () => {
+  it('prints the compact answer (each drug once, its reason and readable sources); --json is the structured answer', async () => {
     const agent = makeAgent({ deps: { ...deps }, log: () => {} });
     const out: string[] = [];
     const io = { out: (s: string) => void out.push(s), err: () => {} };
@@ -120,15 +120,15 @@ describe('kedrec ask in evidence-only mode', () => {
     const printed = out.join('');
     expect(answer.recommendations.length).toBeGreaterThan(0);
     for (const r of answer.recommendations) {
-      expect(printed.split(r.rationale).length - 1, r.drug.name).toBe(1);
-      expect(printed).toContain(`**${r.drug.name}** (${r.drug.id})`);
+      expect(printed.split(`${r.rank}. ${r.drug.name} — ${r.summary}`).length - 1, r.drug.name).toBe(1);
     }
-    expect(printed).toMatch(/\[NCT\d{8}\]\(https:\/\/clinicaltrials\.gov\/study\/NCT\d{8}\)/);
+    expect(printed).toMatch(/NCT\d{8} \(https:\/\/clinicaltrials\.gov\/study\/NCT\d{8}\)/);
+    expect(printed).not.toMatch(/-CtD-|\*\*/);
 
     // --json prints the structured answer alone, rationale and all, with no card rendering.
     const json: string[] = [];
     await runAsk(agent, 'A 60-year-old man with type 2 diabetes mellitus.', { json: true }, { out: (s) => void json.push(s), err: () => {} });
-    expect(json.join('')).not.toContain('**Recommendations**');
+    expect(json.join('')).not.toContain('Sources:');
     const parsed = JSON.parse(json.join('')) as typeof answer;
     expect(parsed.recommendations.map((r) => r.rationale)).toEqual(answer.recommendations.map((r) => r.rationale));
   });

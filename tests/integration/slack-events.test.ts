@@ -80,8 +80,31 @@ describe('POST /slack/events against a local Slack Web API stand-in', () => {
     expect((await http.app.request('/slack/events', signed(body))).status).toBe(200);
     await http.idle();
     const posted = (await api.waitFor(before + 1)).at(-1)!;
-    expect(posted.body.text).toContain('*Left out for this patient*');
-    expect(posted.body.text).toContain('*Losartan* — Contraindicated');
+    expect(posted.body.text).toContain('*Not for this patient*');
+    expect(posted.body.text).toContain('*Losartan* — contraindicated');
+    // Block Kit: a section per drug, flags apart, sources as a context block; within Slack's limits.
+    const blocks = posted.body.blocks as { type: string; text?: { text: string }; elements?: { text: string }[] }[];
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    for (const b of blocks) if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    expect(blocks.some((b) => b.type === 'section' && /\*1\. Metformin\*/.test(b.text?.text ?? ''))).toBe(true);
+    expect(blocks.some((b) => b.type === 'section' && /Not for this patient[\s\S]*Losartan/.test(b.text?.text ?? ''))).toBe(true);
+    expect(blocks.some((b) => b.type === 'context' && b.elements!.some((e) => /<https:\/\/clinicaltrials\.gov\/study\/NCT\d{8}\|NCT\d{8}>/.test(e.text)))).toBe(true);
+  });
+
+  it('a direct message is one conversation: a top-level follow-up keeps the case, "new case" starts over', async () => {
+    const dm = (text: string, ts: string) => JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: `Ev-top-${ts}`, event: { type: 'message', channel_type: 'im', channel: 'D333', user: 'U333', text, ts } });
+    const before = api.posted.length;
+    await http.app.request('/slack/events', signed(dm('type 2 diabetes', '1700000200.000100')));
+    await api.waitFor(before + 1);
+    await http.app.request('/slack/events', signed(dm('she also takes warfarin', '1700000201.000100')));
+    const second = (await api.waitFor(before + 2)).at(-1)!.body;
+    expect(second.thread_ts).toBeUndefined();
+    expect(second.text).toMatch(/type 2 diabetes[^\n]*takes warfarin/i);
+    await http.app.request('/slack/events', signed(dm('new case', '1700000202.000100')));
+    expect((await api.waitFor(before + 3)).at(-1)!.body.text).toMatch(/Started a new case/);
+    await http.app.request('/slack/events', signed(dm('asthma', '1700000203.000100')));
+    const fresh = (await api.waitFor(before + 4)).at(-1)!.body.text as string;
+    expect(fresh).not.toMatch(/diabetes|warfarin/i);
   });
 
   it('handles a direct message and keeps the Slack thread as one conversation; ignores bot messages', async () => {
@@ -98,7 +121,7 @@ describe('POST /slack/events against a local Slack Web API stand-in', () => {
     const second = api.posted[before + 1]!.body;
     expect(second.thread_ts).toBe('1700000000.000100');
     // The second turn knew the diabetes from the first: same conversation.
-    expect(second.text).toContain('type 2 diabetes mellitus with current medications warfarin');
+    expect(second.text).toMatch(/type 2 diabetes[^\n]*takes warfarin/i);
   });
 });
 

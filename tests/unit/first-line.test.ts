@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFirstLine } from '../../clinical/first-line.js';
-import { acrossClasses, guidelineShortName } from '../../clinical/recommender.js';
+import { guidelineShortName, readFirstLine } from '../../clinical/first-line.js';
+import { acrossClasses } from '../../clinical/recommender.js';
 
 const HEADER = 'id\tconditions\tpopulation\tmembers\tsource\turl\treviewed\n';
 

@@ -21,13 +21,13 @@ describe('MCP server over InMemoryTransport', () => {
     await deps?.close();
   });
 
-  it('lists every tool with input and output schemas and honest annotations', async () => {
+  it('lists every tool with its input schema (no output schemas: they were most of tools/list) and honest annotations', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     for (const spec of deps.tools) expect(names).toContain(spec.name);
     for (const t of tools) {
       expect(t.inputSchema.type).toBe('object');
-      expect(t.outputSchema?.type).toBe('object');
+      expect(t.outputSchema).toBeUndefined();
       expect(t.annotations?.readOnlyHint).toBe(true);
       expect(t.description!.length).toBeGreaterThan(40);
     }
@@ -35,6 +35,7 @@ describe('MCP server over InMemoryTransport', () => {
     // search_trials may reach ClinicalTrials.gov live: the annotation must say so.
     const trials = tools.find((t) => t.name === 'search_trials');
     if (trials) expect(trials.annotations?.openWorldHint).toBe(true);
+    expect(JSON.stringify(tools).length).toBeLessThan(30_000);
   });
 
   it('answers a graph tool with structuredContent and a text rendering', async () => {

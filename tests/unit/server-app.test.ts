@@ -118,8 +118,8 @@ describe('/v1/chat/completions (OpenAI-compatible)', () => {
   it('shows what the safety engine left out, with the citation link', async () => {
     const r = await makeApp().request('/v1/chat/completions', post({ model: 'kedrec', messages: [{ role: 'user', content: 'type 2 diabetes, she is pregnant' }] }));
     const content = (await r.json()).choices[0].message.content as string;
-    expect(content).toContain('**Left out for this patient**');
-    expect(content).toMatch(/\*\*Losartan\*\* — Contraindicated: .*\[FDA label: Cozaar \(losartan\), Boxed Warning\]\(https:\/\/dailymed/);
+    expect(content).toContain('**Not for this patient**');
+    expect(content).toMatch(/\*\*Losartan\*\* — contraindicated: .*\(\[FDA label\]\(https:\/\/dailymed/);
   });
 
   it('answers non-streaming with a chat.completion whose content includes the cards and warnings', async () => {
@@ -150,7 +150,33 @@ describe('/v1/chat/completions (OpenAI-compatible)', () => {
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
     const text = chunks.map((c) => c.choices[0]!.delta.content ?? '').join('');
     expect(text).toContain('metformin is the first choice');
-    expect(text).toContain('**Recommendations**');
+    expect(text).toMatch(/1\. \*\*Metformin\*\* — /);
+    // The answer arrives in segments, not one chunk; no oversized non-standard field by default.
+    expect(chunks.filter((c) => c.choices[0]?.delta.content).length).toBeGreaterThan(3);
+    expect(events.every((e) => e.data.length < 4000)).toBe(true);
+    expect(chunks.some((c) => 'kedrec' in c)).toBe(false);
+  });
+
+  it('sends the usage chunk when stream_options.include_usage is set, and the structured answer only when asked', async () => {
+    const r = await makeApp().request('/v1/chat/completions', post({ stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'type 2 diabetes' }] }));
+    const chunks = parseSse(await r.text()).slice(0, -1).map((e) => JSON.parse(e.data) as { choices: unknown[]; usage?: { total_tokens: number } });
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 0, completion_tokens: expect.any(Number), total_tokens: expect.any(Number) } });
+    const plain = (await (await makeApp().request('/v1/chat/completions', post({ messages: [{ role: 'user', content: 'type 2 diabetes' }] }))).json()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('kedrec');
+    const asked = (await (await makeApp().request('/v1/chat/completions', post({ messages: [{ role: 'user', content: 'type 2 diabetes' }] }, { 'x-kedrec-structured': '1' }))).json()) as { kedrec: { answer: FinalAnswer } };
+    expect(asked.kedrec.answer.recommendations[0]!.drug.name).toBe('Metformin');
+  });
+
+  it("answers a front-end's title, tags and follow-up tasks briefly instead of with a drug answer", async () => {
+    const history = '<chat_history>\nUSER: 67-year-old woman with type 2 diabetes and atrial fibrillation\nASSISTANT: 1. Metformin …\n</chat_history>';
+    const ask = async (task: string, extra: Record<string, unknown> = {}) =>
+      ((await (await makeApp().request('/v1/chat/completions', post({ messages: [{ role: 'user', content: `### Task:\n${task}\n### Output:\nJSON format\n### Chat History:\n${history}` }], ...extra }))).json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    expect(JSON.parse(await ask('Generate a concise, 3-5 word title with an emoji summarizing the chat history.'))).toEqual({ title: 'Type 2 diabetes, Atrial fibrillation: drug options' });
+    expect(JSON.parse(await ask('Generate 1-3 broad tags categorizing the main themes of the chat history'))).toMatchObject({ tags: expect.arrayContaining(['Medicine']) });
+    expect(JSON.parse(await ask('Suggest 3-5 relevant follow-up questions or prompts'))).toMatchObject({ follow_ups: expect.any(Array) });
+    // Declared by Open WebUI's metadata too; never a recommendation.
+    const declared = await ask('anything', { metadata: { task: 'title_generation' } });
+    expect(declared).not.toMatch(/Metformin/);
   });
 
   it('continues an explicit thread given by X-KEDREC-Thread-Id and lists the model', async () => {

@@ -1,0 +1,23 @@
+import { stripVTControlCharacters } from 'node:util';
+import { Chalk } from 'chalk';
+import { Marked } from 'marked';
+import { markedTerminal } from 'marked-terminal';
+
+/**
+ * Markdown for a terminal, rendered by marked-terminal: bold, lists and links as a terminal
+ * shows them ("label (url)"), never raw `**` or `[…](…)`. Colour only on a TTY, and never with
+ * NO_COLOR set; piped output is the same layout in plain text.
+ */
+export function renderForTerminal(markdown: string, opts: { color: boolean; width?: number }): string {
+  // Styles from a chalk of our own level: the caller decides colour (TTY, NO_COLOR), not chalk's
+  // guess about the process's stdout.
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const styles = { strong: c.bold, em: c.italic, codespan: c.yellow, del: c.dim.strikethrough, link: c.blue, href: c.blue.underline, heading: c.bold, firstHeading: c.bold, paragraph: c.reset, listitem: c.reset, blockquote: c.gray.italic, hr: c.reset };
+  const marked = new Marked();
+  marked.use(markedTerminal({ ...styles, reflowText: !!opts.width, width: opts.width ?? 100, showSectionPrefix: false, tab: 3, emoji: false }) as never);
+  const out = (marked.parse(markdown) as string).replace(/\n{3,}/g, '\n\n').trimEnd();
+  return opts.color ? out : stripVTControlCharacters(out);
+}
+
+/** Whether a stream gets colour: a TTY, and the user did not opt out (NO_COLOR, https://no-color.org). */
+export const wantsColor = (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env) => !!stream.isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
