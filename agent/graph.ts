@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { EmbeddedLlamaCpp, type EmbeddedCallOptions } from './llama-cpp-model.js';
+import { selectionSchema, selectionText } from './selection.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { ToolInputParsingException, type StructuredToolInterface } from '@langchain/core/tools';
@@ -94,11 +96,11 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
   if (!opts.deps.safety) throw new Error('buildAgentGraph needs the safety engine (deps.safety): no answer may skip the safety check');
   const clinical: ClinicalDeps = { graph: opts.deps.graph, evidence: opts.deps.evidence, safety: opts.deps.safety };
 
-  async function callModel(messages: BaseMessage[], withTools: boolean, config: LangGraphRunnableConfig): Promise<AIMessage> {
+  async function callModel(messages: BaseMessage[], withTools: boolean, config: LangGraphRunnableConfig, jsonSchema?: EmbeddedCallOptions['jsonSchema']): Promise<AIMessage> {
     if (!model) throw new Error('no model configured');
     const runnable = withTools && lcTools.length && typeof model.bindTools === 'function' ? model.bindTools(lcTools) : model;
     const signal = config.signal ? AbortSignal.any([config.signal, AbortSignal.timeout(opts.modelTimeoutMs)]) : AbortSignal.timeout(opts.modelTimeoutMs);
-    const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks: config.callbacks }), opts.modelTimeoutMs, 'model call')) as AIMessage;
+    const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks: config.callbacks, ...(jsonSchema ? { jsonSchema } : {}) } as never), opts.modelTimeoutMs, 'model call')) as AIMessage;
     if (!ai.id) ai.id = `ai-${randomUUID()}`;
     // A reply that is neither text nor a usable tool call would pass as an empty "model" answer.
     if (!ai.tool_calls?.length) {
@@ -252,6 +254,7 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
       // The model only ever sees safe candidates; what the engine left out is shown beside its answer.
       excluded: r.excluded,
       ...harvestUpdate([ledgerHarvest(evidence), { items: [], citable: [], drugs: Object.fromEntries(candidates.map((c) => [c.id, c.name])) }]),
+      candidates: candidates.map((c) => c.name),
       draft: instruction,
     };
   }
@@ -260,8 +263,12 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     // Earlier turns as plain dialogue; the current question is replaced by the filled instruction.
     const history = state.messages.slice(0, -1).filter((m) => (m.getType() === 'human' || m.getType() === 'ai') && textOf(m).trim() && !(m as AIMessage).tool_calls?.length);
     try {
-      const ai = await callModel([new SystemMessage(systemPrompt), ...history, new HumanMessage(state.draft ?? '')], false, config);
-      const text = textOf(ai);
+      const messages = [new SystemMessage(systemPrompt), ...history, new HumanMessage(state.draft ?? '')];
+      // An embedded model writes under a grammar: a selection from the candidates and a rationale,
+      // as JSON, then read back into the answer's text form. Served models write the text form.
+      const schema = model instanceof EmbeddedLlamaCpp && state.candidates.length ? selectionSchema(state.candidates) : undefined;
+      const ai = await callModel(messages, false, config, schema);
+      const text = schema ? selectionText(textOf(ai)) : textOf(ai);
       // The template ends with "Selected drugs:", which the model continues.
       const draft = /selected drugs?\s*:/i.test(text) ? text : `Selected drugs: ${text}`;
       return { messages: [ai], draft, draftMessageId: ai.id ?? null };

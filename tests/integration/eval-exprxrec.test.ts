@@ -22,7 +22,7 @@ describe('expRxRec evaluation', () => {
     const f1 = (r: string, v: string) => res.find((x) => x.recommender === r && x.variant === v)!.prf.micro.f1;
     expect(f1('evidence-only', 'both')).toBeGreaterThan(f1('random', 'both') + 0.15);
     for (const r of res) expect(r.hits.at10).toBe(1);
-  });
+  }, 180_000);
 
   it('hands each recommender a graph without the answer', async () => {
     const seen: boolean[] = [];
