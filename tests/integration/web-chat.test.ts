@@ -170,6 +170,14 @@ describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium
     const { page, consoleErrors } = await openChat(browser, server.url);
     const posts: string[] = [];
     page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/v1/chat') && posts.push(r.postData() ?? ''));
+    // The turn is held in flight until the second Enter has been pressed: on a fast or a loaded
+    // machine alike, the presses happen while the turn runs.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/v1/chat', async (route) => {
+      await held;
+      await route.continue();
+    });
     const input = page.getByTestId('input');
     await input.fill('Patient with type 2 diabetes, what should we start?');
     await input.press('Enter');
@@ -178,6 +186,7 @@ describe.skipIf(!haveChromium)(`web chat page in headless Chromium${haveChromium
     await input.fill('She also takes warfarin.');
     await input.press('Enter');
     await input.press('Enter');
+    release();
     await page.getByTestId('assistant').first().and(page.locator('[data-done="true"]')).waitFor();
     expect(posts).toHaveLength(1);
     expect(await page.getByTestId('user-message').count()).toBe(1);
