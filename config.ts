@@ -37,6 +37,7 @@ export const configSchema = z.object({
   KEDREC_AGENT_MODE: z.enum(['tool-calling', 'retrieve-then-generate']).default('retrieve-then-generate').describe('how the model is driven: KEDRec-LM fits retrieve-then-generate, general models tool-calling'),
   KEDREC_MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(20).default(6).describe('model ⇄ tools rounds per turn before the agent stops the model'),
   KEDREC_MODEL_CASE_EXTRACTION: bool.default(true).describe('with a model, the model also extracts the case (structured output) and the rule reader cross-checks it: entities must resolve, negations must agree'),
+  KEDREC_MODEL_MAX_TOKENS: z.coerce.number().int().min(1).max(32_768).optional().describe('most tokens one model reply may have (served models; default: the server\'s, which for llama.cpp is the rest of the context)'),
   KEDREC_MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000).describe('timeout of one model call'),
   KEDREC_WORKERS: z.coerce.number().int().min(0).max(64).optional().describe('worker threads that run chat turns in `kedrec start` (default: the number of cores, at most 4; 0: on the main thread)'),
   KEDREC_TURN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000).describe('wall-clock budget of one chat turn; a turn over it is stopped'),

@@ -121,7 +121,10 @@ export function crossCheckModelCase(message: string, base: CaseDelta, x: LlmCase
 export async function modelCaseDelta(model: BaseChatModel, current: TrackedCase, message: string, signal?: AbortSignal): Promise<CaseDelta> {
   const base = parseCaseDelta(message);
   const prompt = loadPrompt('case-extraction', { current_case: JSON.stringify({ ...current, notes: undefined }), message });
-  const raw = await model.withStructuredOutput(llmCaseSchema).invoke(prompt, { signal });
+  // OpenAI-compatible servers differ on response_format (llama-cpp-python refuses "json_schema");
+  // a named tool choice is what they share.
+  const method = model.getName() === 'ChatOpenAI' ? 'functionCalling' : undefined;
+  const raw = await model.withStructuredOutput(llmCaseSchema, method ? { method } : undefined).invoke(prompt, { signal });
   const parsed = llmCaseSchema.safeParse(raw);
   if (!parsed.success) return { ...base, notices: [...(base.notices ?? []), 'The model\'s reading of the case was not in the expected form; the rule reader\'s reading is used alone.'] };
   return crossCheckModelCase(message, base, parsed.data);

@@ -171,9 +171,10 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
   }
 
   async function modelNode(state: AgentStateType, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> {
-    const caseNote = new SystemMessage(`Patient case extracted by code from the conversation so far: ${describeCase(state.case)}`);
+    // One system message, first: chat templates such as Gemma's or Mistral's (vLLM, llama.cpp --jinja) refuse a second one.
+    const system = new SystemMessage(`${systemPrompt}\n\nPatient case extracted by code from the conversation so far: ${describeCase(state.case)}`);
     try {
-      const ai = await callModel([new SystemMessage(systemPrompt), caseNote, ...state.messages], true, config);
+      const ai = await callModel([system, ...state.messages], true, config);
       return { messages: [ai], draft: textOf(ai), draftMessageId: ai.id ?? null };
     } catch (err) {
       return modelFailed(state, err, config);

@@ -19,6 +19,12 @@ export interface ChatModelHandle {
 }
 
 const PROBE_TIMEOUT_MS = 1500;
+/**
+ * Retries of one model call. LangChain's default (6, with exponential back-off) turns a server that
+ * is down, or a request it always refuses (HTTP 500), into 60-90 s of waiting before the agent can
+ * fall back; the agent has its own fallback, so one retry (for a transient failure) is enough.
+ */
+const MODEL_MAX_RETRIES = 1;
 /** A probe result is reused this long, so a turn does not pay a round trip to learn the model is up. */
 const PROBE_TTL_MS = 30_000;
 
@@ -88,7 +94,7 @@ export function embeddedProbe(model: EmbeddedLlamaCpp): ModelProbe {
  * says at each turn whether the model is reachable, and the agent falls back to evidence-only
  * mode with a notice when it is not.
  */
-export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OLLAMA_BASE_URL' | 'KEDREC_MODEL' | 'KEDREC_OPENAI_BASE_URL' | 'KEDREC_OPENAI_API_KEY'> & Partial<Pick<Config, 'KEDREC_MODEL_PATH' | 'KEDREC_LLAMA_CONTEXT_SIZE' | 'KEDREC_LLAMA_THREADS'>>): ChatModelHandle {
+export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OLLAMA_BASE_URL' | 'KEDREC_MODEL' | 'KEDREC_OPENAI_BASE_URL' | 'KEDREC_OPENAI_API_KEY'> & Partial<Pick<Config, 'KEDREC_MODEL_PATH' | 'KEDREC_LLAMA_CONTEXT_SIZE' | 'KEDREC_LLAMA_THREADS' | 'KEDREC_MODEL_MAX_TOKENS'>>): ChatModelHandle {
   switch (config.KEDREC_LLM_PROVIDER) {
     case 'llama-cpp': {
       const file = config.KEDREC_MODEL_PATH;
@@ -101,7 +107,7 @@ export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OL
       return { model: null, provider: 'none', probe: async () => ({ ok: false, reason: 'KEDREC_LLM_PROVIDER=none' }) };
     case 'ollama':
       return {
-        model: new ChatOllama({ baseUrl: config.OLLAMA_BASE_URL, model: config.KEDREC_MODEL, temperature: 0 }),
+        model: new ChatOllama({ baseUrl: config.OLLAMA_BASE_URL, model: config.KEDREC_MODEL, temperature: 0, maxRetries: MODEL_MAX_RETRIES, ...(config.KEDREC_MODEL_MAX_TOKENS ? { numPredict: config.KEDREC_MODEL_MAX_TOKENS } : {}) }),
         provider: 'ollama',
         modelName: config.KEDREC_MODEL,
         probe: cachedProbe(ollamaProbe(config.OLLAMA_BASE_URL, config.KEDREC_MODEL)),
@@ -111,7 +117,7 @@ export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OL
       if (!baseURL) throw new Error('KEDREC_LLM_PROVIDER=openai-compatible needs KEDREC_OPENAI_BASE_URL (e.g. http://gpu-host:8000/v1)');
       return {
         // Local servers often need no key, but the client insists on one.
-        model: new ChatOpenAI({ model: config.KEDREC_MODEL, apiKey: config.KEDREC_OPENAI_API_KEY ?? 'not-needed', configuration: { baseURL }, temperature: 0 }),
+        model: new ChatOpenAI({ model: config.KEDREC_MODEL, apiKey: config.KEDREC_OPENAI_API_KEY ?? 'not-needed', configuration: { baseURL }, temperature: 0, maxRetries: MODEL_MAX_RETRIES, maxTokens: config.KEDREC_MODEL_MAX_TOKENS }),
         provider: 'openai-compatible',
         modelName: config.KEDREC_MODEL,
         probe: cachedProbe(openAiProbe(baseURL, config.KEDREC_OPENAI_API_KEY)),
