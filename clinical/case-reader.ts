@@ -133,7 +133,8 @@ const CUES: Cue[] = [
 ];
 
 /** Words the "<word> allergy" cue catches that name no allergen ("a bad allergy history", "drug allergy"). */
-const NOT_AN_ALLERGEN = /^(?:none|nil|nkda|nka|n\/a|not known|none known|unknown|no|bad|severe|mild|moderate|serious|drug|drugs|medication|medicine|food|known|no|any|an?|the|her|his|their|seasonal|possible|suspected|reported|documented|multiple|several|true|previous|prior|environmental|unknown|other|an? \w+)$/i;
+// A clause that follows the allergy list ("allergic to aspirin, needs a controller") is not an allergen.
+const NOT_AN_ALLERGEN = /^(?:(?:needs?|wants?|requires?|asks?|is|has|takes?|taking|was|presents?|with)\b.*|none|nil|nkda|nka|n\/a|not known|none known|unknown|no|bad|severe|mild|moderate|serious|drug|drugs|medication|medicine|food|known|no|any|an?|the|her|his|their|seasonal|possible|suspected|reported|documented|multiple|several|true|previous|prior|environmental|unknown|other|an? \w+)$/i;
 
 /** What one message says about the case, before resolution. */
 export interface CaseDelta {
