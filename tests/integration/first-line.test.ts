@@ -5,11 +5,8 @@ import { resolveMention } from '../../clinical/case-reader.js';
 import type { ClinicalDeps } from '../../clinical/deps.js';
 import { resolvedFirstLine } from '../../clinical/first-line.js';
 import { recommendDrugs, type RecommendResult } from '../../clinical/recommender.js';
-import { openSafetyEngine } from '../../clinical/safety/open.js';
-import { createEvidenceStore } from '../../kb/corpus/store.js';
-import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
-import { openKnowledgeBase } from '../../kb/open.js';
+import { openClinicalDeps } from '../fixtures/clinical-deps.js';
 
 /**
  * Line of therapy on the real KB (clinical/guidelines/first-line.tsv): what a guideline starts
@@ -21,9 +18,7 @@ let graph: GraphStore;
 let deps: ClinicalDeps;
 
 beforeAll(() => {
-  db = openKnowledgeBase(inject('kbPath'));
-  graph = createSqliteGraphStore(db);
-  deps = { graph, evidence: createEvidenceStore({ db, log: () => {} }), safety: openSafetyEngine(db, graph).engine };
+  ({ db, graph, deps } = openClinicalDeps(inject('kbPath')));
 });
 afterAll(async () => {
   await graph.close();

@@ -6,11 +6,9 @@ import { recommendDrugs, SCORE_WEIGHTS, volumeScore, type RecommendResult } from
 import type { TrackedCase } from '../../agent/state.js';
 import { runAsk } from '../../bin/commands/ask.js';
 import { createEvidenceStore } from '../../kb/corpus/store.js';
-import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
-import { openKnowledgeBase } from '../../kb/open.js';
+import { openClinicalDeps } from '../fixtures/clinical-deps.js';
 import type { ClinicalDeps } from '../../clinical/deps.js';
-import { openSafetyEngine } from '../../clinical/safety/open.js';
 
 /**
  * The evidence-only ranking on the real KB, judged as a clinician would: the drug guidelines put
@@ -22,9 +20,7 @@ let graph: GraphStore;
 let deps: ClinicalDeps;
 
 beforeAll(() => {
-  db = openKnowledgeBase(inject('kbPath'));
-  graph = createSqliteGraphStore(db);
-  deps = { graph, evidence: createEvidenceStore({ db, log: () => {} }), safety: openSafetyEngine(db, graph).engine };
+  ({ db, graph, deps } = openClinicalDeps(inject('kbPath')));
 });
 afterAll(async () => {
   await graph.close();
