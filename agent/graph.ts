@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EmbeddedLlamaCpp, type EmbeddedCallOptions } from './llama-cpp-model.js';
-import { selectionSchema, selectionText } from './selection.js';
+import { SELECTION_CUT_OFF, selectionCallOptions } from './selection.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { ToolInputParsingException, type StructuredToolInterface } from '@langchain/core/tools';
@@ -79,6 +79,14 @@ const ledgerHarvest = (items: LedgerItem[]): Harvest => ({
   drugs: {},
 });
 
+const CUT_OFF_NOTICE = "The model's answer was cut off at its token limit (KEDREC_MODEL_MAX_TOKENS): the drugs it named were checked like any answer, but its rationale is incomplete.";
+
+/** Whether the model stopped at its token limit: the embedded runtime's mark, or the server's finish reason. */
+function stoppedAtLimit(ai: AIMessage, text: string): boolean {
+  const meta = (ai.response_metadata ?? {}) as { finish_reason?: string; done_reason?: string };
+  return text.endsWith(SELECTION_CUT_OFF) || meta.finish_reason === 'length' || meta.done_reason === 'length';
+}
+
 /**
  * Builds the agent graph:
  *   extract_case → (tool-calling) model ⇄ tools → citations → safety → finalize
@@ -96,11 +104,11 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
   if (!opts.deps.safety) throw new Error('buildAgentGraph needs the safety engine (deps.safety): no answer may skip the safety check');
   const clinical: ClinicalDeps = { graph: opts.deps.graph, evidence: opts.deps.evidence, safety: opts.deps.safety };
 
-  async function callModel(messages: BaseMessage[], withTools: boolean, config: LangGraphRunnableConfig, jsonSchema?: EmbeddedCallOptions['jsonSchema']): Promise<AIMessage> {
+  async function callModel(messages: BaseMessage[], withTools: boolean, config: LangGraphRunnableConfig, embedded?: EmbeddedCallOptions): Promise<AIMessage> {
     if (!model) throw new Error('no model configured');
     const runnable = withTools && lcTools.length && typeof model.bindTools === 'function' ? model.bindTools(lcTools) : model;
     const signal = config.signal ? AbortSignal.any([config.signal, AbortSignal.timeout(opts.modelTimeoutMs)]) : AbortSignal.timeout(opts.modelTimeoutMs);
-    const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks: config.callbacks, ...(jsonSchema ? { jsonSchema } : {}) } as never), opts.modelTimeoutMs, 'model call')) as AIMessage;
+    const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks: config.callbacks, ...embedded } as never), opts.modelTimeoutMs, 'model call')) as AIMessage;
     if (!ai.id) ai.id = `ai-${randomUUID()}`;
     // A reply that is neither text nor a usable tool call would pass as an empty "model" answer.
     if (!ai.tool_calls?.length) {
@@ -266,13 +274,17 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     try {
       const messages = [new SystemMessage(systemPrompt), ...history, new HumanMessage(state.draft ?? '')];
       // An embedded model writes under a grammar: a selection from the candidates and a rationale,
-      // as JSON, then read back into the answer's text form. Served models write the text form.
-      const schema = model instanceof EmbeddedLlamaCpp && state.candidates.length ? selectionSchema(state.candidates) : undefined;
-      const ai = await callModel(messages, false, config, schema);
-      const text = schema ? selectionText(textOf(ai)) : textOf(ai);
+      // as JSON, streamed and returned in the answer's text form. Served models write the text form.
+      const grammar = model instanceof EmbeddedLlamaCpp && state.candidates.length ? selectionCallOptions(state.candidates) : undefined;
+      const ai = await callModel(messages, false, config, grammar);
+      const text = textOf(ai);
+      // Cut off before the selection was closed: there is nothing to check, so nothing to show as the model's.
+      if (grammar && !text.startsWith('Selected drugs:')) throw new Error('the model stopped before it finished selecting (its token limit, KEDREC_MODEL_MAX_TOKENS, is too small)');
       // The template ends with "Selected drugs:", which the model continues.
       const draft = /selected drugs?\s*:/i.test(text) ? text : `Selected drugs: ${text}`;
-      return { messages: [ai], draft, draftMessageId: ai.id ?? null };
+      const notices = stoppedAtLimit(ai, text) ? [...state.notices, CUT_OFF_NOTICE] : state.notices;
+      if (notices !== state.notices) emit(config, { type: 'notice', message: CUT_OFF_NOTICE });
+      return { messages: [ai], draft, draftMessageId: ai.id ?? null, notices };
     } catch (err) {
       return modelFailed(state, err, config);
     }

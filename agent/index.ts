@@ -7,7 +7,7 @@ import { graphTools } from '../tools/graph-tools.js';
 import { checkSafetyTool } from '../tools/check-safety.js';
 import { recommendDrugsTool } from '../tools/recommend-drugs.js';
 import type { ToolDeps, ToolSpec } from '../tools/spec.js';
-import { createCheckpointer } from './checkpointer.js';
+import { openConversationStore, type ConversationStore } from './conversation-store.js';
 import { buildAgentGraph, textOf, type AgentMode } from './graph.js';
 import { finalOf, oneTurnPerThread } from './turns.js';
 import { ANONYMOUS, compactThread, memoryThreadRegistry, sqliteThreadRegistry, type ThreadRegistry } from './thread-store.js';
@@ -46,6 +46,8 @@ export interface MakeAgentOptions {
   log?: (line: string) => void;
   /** Thread ownership and activity; default: beside the checkpoints (SQLite) or in memory. */
   registry?: ThreadRegistry;
+  /** Keeps a thread's last checkpoint only; default: compactThread on the SQLite or in-memory saver. */
+  compact?: (threadId: string) => Promise<void>;
   maxTurnsPerThread?: number;
 }
 
@@ -87,7 +89,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
    * principal can neither read, delete nor take it over by sending a turn to its id.
    */
   async function ownerOf(threadId: string): Promise<string | undefined> {
-    const owner = registry.get(threadId)?.owner;
+    const owner = (await registry.get(threadId))?.owner;
     if (owner !== undefined) return owner;
     return (await checkpointer.getTuple({ configurable: { thread_id: threadId } })) ? ANONYMOUS : undefined;
   }
@@ -113,14 +115,14 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
     }
     const principal = input.principal ?? ANONYMOUS;
     // A checkpointed thread without a row is registered to its legacy owner before anyone claims it.
-    if (!registry.get(input.threadId) && (await ownerOf(input.threadId)) === ANONYMOUS) registry.claim(input.threadId, ANONYMOUS);
-    const claim = registry.claim(input.threadId, principal);
+    if (!(await registry.get(input.threadId)) && (await ownerOf(input.threadId)) === ANONYMOUS) await registry.claim(input.threadId, ANONYMOUS);
+    const claim = await registry.claim(input.threadId, principal);
     // Another principal's thread answers exactly like a missing one: ids are not probed.
     if (claim === 'forbidden') {
       yield { type: 'error', code: 'thread_not_found', message: `no thread ${input.threadId} for this client` };
       return;
     }
-    const record = registry.get(input.threadId);
+    const record = await registry.get(input.threadId);
     if (record && record.turns >= maxTurns) {
       yield { type: 'error', code: 'thread_full', message: `thread ${input.threadId} has reached ${maxTurns} turns; start a new thread (its case can be restated in one message)` };
       return;
@@ -169,8 +171,8 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
         return;
       }
       // The thread keeps only its state after this turn: storage grows with the conversation, not its square.
-      await compactThread(checkpointer, input.threadId);
-      registry.touch(input.threadId);
+      await (opts.compact ?? ((id: string) => compactThread(checkpointer, id)))(input.threadId);
+      await registry.touch(input.threadId);
       yield { type: 'final', answer };
     } catch (err) {
       const e = err as Error;
@@ -207,7 +209,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
       const owner = await ownerOf(threadId);
       if (owner !== undefined && owner !== principal) return false;
       const existing = await checkpointer.getTuple({ configurable: { thread_id: threadId } });
-      registry.delete(threadId);
+      await registry.delete(threadId);
       if (!existing) return false;
       await checkpointer.deleteThread(threadId);
       return true;
@@ -215,11 +217,11 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
     async pruneThreads(olderThanMs) {
       let n = 0;
       for (;;) {
-        const ids = registry.idleSince(Date.now() - olderThanMs, 500);
+        const ids = await registry.idleSince(Date.now() - olderThanMs, 500);
         if (!ids.length) return n;
         for (const id of ids) {
           await checkpointer.deleteThread(id);
-          registry.delete(id);
+          await registry.delete(id);
           n++;
         }
       }
@@ -230,19 +232,28 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
 
 /**
  * Wires an agent from the configuration at an entry point: the model the provider names, its
- * reachability probe, the mode, limits and the SQLite checkpointer. `close()` releases the
- * checkpoint file.
+ * reachability probe, the mode, limits and the conversation store (the SQLite file, or Postgres
+ * when KEDREC_CHECKPOINT_URL is set). Resolves once the store is usable, so a bad setting fails
+ * at start-up; `close()` releases the store.
  */
-export function createAgentFromConfig(config: Config, deps: ToolDeps, extra: Partial<MakeAgentOptions> = {}): ChatAgent & { close(): void } {
+export async function createAgentFromConfig(config: Config, deps: ToolDeps, extra: Partial<MakeAgentOptions> = {}): Promise<ChatAgent & { close(): Promise<void>; store: ConversationStore }> {
   const handle = createChatModel(config);
-  const checkpointer = createCheckpointer(config.KEDREC_CHECKPOINT_PATH);
+  const store = await openConversationStore(config);
+  try {
+    await store.ready();
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
   const agent = makeAgent({
     model: handle.model,
     probe: handle.probe,
     provider: handle.provider,
     modelName: handle.modelName,
     deps,
-    checkpointer,
+    checkpointer: store.saver,
+    registry: store.registry,
+    compact: store.compact,
     mode: config.KEDREC_AGENT_MODE,
     maxToolRounds: config.KEDREC_MAX_TOOL_ROUNDS,
     maxTurnsPerThread: config.KEDREC_THREAD_MAX_TURNS,
@@ -252,5 +263,5 @@ export function createAgentFromConfig(config: Config, deps: ToolDeps, extra: Par
     llmCaseExtraction: config.KEDREC_MODEL_CASE_EXTRACTION && handle.provider !== 'llama-cpp',
     ...extra,
   });
-  return Object.assign(agent, { close: () => checkpointer.close() });
+  return Object.assign(agent, { close: () => store.close(), store });
 }

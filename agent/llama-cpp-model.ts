@@ -28,6 +28,12 @@ export interface EmbeddedLlamaOptions {
 export interface EmbeddedCallOptions {
   /** A JSON schema the output must follow (as a grammar). */
   jsonSchema?: GbnfJsonSchema;
+  /**
+   * How the output reads (e.g. a JSON selection as "Selected drugs: …"): `soFar` is shown while
+   * the model writes (tokens stream as the rendered text grows), `final` is the answer's text.
+   * `final(raw)` must start with every `soFar` of a prefix of raw, so the stream and the answer agree.
+   */
+  render?: { soFar: (raw: string) => string; final: (raw: string) => string };
 }
 
 export class EmbeddedLlamaCpp extends ChatLlamaCpp {
@@ -35,6 +41,7 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
   private readonly contextSize: number;
   private readonly threads?: number;
   private loading?: Promise<void>;
+  private ready = false;
   private runtime?: Llama;
   private queue: Promise<unknown> = Promise.resolve();
   private sequence?: import('node-llama-cpp').LlamaContextSequence;
@@ -53,7 +60,7 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
   }
 
   get loaded(): boolean {
-    return !!this._context;
+    return this.ready;
   }
 
   /** Loads the model once; a failed load is retried on the next call. */
@@ -66,6 +73,7 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
       this._model = await this.runtime.loadModel({ modelPath: this.modelPath });
       this._context = await this._model.createContext({ contextSize: this.contextSize, ...(this.threads ? { threads: this.threads } : {}) });
       this.loadMs = Date.now() - t0;
+      this.ready = true;
     })().catch((err: Error) => {
       this.loading = undefined;
       throw err;
@@ -84,14 +92,29 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
   private async complete(messages: BaseMessage[], options: this['ParsedCallOptions'] & EmbeddedCallOptions, runManager?: CallbackManagerForLLMRun): Promise<string> {
     const prompt = await this.freshSession(messages);
     const grammar = options.jsonSchema ? await this.runtime!.createGrammarForJsonSchema(options.jsonSchema as never) : undefined;
+    const render = options.render;
+    let raw = '';
+    let shown = '';
+    const show = (text: string) => {
+      if (text.length <= shown.length || !text.startsWith(shown)) return;
+      void runManager?.handleLLMNewToken(text.slice(shown.length));
+      shown = text;
+    };
     const text = await this._session!.prompt(prompt, {
       ...(options.signal ? { signal: options.signal, stopOnAbortSignal: false } : {}),
       maxTokens: options.maxTokens ?? this.maxTokens,
       temperature: 0,
       ...(grammar ? { grammar } : {}),
-      onTextChunk: (chunk: string) => void runManager?.handleLLMNewToken(chunk),
+      onTextChunk: (chunk: string) => {
+        raw += chunk;
+        if (render) show(render.soFar(raw));
+        else void runManager?.handleLLMNewToken(chunk);
+      },
     });
-    return text;
+    if (!render) return text;
+    const final = render.final(text);
+    show(final);
+    return final;
   }
 
   /**
@@ -144,6 +167,21 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
     }
     await run;
     if (failure) throw failure;
+  }
+
+  /** Frees the context, the weights and the runtime (a CLI run that is done with the model; tests). */
+  async dispose(): Promise<void> {
+    await this.loading?.catch(() => undefined);
+    if (!this.ready) return;
+    await this.queue;
+    this._session?.dispose({ disposeSequence: false });
+    await this._context?.dispose();
+    await this._model?.dispose();
+    await this.runtime?.dispose();
+    this.loading = undefined;
+    this.sequence = undefined;
+    this._session = null;
+    this.ready = false;
   }
 
   /** The model's file name, as /readyz and `kedrec start` report it. */

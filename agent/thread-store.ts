@@ -20,15 +20,16 @@ export interface ThreadRecord {
   turns: number;
 }
 
+/** Asynchronous, so the same interface covers a registry on a database server (Postgres) shared by several app instances. */
 export interface ThreadRegistry {
-  get(threadId: string): ThreadRecord | undefined;
+  get(threadId: string): Promise<ThreadRecord | undefined>;
   /** Binds a new thread to `owner`; an existing one answers whether `owner` holds it. */
-  claim(threadId: string, owner: string): 'new' | 'owned' | 'forbidden';
+  claim(threadId: string, owner: string): Promise<'new' | 'owned' | 'forbidden'>;
   /** Counts a finished turn. */
-  touch(threadId: string): void;
-  delete(threadId: string): void;
+  touch(threadId: string): Promise<void>;
+  delete(threadId: string): Promise<void>;
   /** Threads last used before `before` (epoch ms), oldest first. */
-  idleSince(before: number, limit?: number): string[];
+  idleSince(before: number, limit?: number): Promise<string[]>;
 }
 
 /**
@@ -49,15 +50,15 @@ export function sqliteThreadRegistry(db: Database.Database): ThreadRegistry {
   const del = db.prepare('DELETE FROM kedrec_threads WHERE thread_id = ?');
   const idle = db.prepare('SELECT thread_id FROM kedrec_threads WHERE last_turn_at < ? ORDER BY last_turn_at LIMIT ?').pluck();
   return {
-    get: (id) => get.get(id) as ThreadRecord | undefined,
-    claim(id, owner) {
+    get: async (id) => get.get(id) as ThreadRecord | undefined,
+    async claim(id, owner) {
       const now = Date.now();
       if (ins.run(id, owner, now, now).changes === 1) return 'new';
       return (get.get(id) as ThreadRecord).owner === owner ? 'owned' : 'forbidden';
     },
-    touch: (id) => void touch.run(Date.now(), id),
-    delete: (id) => void del.run(id),
-    idleSince: (before, limit = 1000) => idle.all(before, limit) as string[],
+    touch: async (id) => void touch.run(Date.now(), id),
+    delete: async (id) => void del.run(id),
+    idleSince: async (before, limit = 1000) => idle.all(before, limit) as string[],
   };
 }
 
@@ -83,8 +84,8 @@ export function backfillLegacyThreads(db: Database.Database): number {
 export function memoryThreadRegistry(): ThreadRegistry {
   const m = new Map<string, ThreadRecord>();
   return {
-    get: (id) => m.get(id),
-    claim(id, owner) {
+    get: async (id) => m.get(id),
+    async claim(id, owner) {
       const r = m.get(id);
       if (!r) {
         const now = Date.now();
@@ -93,12 +94,12 @@ export function memoryThreadRegistry(): ThreadRegistry {
       }
       return r.owner === owner ? 'owned' : 'forbidden';
     },
-    touch(id) {
+    async touch(id) {
       const r = m.get(id);
       if (r) Object.assign(r, { turns: r.turns + 1, lastTurnAt: Date.now() });
     },
-    delete: (id) => void m.delete(id),
-    idleSince: (before, limit = 1000) => [...m.values()].filter((r) => r.lastTurnAt < before).sort((a, b) => a.lastTurnAt - b.lastTurnAt).slice(0, limit).map((r) => r.threadId),
+    delete: async (id) => void m.delete(id),
+    idleSince: async (before, limit = 1000) => [...m.values()].filter((r) => r.lastTurnAt < before).sort((a, b) => a.lastTurnAt - b.lastTurnAt).slice(0, limit).map((r) => r.threadId),
   };
 }
 

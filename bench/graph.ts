@@ -9,8 +9,20 @@ import { peakRssMb, summarize, timeEach, type LatencyStats } from './stats.js';
 
 export interface GraphBenchResult {
   build: { seconds: number; megabytes: number; peakRssMb: number; steps: Record<string, number> } | null;
-  queries: Record<string, LatencyStats>;
+  /** The same queries, per backend measured ("sqlite", "neo4j"). */
+  queries: Record<string, Record<string, LatencyStats>>;
   peakRssMb: number;
+}
+
+export type GraphBackend = 'sqlite' | 'neo4j';
+
+/** A Neo4j server already loaded with this KB (`kedrec kb push-neo4j`), as the configuration names it. */
+export interface Neo4jTarget {
+  uri: string;
+  user: string;
+  password?: string;
+  database: string;
+  timeoutMs: number;
 }
 
 /** Deterministic pseudo-random generator so every run draws the same inputs. */
@@ -45,7 +57,7 @@ const mixedTypo = (s: string, i: number) => {
  * names, brands, codes and typos for resolution (the first typo timed apart: it builds the
  * SQLite store's fuzzy index).
  */
-export async function runGraphBench(opts: { dataDir: string; kbPath?: string; skipBuild?: boolean; log?: (s: string) => void }): Promise<GraphBenchResult> {
+export async function runGraphBench(opts: { dataDir: string; kbPath?: string; skipBuild?: boolean; backends?: GraphBackend[]; neo4j?: Neo4jTarget; log?: (s: string) => void }): Promise<GraphBenchResult> {
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   let build: GraphBenchResult['build'] = null;
   let kbPath = opts.kbPath;
@@ -63,7 +75,7 @@ export async function runGraphBench(opts: { dataDir: string; kbPath?: string; sk
     log(`  built in ${build.seconds} s, ${build.megabytes} MB, build peak RSS ${build.peakRssMb} MB`);
   }
   if (!kbPath) throw new Error('runGraphBench needs kbPath when skipBuild is set');
-  const g = createSqliteGraphStore(openKnowledgeBase(kbPath));
+  const backends = opts.backends ?? ['sqlite'];
   try {
     const indications = [...readTsv(path.join(opts.dataDir, 'pharmacotherapydb', 'catalog_indications.tsv'))]
       .filter((r) => r.get('category') !== 'NOT')
@@ -79,31 +91,64 @@ export async function runGraphBench(opts: { dataDir: string; kbPath?: string; sk
     const ddiDrugs = [...readTsv(path.join(opts.dataDir, 'ddi-drugbank-deepddi', 'Drugbank.txt'))].slice(0, 20000).map((r) => r.get('drug1'));
     const drugSets = Array.from({ length: 300 }, () => Array.from({ length: 5 }, () => ddiDrugs[Math.floor(random() * ddiDrugs.length)]));
 
-    const queries: Record<string, LatencyStats> = {};
-    const run = async <T>(name: string, inputs: T[], fn: (x: T) => Promise<unknown>) => {
-      queries[name] = await timeEach(inputs, fn);
-      log(`  ${name.padEnd(26)} n=${queries[name].n}  p50 ${queries[name].p50} ms  p95 ${queries[name].p95} ms`);
-    };
-    await run('resolve (exact)', exactInputs, (q) => g.resolve(q));
-    // The first typo builds the SQLite store's fuzzy index; timed alone, because timeEach's
-    // warm-up pass would otherwise hide that one-off cost.
-    const first = performance.now();
-    await g.resolve('metfromin');
-    queries['resolve (first fuzzy)'] = summarize([performance.now() - first]);
-    log(`  ${'resolve (first fuzzy)'.padEnd(26)} ${queries['resolve (first fuzzy)'].max} ms (builds the fuzzy index), RSS now ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
-    await run('resolve (fuzzy/typo)', names.slice(0, 300).map(typo), (q) => g.resolve(q));
-    await run('resolve (fuzzy/mixed)', names.slice(0, 300).map(mixedTypo), (q) => g.resolve(q));
-    await run('indicatedDrugs', diseases, (d) => g.indicatedDrugs(d));
-    await run('drugProfile', drugs, (d) => g.drugProfile(d));
-    await run('mechanismPaths', indications.slice(0, 400), (i) => g.mechanismPaths(i.drug, i.disease));
-    await run('interactions (5 drugs)', drugSets, (s) => g.interactions([...new Set(s)]));
-    await run('similarDrugs', drugs.slice(0, 300), (d) => g.similarDrugs(d));
-    await run('similarDiseases', diseases, (d) => g.similarDiseases(d));
+    const queries: GraphBenchResult['queries'] = {};
+    for (const backend of backends) {
+      log(`  -- ${backend}`);
+      const g = backend === 'sqlite' ? createSqliteGraphStore(openKnowledgeBase(kbPath)) : await openNeo4jStore(opts.neo4j);
+      const q: Record<string, LatencyStats> = (queries[backend] = {});
+      try {
+        const run = async <T>(name: string, inputs: T[], fn: (x: T) => Promise<unknown>) => {
+          q[name] = await timeEach(inputs, fn);
+          log(`  ${name.padEnd(26)} n=${q[name].n}  p50 ${q[name].p50} ms  p95 ${q[name].p95} ms`);
+        };
+        await run('resolve (exact)', exactInputs, (q) => g.resolve(q));
+        // The first typo builds the SQLite store's fuzzy index; timed alone, because timeEach's
+        // warm-up pass would otherwise hide that one-off cost.
+        const first = performance.now();
+        await g.resolve('metfromin');
+        q['resolve (first fuzzy)'] = summarize([performance.now() - first]);
+        log(`  ${'resolve (first fuzzy)'.padEnd(26)} ${q['resolve (first fuzzy)'].max} ms (builds the fuzzy index), RSS now ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+        await run('resolve (fuzzy/typo)', names.slice(0, 300).map(typo), (q) => g.resolve(q));
+        await run('resolve (fuzzy/mixed)', names.slice(0, 300).map(mixedTypo), (q) => g.resolve(q));
+        await run('indicatedDrugs', diseases, (d) => g.indicatedDrugs(d));
+        await run('drugProfile', drugs, (d) => g.drugProfile(d));
+        await run('mechanismPaths', indications.slice(0, 400), (i) => g.mechanismPaths(i.drug, i.disease));
+        await run('interactions (5 drugs)', drugSets, (s) => g.interactions([...new Set(s)]));
+        await run('similarDrugs', drugs.slice(0, 300), (d) => g.similarDrugs(d));
+        await run('similarDiseases', diseases, (d) => g.similarDiseases(d));
+      } finally {
+        await g.close();
+      }
+    }
+    if (backends.length > 1) log(sideBySide(queries));
     const rss = peakRssMb();
     log(`  peak RSS of the query bench: ${rss} MB`);
     return { build, queries, peakRssMb: rss };
   } finally {
-    await g.close();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The Neo4j store over a server loaded with this KB; refuses, saying how to load it, when it is not. */
+async function openNeo4jStore(t: Neo4jTarget | undefined) {
+  if (!t) throw new Error('--backend neo4j needs NEO4J_URI (scripts/neo4j/start_neo4j.sh starts a server; `kedrec kb push-neo4j` loads it)');
+  const [{ default: neo4j }, { assertNeo4jLoaded, createNeo4jGraphStore }] = await Promise.all([import('neo4j-driver'), import('../kb/graph/neo4j-store.js')]);
+  const driver = neo4j.driver(t.uri, neo4j.auth.basic(t.user, t.password ?? ''));
+  try {
+    await assertNeo4jLoaded(driver, t.database, t.timeoutMs);
+  } catch (err) {
+    await driver.close();
+    throw err;
+  }
+  return createNeo4jGraphStore({ driver, database: t.database, timeoutMs: t.timeoutMs, closeDriver: true });
+}
+
+/** p50 / p95 per query, one column pair per backend. */
+function sideBySide(queries: GraphBenchResult['queries']): string {
+  const backends = Object.keys(queries);
+  const names = [...new Set(backends.flatMap((b) => Object.keys(queries[b])))];
+  const head = `| query | ${backends.map((b) => `${b} p50 ms | ${b} p95 ms`).join(' | ')} |`;
+  const rule = `|---|${backends.map(() => '---:|---:').join('|')}|`;
+  const rows = names.map((n) => `| ${n} | ${backends.map((b) => (queries[b][n] ? `${queries[b][n].p50} | ${queries[b][n].p95}` : '– | –')).join(' | ')} |`);
+  return ['', head, rule, ...rows].join('\n');
 }

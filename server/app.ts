@@ -14,6 +14,7 @@ import { bearerAuth, hostGuard, jsonOnly, originGuard, principalOf, rateLimit, t
 import { createLogger, type Logger } from './log.js';
 import { openAiRoutes } from './openai.js';
 import { createSlackClient, slackRoutes, type SlackClient, type SlackRetryOptions } from './slack.js';
+import type { SharedState } from './shared-state.js';
 import type { SlackEventStore } from './slack-store.js';
 import { renderChatPage } from './web.js';
 
@@ -49,6 +50,8 @@ export interface AppDeps {
   options: ServerOptions;
   slack?: { signingSecret: string; botToken: string; apiUrl: string; client?: SlackClient; store?: SlackEventStore; retry?: SlackRetryOptions };
   log?: Logger;
+  /** Rate limit and Slack de-duplication shared by several instances (Postgres); per process without it. */
+  shared?: SharedState;
 }
 
 /**
@@ -182,7 +185,7 @@ export function createApp(deps: AppDeps): KedrecHttp {
     app.use(p, auth);
     app.use(p, limitBody);
     if (p === '/mcp') app.use(p, mcpBatchCost(o.maxMcpBatch ?? 20));
-    app.use(p, rateLimit(o.rateLimitPerMin, { trustedProxies: o.trustedProxies }));
+    app.use(p, rateLimit(o.rateLimitPerMin, { trustedProxies: o.trustedProxies, shared: deps.shared?.rate }));
     if (p === '/mcp') app.use(p, mcpEarlyReply());
   }
   // Readiness details name the KB file, the model host and failure reasons: behind the token too.
@@ -235,6 +238,7 @@ export function createApp(deps: AppDeps): KedrecHttp {
       log,
       store: deps.slack.store,
       retry: deps.slack.retry,
+      firstSighting: deps.shared?.firstSighting,
     });
     app.use('/slack/*', limitBody);
     app.route('/slack', slack.app);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { RateCounter } from './shared-state.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { errorResponse } from './http-errors.js';
 
@@ -121,14 +122,16 @@ export const principalOf = (c: Context): string => (c.get('principal' as never) 
  * is one (rotating made-up Authorization headers buys nothing: they fail auth first), else by the
  * client address. `perMinute` 0 disables it. `cost` lets a request count as several (an MCP batch).
  */
-export function rateLimit(perMinute: number, opts: { trustedProxies?: string[]; now?: () => number } = {}): MiddlewareHandler {
-  const counter = windowCounter(opts.now ?? Date.now);
+export function rateLimit(perMinute: number, opts: { trustedProxies?: string[]; now?: () => number; shared?: RateCounter } = {}): MiddlewareHandler {
+  const local = windowCounter(opts.now ?? Date.now);
+  // Shared across instances when the deployment has a shared store (server/shared-state.ts).
+  const counter: RateCounter = opts.shared ?? { hit: async (key, n) => local.hit(key, n) };
   return async (c, next) => {
     if (perMinute <= 0 || c.req.method === 'OPTIONS') return next();
     const principal = principalOf(c);
     const key = principal === 'anonymous' ? `a:${clientAddress(c, opts.trustedProxies)}` : principal;
     const cost = Math.max(1, Number(c.get('requestCost' as never) ?? 1));
-    const { count, reset } = counter.hit(key, cost);
+    const { count, reset } = await counter.hit(key, cost);
     c.header('RateLimit-Limit', String(perMinute));
     c.header('RateLimit-Remaining', String(Math.max(0, perMinute - count)));
     c.header('RateLimit-Reset', String(reset));

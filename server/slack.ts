@@ -67,6 +67,8 @@ export interface SlackDeps {
   threadIdOf?: (teamId: string, channel: string, threadTs: string) => string;
   /** Retries of a failed post (default SLACK_RETRY). */
   retry?: SlackRetryOptions;
+  /** Whether no instance has taken this event id yet (Postgres, several instances); absent: this process's store decides alone. */
+  firstSighting?: (eventId: string) => Promise<boolean>;
 }
 
 /** When a failed post is tried again: after `firstDelayMs`, doubling up to `maxDelayMs`, at most `maxAttempts` tries in all. */
@@ -297,6 +299,8 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
     if ((!isMention && !isDm) || ev.bot_id || !ev.channel || !ev.ts) return c.body(null, 200);
     // Stored before the ack, keyed by Slack's event id: a retry or a replay after a restart is answered once.
     const key = body.event_id ?? `${ev.channel}:${ev.ts}`;
+    // A retry Slack sends to another instance behind the load balancer is dropped there.
+    if (deps.firstSighting && !(await deps.firstSighting(`slack:${key}`))) return c.body(null, 200);
     if (!store.insertIfNew(key, { event: ev, teamId: body.team_id ?? ev.team ?? 'T' })) return c.body(null, 200);
     void drain();
     return c.body(null, 200);

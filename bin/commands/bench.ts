@@ -26,10 +26,13 @@ export function registerBenchCommand(program: Command): void {
     .option('--data <dir>', 'source data directory (default: KEDREC_DATA_DIR)')
     .option('--kb <file>', 'use this knowledge base instead of building one (graph: skips the build measurement)')
     .option('--json', 'print all results as one JSON object on stdout')
+    .option('--backend <name>', 'graph: sqlite, neo4j (NEO4J_URI, loaded with `kedrec kb push-neo4j`) or both, side by side', 'sqlite')
     .option('--seconds <n>', 'load: duration in seconds (default 60)')
     .option('--connections <n>', 'load: concurrent chat clients (default 32)')
     .option('--threads <n>', 'load: conversations (default 200)')
-    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean; seconds?: string; connections?: string; threads?: string }) => {
+    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean; backend: string; seconds?: string; connections?: string; threads?: string }) => {
+      const backends = { sqlite: ['sqlite'], neo4j: ['neo4j'], both: ['sqlite', 'neo4j'] }[opts.backend] as ('sqlite' | 'neo4j')[] | undefined;
+      if (!backends) throw new Error(`--backend must be sqlite, neo4j or both, got ${JSON.stringify(opts.backend)}`);
       const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
       if (bad.length) throw new Error(`unknown bench part(s) ${bad.join(', ')}; valid parts: ${PARTS.join(', ')}`);
       // The load part runs a minute against a server process: only when asked for.
@@ -59,10 +62,20 @@ export function registerBenchCommand(program: Command): void {
           log(`\n== bench: ${part}`);
           if (part === 'graph') {
             const { runGraphBench } = await import('../../bench/graph.js');
-            results.graph = await runGraphBench({ dataDir, kbPath: opts.kb, skipBuild: !!opts.kb, log });
+            const neo4j = config.NEO4J_URI ? { uri: config.NEO4J_URI, user: config.NEO4J_USER, password: config.NEO4J_PASSWORD, database: config.NEO4J_DATABASE, timeoutMs: config.KEDREC_QUERY_TIMEOUT_MS } : undefined;
+            results.graph = await runGraphBench({ dataDir, kbPath: opts.kb, skipBuild: !!opts.kb, backends, neo4j, log });
           } else if (part === 'retrieval') {
             const { runRetrievalBench } = await import('../../bench/retrieval.js');
-            results.retrieval = await runRetrievalBench({ kbPath: ensureKb(), buildDataDir: dataDir, print: log });
+            // Dense and hybrid need a real embedding model: an OpenAI-compatible server (KEDREC_EMBED_URL),
+            // into Chroma when CHROMA_URL is set (a bench collection, rebuilt each run), else an exact in-memory index.
+            const [{ embedderFromConfig }, { ChromaDenseIndex }] = await Promise.all([import('../../kb/corpus/from-config.js'), import('../../kb/corpus/chroma.js')]);
+            const embedder = config.KEDREC_EMBED_URL ? embedderFromConfig(config) : undefined;
+            const denseIndex = embedder && config.CHROMA_URL ? new ChromaDenseIndex({ url: config.CHROMA_URL, collection: `kedrec-bench-articles-${Date.now()}`, embedder }) : undefined;
+            try {
+              results.retrieval = await runRetrievalBench({ kbPath: ensureKb(), buildDataDir: dataDir, print: log, embedder, denseIndex, denseMaxChars: config.KEDREC_EMBED_MAX_CHARS });
+            } finally {
+              await denseIndex?.drop();
+            }
           } else if (part === 'agent') {
             const { runAgentBench } = await import('../../bench/agent.js');
             results.agent = await runAgentBench({ kbPath: ensureKb() });

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { buildExamples, writeDataset } from '../../dataset/build.js';
+import { buildExamples, readExamples, writeDataset } from '../../dataset/build.js';
+import { validateSft } from '../../dataset/validate-sft.js';
+
+const SPLITS = ['train', 'validation', 'test'] as const;
 import { openEvalKb } from '../../evals/kb.js';
 
 const int = (v: string) => {
@@ -41,5 +45,19 @@ export function registerDatasetCommand(program: Command): void {
       } finally {
         kb.close();
       }
+    });
+  ds.command('validate-sft <file>')
+    .description('check a distilled chat JSONL before training: served prompt, selection among the candidates, a rationale, citations from the background only')
+    .option('--data <dir>', 'the expRxRec dataset it was distilled from', '.kedrec/exprxrec')
+    .action((file: string, o: { data: string }) => {
+      if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);
+      const examples = new Map(SPLITS.flatMap((s) => (fs.existsSync(path.join(o.data, `${s}.jsonl`)) ? readExamples(path.join(o.data, `${s}.jsonl`)) : [])).map((e) => [e.id, e]));
+      if (!examples.size) throw new Error(`no expRxRec examples in ${o.data}; build them with \`kedrec dataset build --out ${o.data}\``);
+      const r = validateSft(file, examples);
+      for (const p of r.problems.slice(0, 20)) process.stderr.write(`  line ${p.line}${p.id ? ` (${p.id})` : ''}: ${p.problem}\n`);
+      if (r.problems.length > 20) process.stderr.write(`  … and ${r.problems.length - 20} more\n`);
+      process.stderr.write(`${r.valid} of ${r.records} records valid\n`);
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      if (r.valid !== r.records || !r.records) process.exitCode = 1;
     });
 }

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { positiveInt } from './options.js';
 import { loadConfig } from '../../config.js';
 import { buildExamples, readExamples, VARIANTS, type ExpRxRecExample, type Variant } from '../../dataset/build.js';
-import { parseTeacher, readReferences } from '../../dataset/distill.js';
+import { readReferences } from '../../dataset/distill.js';
+import { textModelFromSpec } from '../../agent/model-spec.js';
 import { evidenceOnlyRecommender, randomRecommender, runExpRxRecEval, type VariantResult } from '../../evals/exprxrec.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 import { modelRecommender } from '../../evals/model-recommender.js';
@@ -67,6 +69,7 @@ interface ExpRxRecCliOptions {
   /** "provider:model" of a model to evaluate beside evidence-only mode and random choice. */
   model?: string;
   concurrency?: number;
+  limit?: number;
 }
 
 async function exprxrec(kb: EvalKb, o: ExpRxRecCliOptions): Promise<VariantResult[]> {
@@ -75,7 +78,8 @@ async function exprxrec(kb: EvalKb, o: ExpRxRecCliOptions): Promise<VariantResul
   if (bad.length) throw new Error(`unknown variant(s) ${bad.join(', ')}; valid: ${VARIANTS.join(', ')}`);
   const config = loadConfig();
   // Parsed before any work, so a malformed --model fails at once rather than after the dataset build.
-  const model = o.model ? modelRecommender(parseTeacher(o.model, { ollama: config.OLLAMA_BASE_URL, openai: config.KEDREC_OPENAI_BASE_URL, apiKey: config.KEDREC_OPENAI_API_KEY }, '--model')) : undefined;
+  const textModel = o.model ? textModelFromSpec(o.model, config) : undefined;
+  const model = textModel ? modelRecommender(textModel) : undefined;
   let examples: ExpRxRecExample[];
   if (o.data) examples = readExamples(path.join(o.data, `${o.split}.jsonl`));
   else {
@@ -83,13 +87,21 @@ async function exprxrec(kb: EvalKb, o: ExpRxRecCliOptions): Promise<VariantResul
     log('building expRxRec examples in memory (pass --dataset DIR to use a built one) …');
     examples = (await buildExamples({ graph: kb.graph, db: kb.db, evidence: kb.evidence, outDir: '', seed: o.seed })).filter((e) => e.split === o.split);
   }
+  // The first n in the split's order (deterministic), for a model too slow for the whole split.
+  if (o.limit) examples = examples.slice(0, o.limit);
   log(`expRxRec: ${examples.length} ${o.split} examples × ${variants.length} variants`);
-  return runExpRxRecEval({
-    graph: kb.graph, evidence: kb.evidence, examples, variants,
-    recommenders: [...(model ? [model] : []), evidenceOnlyRecommender(), randomRecommender()],
-    references: o.references ? readReferences(o.references) : undefined,
-    concurrency: o.concurrency,
-  });
+  try {
+    return await runExpRxRecEval({
+      graph: kb.graph, evidence: kb.evidence, examples, variants,
+      recommenders: [...(model ? [model] : []), evidenceOnlyRecommender(), randomRecommender()],
+      references: o.references ? readReferences(o.references) : undefined,
+      concurrency: o.concurrency,
+      // A model run takes minutes: say how far it is.
+      onProgress: textModel ? (done, total) => { if (done % 10 === 0 || done === total) log(`  ${done}/${total} answered`); } : undefined,
+    });
+  } finally {
+    await textModel?.close();
+  }
 }
 
 /** `kedrec eval …`: expRxRec ablation and MIMIC-III evaluations, with markdown/SVG/JSON reports. */
@@ -98,7 +110,7 @@ export function registerEvalCommand(program: Command): void {
   const common = (c: Command) => c.option('--kb <file>', 'knowledge base (default: KEDREC_KB_PATH)').option('--out <dir>', 'write report.md, report.json and SVG charts here').option('--json', 'print the result as one JSON object on stdout');
   const withModel = (c: Command) =>
     c
-      .option('--model <provider:model>', 'also evaluate a model: ollama:<model> (OLLAMA_BASE_URL) or openai:<model> (KEDREC_OPENAI_BASE_URL), e.g. ollama:kedrec-lm')
+      .option('--model <provider:model>', 'also evaluate a model: ollama:<model> (OLLAMA_BASE_URL), openai-compatible:<model> (KEDREC_OPENAI_BASE_URL) or llama-cpp:<file.gguf>, e.g. ollama:kedrec-lm')
       .option('--concurrency <n>', 'parallel model calls', Number, 2);
 
   withModel(common(ev.command('exprxrec')))
@@ -108,7 +120,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--variants <list>', 'variants', VARIANTS.join(','))
     .option('--references <file>', 'distilled JSONL with reference rationales (for ROUGE)')
     .option('--seed <n>', 'dataset seed when built in memory', Number, 42)
-    .action(async (o: { kb?: string; out?: string; json?: boolean; dataset?: string; split: string; variants: string; references?: string; seed: number; model?: string; concurrency: number }) => {
+    .option('--limit <n>', 'only the first n examples of the split', positiveInt)
+    .action(async (o: { kb?: string; out?: string; json?: boolean; dataset?: string; split: string; variants: string; references?: string; seed: number; model?: string; concurrency: number; limit?: number }) => {
       const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
       const t0 = performance.now();
       try {

@@ -7,13 +7,14 @@ import { registerDistillCommand } from './distill.js';
 import { registerEvalCommand } from './eval.js';
 import { registerExportCommand } from './export.js';
 import { registerMcpCommand } from './mcp.js';
+import { registerModelCommand } from './model.js';
 import { registerSafetyCommands } from './safety.js';
 import { registerThreadsCommands } from './threads.js';
 import { registerStartCommand } from './start.js';
 
 /**
  * Registers the commands of the other areas (start, mcp, chat, ask, dataset, distill, eval,
- * bench). Each area adds one line here pointing at its own module.
+ * bench, model). Each area adds one line here pointing at its own module.
  */
 export function registerExtraCommands(program: Command): void {
   registerStartCommand(program);
@@ -25,6 +26,7 @@ export function registerExtraCommands(program: Command): void {
   registerDistillCommand(program);
   registerEvalCommand(program);
   registerExportCommand(program);
+  registerModelCommand(program);
   registerSafetyCommands(program);
   registerThreadsCommands(program);
 }

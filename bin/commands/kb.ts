@@ -6,6 +6,7 @@ import { formatIndicationSummary, readIndicationSummary } from '../../kb/indicat
 import { openKnowledgeBase } from '../../kb/open.js';
 import { buildDefaultKnowledgeBase } from '../../kb/steps.js';
 import { createProgressReporter } from '../progress.js';
+import { registerChromaCommand } from './chroma.js';
 import { registerNeo4jCommand } from './neo4j.js';
 
 /** Builds the KB at `outPath` from `dataDir`, with progress on stderr; returns the build summary line. */
@@ -72,4 +73,5 @@ export function registerKbCommands(program: Command): void {
     });
 
   registerNeo4jCommand(kb);
+  registerChromaCommand(kb);
 }

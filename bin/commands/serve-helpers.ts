@@ -60,7 +60,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * Builds the chat agent from configuration (model, checkpointer, mode). Loaded on use: the
  * LangGraph stack is only needed by start, chat and ask. A bad agent setting fails here, at start-up.
  */
-async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps): Promise<ChatAgent & { close(): void }> {
+async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps): Promise<ChatAgent & { close(): Promise<void> | void }> {
   const { createAgentFromConfig } = await import('../../agent/index.js');
   return createAgentFromConfig(config, toolDeps, { tools });
 }
@@ -70,7 +70,7 @@ async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps):
  * Start-up waits until every worker has opened its knowledge base and agent, so a bad setting
  * still fails at start-up with the worker's reason.
  */
-async function loadWorkerPool(config: Config, size: number): Promise<ChatAgent & { close(): void }> {
+async function loadWorkerPool(config: Config, size: number): Promise<ChatAgent & { close(): Promise<void> | void }> {
   const { createWorkerPoolAgent } = await import('../../agent/worker-pool.js');
   const pool = createWorkerPoolAgent({ workerUrl: new URL('../agent-worker.mjs', import.meta.url), workerData: config, size, turnTimeoutMs: config.KEDREC_TURN_TIMEOUT_MS, log });
   try {
@@ -138,7 +138,7 @@ export async function openServeContext(config: Config, opts: { buildIfMissing?: 
   const toolDeps: ToolDeps = { graph, evidence, safety };
 
   const tools: ToolSpec[] = [recommendDrugsTool as unknown as ToolSpec, checkSafetyTool as unknown as ToolSpec, ...graphTools, ...(evidence ? evidenceTools : [])];
-  let agent: (ChatAgent & { close(): void }) | undefined;
+  let agent: (ChatAgent & { close(): Promise<void> | void }) | undefined;
   try {
     agent = opts.withAgent ? (opts.workers ? await loadWorkerPool(config, opts.workers) : await loadAgent(config, tools, toolDeps)) : undefined;
   } catch (err) {
@@ -159,7 +159,7 @@ export async function openServeContext(config: Config, opts: { buildIfMissing?: 
       await graph.resolve('aspirin', { limit: 1 });
     },
     close: async () => {
-      agent?.close();
+      await agent?.close();
       await graph.close().catch(() => {});
       if (db.open) db.close();
     },

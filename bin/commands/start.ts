@@ -33,6 +33,8 @@ export function registerStartCommand(program: Command): void {
           ? { signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, store: slackStore }
           : undefined;
       if (config.SLACK_SIGNING_SECRET && !config.SLACK_BOT_TOKEN) log.warn('SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: the Slack endpoint stays off');
+      // Several instances share the rate limit and Slack de-duplication through the conversations' Postgres.
+      const shared = config.KEDREC_CHECKPOINT_URL ? await (await import('../../server/shared-state.js')).postgresSharedState(config.KEDREC_CHECKPOINT_URL, log) : undefined;
       const { app, close: closeApp } = createApp({
         agent: ctx.agent,
         agentUnavailableReason: ctx.agentUnavailableReason,
@@ -41,6 +43,7 @@ export function registerStartCommand(program: Command): void {
         options: serverOptionsFromConfig(config),
         slack,
         log,
+        shared,
       });
       const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
         log.info('listening', { url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${info.port}`, tools: ctx.tools.length, agent: ctx.agent ? 'ready' : 'unavailable', workers, auth: config.KEDREC_API_TOKEN ? 'bearer' : 'none', slack: !!slack });
@@ -76,12 +79,14 @@ export function registerStartCommand(program: Command): void {
         // Nothing was served: close what was opened (workers, the KB) so the process exits with the error.
         await closeApp();
         slackStore?.close();
+        await shared?.close();
         await ctx.close();
         throw err;
       }
       // Slack retries stop before their store closes; a reply still pending is sent by the next start.
       await closeApp();
       slackStore?.close();
+      await shared?.close();
       await ctx.close();
     });
 }

@@ -62,7 +62,7 @@ export class ChromaDenseIndex implements DenseIndex {
   async upsert(docs: { id: string; text: string; metadata?: Record<string, string | number | boolean> }[]): Promise<void> {
     if (!docs.length) return;
     const c = await this.coll();
-    const embeddings = await this.o.embedder.embed(docs.map((d) => d.text));
+    const embeddings = await this.o.embedder.embed(docs.map((d) => d.text), 'passage');
     await c.upsert({
       ids: docs.map((d) => d.id),
       embeddings,
@@ -73,7 +73,7 @@ export class ChromaDenseIndex implements DenseIndex {
 
   async query(text: string, k: number): Promise<{ id: string; score: number }[]> {
     const c = await this.coll();
-    const [q] = await this.o.embedder.embed([text]);
+    const [q] = await this.o.embedder.embed([text], 'query');
     const r = await c.query({ queryEmbeddings: [q], nResults: k, include: ['distances'] });
     const ids = r.ids[0] ?? [];
     const d = r.distances?.[0] ?? [];
@@ -83,5 +83,11 @@ export class ChromaDenseIndex implements DenseIndex {
 
   async count(): Promise<number> {
     return (await this.coll()).count();
+  }
+
+  /** Deletes the collection (a benchmark's throwaway index). */
+  async drop(): Promise<void> {
+    this.collection = undefined;
+    await this.client.deleteCollection({ name: this.o.collection }).catch(() => {});
   }
 }

@@ -2,20 +2,22 @@ import type Database from 'better-sqlite3';
 import type { DenseIndex } from './chroma.js';
 
 /**
- * Loads the offline corpus into dense indexes (e.g. `kedrec kb push-chroma`): articles as
+ * Loads the offline corpus into dense indexes (`kedrec kb push-chroma`): articles as
  * title + abstract, trials as title + conditions + interventions + summary (eligibility text is
  * left out: it is long and says little about what a trial tests). Returns documents written.
  */
 export async function indexCorpusDense(
   db: Database.Database,
   target: { trials?: DenseIndex; articles?: DenseIndex },
-  opts: { batchSize?: number; onProgress?: (what: string, done: number, total: number) => void } = {},
+  opts: { batchSize?: number; maxChars?: number; onProgress?: (what: string, done: number, total: number) => void } = {},
 ): Promise<{ trials: number; articles: number }> {
   const size = opts.batchSize ?? 64;
+  // What the embedding model reads of each document: a 512-token model (E5) gains nothing from more, and pays for it.
+  const maxChars = opts.maxChars ?? 8000;
   const out = { trials: 0, articles: 0 };
   const run = async (what: 'trials' | 'articles', index: DenseIndex, rows: { id: string; text: string }[]) => {
     for (let i = 0; i < rows.length; i += size) {
-      await index.upsert(rows.slice(i, i + size).map((r) => ({ id: r.id, text: r.text.slice(0, 8000) })));
+      await index.upsert(rows.slice(i, i + size).map((r) => ({ id: r.id, text: r.text.slice(0, maxChars) })));
       out[what] = Math.min(rows.length, i + size);
       opts.onProgress?.(what, out[what], rows.length);
     }

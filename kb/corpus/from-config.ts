@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Config } from '../../config.js';
 import { createLiveClients } from '../live/index.js';
 import { ChromaDenseIndex } from './chroma.js';
-import { OllamaEmbedder } from './embedder.js';
+import { OllamaEmbedder, OpenAiEmbedder, type Embedder } from './embedder.js';
 import { createEvidenceStore, type EvidenceStore } from './store.js';
 
 /** Chroma collection names for one embedding model, so vectors of different models never mix. */
@@ -12,11 +12,18 @@ export function denseCollectionNames(model: string): { trials: string; articles:
   return { trials: `kedrec-trials-${slug}`, articles: `kedrec-articles-${slug}` };
 }
 
+/** The embedder the configuration names: an OpenAI-compatible server (KEDREC_EMBED_URL) or Ollama's /api/embed. */
+export function embedderFromConfig(config: Pick<Config, 'KEDREC_EMBED_URL' | 'KEDREC_EMBED_MODEL' | 'KEDREC_EMBED_INPUT_TYPE' | 'OLLAMA_BASE_URL'>): Embedder {
+  return config.KEDREC_EMBED_URL
+    ? new OpenAiEmbedder({ baseUrl: config.KEDREC_EMBED_URL, model: config.KEDREC_EMBED_MODEL, sendInputType: config.KEDREC_EMBED_INPUT_TYPE })
+    : new OllamaEmbedder({ baseUrl: config.OLLAMA_BASE_URL, model: config.KEDREC_EMBED_MODEL });
+}
+
 /**
  * The evidence store a deployment's configuration asks for: always the offline corpus; live
  * ClinicalTrials.gov / E-utilities when KEDREC_LIVE is set (cached under KEDREC_CACHE_DIR/http);
- * hybrid dense retrieval when CHROMA_URL is set, with embeddings from Ollama's /api/embed
- * (KEDREC_EMBED_MODEL at OLLAMA_BASE_URL). Fill the Chroma collections with indexCorpusDense.
+ * hybrid dense retrieval when CHROMA_URL is set, with embeddings from an OpenAI-compatible server
+ * (KEDREC_EMBED_URL) or Ollama's /api/embed (KEDREC_EMBED_MODEL at OLLAMA_BASE_URL). Fill the Chroma collections with indexCorpusDense.
  */
 export function evidenceStoreFromConfig(db: Database.Database, config: Config, log?: (line: string) => void): EvidenceStore {
   const live = config.KEDREC_LIVE
@@ -24,7 +31,7 @@ export function evidenceStoreFromConfig(db: Database.Database, config: Config, l
     : undefined;
   let dense: Parameters<typeof createEvidenceStore>[0]['dense'];
   if (config.CHROMA_URL) {
-    const embedder = new OllamaEmbedder({ baseUrl: config.OLLAMA_BASE_URL, model: config.KEDREC_EMBED_MODEL });
+    const embedder = embedderFromConfig(config);
     const names = denseCollectionNames(config.KEDREC_EMBED_MODEL);
     dense = {
       trials: new ChromaDenseIndex({ url: config.CHROMA_URL, collection: names.trials, embedder }),

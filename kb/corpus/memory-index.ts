@@ -16,7 +16,7 @@ export class InMemoryDenseIndex implements DenseIndex {
   }
 
   async upsert(docs: { id: string; text: string }[]): Promise<void> {
-    const vs = await this.embedder.embed(docs.map((d) => d.text));
+    const vs = await this.embedder.embed(docs.map((d) => d.text), 'passage');
     docs.forEach((d, i) => {
       const v = normalize(vs[i]);
       const at = this.pos.get(d.id);
@@ -30,7 +30,7 @@ export class InMemoryDenseIndex implements DenseIndex {
   }
 
   async query(text: string, k: number): Promise<{ id: string; score: number }[]> {
-    const [q0] = await this.embedder.embed([text]);
+    const [q0] = await this.embedder.embed([text], 'query');
     const q = normalize(q0);
     const scored = this.vecs.map((v, i) => {
       let s = 0;

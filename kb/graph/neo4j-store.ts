@@ -124,6 +124,15 @@ RETURN node, rels LIMIT $cap`,
   in: (type: string) => `MATCH (s:Entity {id: $id})<-[r:${type}]-(n:Entity)
 WITH ${NODE} AS node, collect(properties(r)) AS rels
 RETURN node, rels LIMIT $cap`,
+  /** `in` for many targets in one round trip (a disease and its subtypes), each target's rows capped. */
+  inMany: (type: string) => `UNWIND $ids AS id
+CALL {
+  WITH id
+  MATCH (s:Entity {id: id})<-[r:${type}]-(n:Entity)
+  WITH ${NODE} AS node, collect(properties(r)) AS rels
+  RETURN node, rels LIMIT $cap
+}
+RETURN id, node, rels`,
   directPaths: `MATCH (c:Entity {id: $drug})-[r1:${T.CbG}]->(g:Entity)<-[r2:${T.DaG}]-(d:Entity {id: $disease})
 WITH c, d, g, collect(DISTINCT properties(r1)) AS p1, collect(DISTINCT properties(r2)) AS p2
 WITH g, p1, p2,
@@ -430,29 +439,48 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
     rows: IndicationRow['edges'];
   }
 
+  const groupOf = (r: Neo4jRecord): Group => {
+    const rels = r.get('rels') as Record<string, unknown>[];
+    // Each relationship is one stored edge row: its properties are the row's props plus source and license.
+    const rows = rels.map(plainProps).map((p) => ({ source: String(p.source ?? 'unknown'), license: String(p.license ?? 'unknown'), props: p }));
+    return { node: nodeOf(r), ...mergeRels(rels), rows };
+  };
+
   async function neighbours(dir: 'out' | 'in', id: string, type: string): Promise<Group[]> {
-    const recs = await read(`${dir}:${type}`, CYPHER[dir](type), { id, cap });
-    return recs.map((r) => {
-      const rels = r.get('rels') as Record<string, unknown>[];
-      // Each relationship is one stored edge row: its properties are the row's props plus source and license.
-      const rows = rels.map(plainProps).map((p) => ({ source: String(p.source ?? 'unknown'), license: String(p.license ?? 'unknown'), props: p }));
-      return { node: nodeOf(r), ...mergeRels(rels), rows };
-    });
+    return (await read(`${dir}:${type}`, CYPHER[dir](type), { id, cap })).map(groupOf);
+  }
+
+  /** Incoming neighbours of many targets over one type, in one query: target id → groups. */
+  async function inNeighboursOfMany(ids: string[], type: string): Promise<Map<string, Group[]>> {
+    const out = new Map<string, Group[]>();
+    if (!ids.length) return out;
+    for (const r of await read(`inMany:${type}`, CYPHER.inMany(type), { ids, cap })) {
+      const id = r.get('id') as string;
+      out.set(id, [...(out.get(id) ?? []), groupOf(r)]);
+    }
+    return out;
   }
 
   const INDICATION_TYPES: [string, string][] = Object.keys(INDICATION_METAEDGES).map((m) => [m, relType(m)]);
 
-  /** A disease's indication rows, its own and (marked `via`) its subtypes' (as the SQLite store reads them). */
+  /**
+   * A disease's indication rows, its own and (marked `via`) its subtypes' (as the SQLite store
+   * reads them). One query per indication type for the disease and all its subtypes together: a
+   * query per subtype and type was hundreds of round trips for a broad disease (p95 381 ms on a
+   * real server, measured with `npm run bench -- graph --backend both`).
+   */
   async function indicationRows(node: NodeVal): Promise<IndicationRow[]> {
-    const rows: IndicationRow[] = [];
-    const readOne = async (target: NodeVal, via?: NodeVal) => {
-      for (const [metaedge, type] of INDICATION_TYPES) {
-        for (const g of await neighbours('in', target.id, type)) rows.push({ drug: ref(g.node), metaedge, edges: g.rows, ...(via ? { via: ref(via) } : {}) });
-      }
-    };
-    await readOne(node);
     const subs = (await read('subtypes', CYPHER.subtypes, { id: node.id, limit: neo4j.int(400) })).map((r) => nodeOf(r));
-    for (const sub of subs) await readOne(sub, sub);
+    const targets = [node, ...subs];
+    const byType = await Promise.all(INDICATION_TYPES.map(async ([metaedge, type]) => ({ metaedge, groups: await inNeighboursOfMany(targets.map((t) => t.id), type) })));
+    const rows: IndicationRow[] = [];
+    // The disease's own rows first, then each subtype's, each in indication-type order (as before).
+    for (const target of targets) {
+      const via = target === node ? undefined : target;
+      for (const { metaedge, groups } of byType) {
+        for (const g of groups.get(target.id) ?? []) rows.push({ drug: ref(g.node), metaedge, edges: g.rows, ...(via ? { via: ref(via) } : {}) });
+      }
+    }
     return rows;
   }
 

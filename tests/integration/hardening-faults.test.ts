@@ -87,7 +87,7 @@ function agentAgainst(baseUrl: string, mode: 'tool-calling' | 'retrieve-then-gen
   return createAgentFromConfig(config, deps.toolDeps, { log: () => {} });
 }
 
-async function expectEvidenceOnlyWithNotice(agent: ReturnType<typeof agentAgainst>, boundMs: number, noticeRe: RegExp) {
+async function expectEvidenceOnlyWithNotice(agent: Awaited<ReturnType<typeof agentAgainst>>, boundMs: number, noticeRe: RegExp) {
   const t0 = performance.now();
   const evs = await collect(agent.stream({ threadId: 'fault', message: 'Type 2 diabetes, on warfarin. What should we start?' }));
   const ms = performance.now() - t0;
@@ -104,11 +104,11 @@ async function expectEvidenceOnlyWithNotice(agent: ReturnType<typeof agentAgains
 
 describe('model endpoint faults → evidence-only answer with a notice, no hang', () => {
   it('model server down (connection refused)', async () => {
-    const agent = agentAgainst(`http://127.0.0.1:${await freePort()}`, 'retrieve-then-generate', 1);
+    const agent = await agentAgainst(`http://127.0.0.1:${await freePort()}`, 'retrieve-then-generate', 1);
     try {
       await expectEvidenceOnlyWithNotice(agent, 8000, /not reachable|unreachable/);
     } finally {
-      agent.close();
+      await agent.close();
     }
   });
 
@@ -118,11 +118,11 @@ describe('model endpoint faults → evidence-only answer with a notice, no hang'
       // Never answers: holds the request until the client gives up.
       req.socket.setTimeout(10_000, () => res.destroy());
     });
-    const agent = agentAgainst(stand.url, 'retrieve-then-generate', 2);
+    const agent = await agentAgainst(stand.url, 'retrieve-then-generate', 2);
     try {
       await expectEvidenceOnlyWithNotice(agent, 8000, /timed out|failed|aborted/i);
     } finally {
-      agent.close();
+      await agent.close();
     }
   });
 
@@ -138,11 +138,11 @@ describe('model endpoint faults → evidence-only answer with a notice, no hang'
         if (req.url === '/api/tags') return res.writeHead(200, { 'content-type': 'application/json' }).end(TAGS);
         res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ ...TOOL_REPLY, model: 'llama3.1:8b', message })}\n`);
       });
-      const agent = agentAgainst(stand.url, 'tool-calling', 10 + i);
+      const agent = await agentAgainst(stand.url, 'tool-calling', 10 + i);
       try {
         await expectEvidenceOnlyWithNotice(agent, 10_000, /evidence-only recommender|not reachable|failed/);
       } finally {
-        agent.close();
+        await agent.close();
       }
     }
   }, 45_000);

@@ -235,4 +235,13 @@ describe.skipIf(!!skipReason)(`openai-compatible provider against a real llama.c
       note(`${mode}: answer text: ${JSON.stringify(answer.text.slice(0, 400))}`);
     }, 300_000);
   }
+
+  it('an answer the server cut at its token limit (finish_reason "length") carries a notice saying so', async () => {
+    const handle = openAiHandle();
+    capMaxTokens(handle.model, 8);
+    const agent = makeAgent({ model: handle.model, probe: handle.probe, provider: handle.provider, modelName: handle.modelName, deps: { graph, safety, evidence }, mode: 'retrieve-then-generate', modelTimeoutMs: 120_000, llmCaseExtraction: false, log: () => {} });
+    const answer = await agent.invoke({ threadId: 'real-cut', message: CASE });
+    expect(answer.mode).toBe('model');
+    expect(answer.notices.join(' ')).toMatch(/cut off at its token limit/);
+  }, 180_000);
 });
