@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import { CallbackManager } from '@langchain/core/callbacks/manager';
 import { EmbeddedLlamaCpp, type EmbeddedCallOptions } from './llama-cpp-model.js';
 import { SELECTION_CUT_OFF, selectionCallOptions } from './selection.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
@@ -108,7 +110,18 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
     if (!model) throw new Error('no model configured');
     const runnable = withTools && lcTools.length && typeof model.bindTools === 'function' ? model.bindTools(lcTools) : model;
     const signal = config.signal ? AbortSignal.any([config.signal, AbortSignal.timeout(opts.modelTimeoutMs)]) : AbortSignal.timeout(opts.modelTimeoutMs);
-    const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks: config.callbacks, ...embedded } as never), opts.modelTimeoutMs, 'model call')) as AIMessage;
+    // Why the model stopped reaches the run's end callback, not always the message (a streamed
+    // run's merged message can lack it): kept, so an answer cut at the token limit says so.
+    let finish: string | undefined;
+    const capture = BaseCallbackHandler.fromMethods({
+      handleLLMEnd(out) {
+        const info = out.generations?.[0]?.[0]?.generationInfo as { finish_reason?: string; done_reason?: string } | undefined;
+        finish = info?.finish_reason ?? info?.done_reason ?? finish;
+      },
+    });
+    const callbacks = config.callbacks instanceof CallbackManager ? config.callbacks.copy([capture], false) : [...((config.callbacks as BaseCallbackHandler[] | undefined) ?? []), capture];
+    const ai = (await withTimeout(runnable.invoke(messages, { signal, callbacks, ...embedded } as never), opts.modelTimeoutMs, 'model call')) as AIMessage;
+    if (finish && !ai.response_metadata?.finish_reason) ai.response_metadata = { ...ai.response_metadata, finish_reason: finish };
     if (!ai.id) ai.id = `ai-${randomUUID()}`;
     // A reply that is neither text nor a usable tool call would pass as an empty "model" answer.
     if (!ai.tool_calls?.length) {
