@@ -83,6 +83,12 @@ const ledgerHarvest = (items: LedgerItem[]): Harvest => ({
 
 const CUT_OFF_NOTICE = "The model's answer was cut off at its token limit (KEDREC_MODEL_MAX_TOKENS): the drugs it named were checked like any answer, but its rationale is incomplete.";
 
+/** Whether a text names any of the drugs (whole words, any case). */
+function namesAnyOf(text: string, names: string[]): boolean {
+  const lower = text.toLowerCase();
+  return names.some((n) => new RegExp(`(?<![\\p{L}\\p{N}])${n.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'u').test(lower));
+}
+
 /** Whether the model stopped at its token limit: the embedded runtime's mark, or the server's finish reason. */
 function stoppedAtLimit(ai: AIMessage, text: string): boolean {
   const meta = (ai.response_metadata ?? {}) as { finish_reason?: string; done_reason?: string };
@@ -291,11 +297,17 @@ export function buildAgentGraph(opts: AgentGraphOptions) {
       const grammar = model instanceof EmbeddedLlamaCpp && state.candidates.length ? selectionCallOptions(state.candidates) : undefined;
       const ai = await callModel(messages, false, config, grammar);
       const text = textOf(ai);
+      const cut = stoppedAtLimit(ai, text);
       // Cut off before the selection was closed: there is nothing to check, so nothing to show as the model's.
       if (grammar && !text.startsWith('Selected drugs:')) throw new Error('the model stopped before it finished selecting (its token limit, KEDREC_MODEL_MAX_TOKENS, is too small)');
+      // A model that ignores the task (echoes its prompt, writes about something else) names no
+      // candidate: its text is no recommendation, so the evidence-only answer is shown instead.
+      if (state.candidates.length && !namesAnyOf(text, [...state.candidates, ...Object.keys(state.drugsSeen ?? {})])) {
+        throw new Error(cut ? 'the model reached its token limit (KEDREC_MODEL_MAX_TOKENS) before naming a candidate drug' : 'the model named none of the candidate drugs');
+      }
       // The template ends with "Selected drugs:", which the model continues.
       const draft = /selected drugs?\s*:/i.test(text) ? text : `Selected drugs: ${text}`;
-      const notices = stoppedAtLimit(ai, text) ? [...state.notices, CUT_OFF_NOTICE] : state.notices;
+      const notices = cut ? [...state.notices, CUT_OFF_NOTICE] : state.notices;
       if (notices !== state.notices) emit(config, { type: 'notice', message: CUT_OFF_NOTICE });
       return { messages: [ai], draft, draftMessageId: ai.id ?? null, notices };
     } catch (err) {

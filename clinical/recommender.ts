@@ -519,7 +519,11 @@ const EVIDENCE_ORDER: LedgerItem['type'][] = ['guideline', 'kg_fact', 'trial', '
 function smallestGroup(knowledge: SafetyKnowledge, drugId: string): string | undefined {
   let best: { key: string; size: number } | undefined;
   for (const key of knowledge.groupsOfDrug.get(drugId) ?? []) {
-    const size = knowledge.groups.get(key)?.members.size ?? 0;
+    const g = knowledge.groups.get(key);
+    // Therapeutic classes only (they carry ATC codes): a safety grouping such as "oxidant drugs in
+    // G6PD deficiency" put nitrofurantoin, phenazopyridine and sulfadiazine in one "class".
+    if (!g?.atc.length) continue;
+    const size = g.members.size;
     if (size >= 2 && (!best || size < best.size)) best = { key, size };
   }
   return best && `group:${best.key}`;

@@ -21,7 +21,8 @@ export interface StoredSeriousEffect extends SeriousEffectRow {
 }
 
 export interface SafetyTables {
-  groups: { key: string; name: string; basis: string; members: string[] }[];
+  /** `atc`: the group's ATC prefixes; empty for a safety grouping that is no therapeutic class (QT-prolonging, CYP3A4 inhibitors, G6PD oxidants). */
+  groups: { key: string; name: string; basis: string; members: string[]; atc: string[] }[];
   conditions: ConditionRow[];
   /** Normalised phrase → group keys ("sulfa" → sulfonamide_antibiotics). */
   groupTerms: Map<string, string[]>;
@@ -41,7 +42,7 @@ export class SafetyTablesMissingError extends Error {}
 export function readSafetyTables(db: Database.Database): SafetyTables {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'safety_rules'").get();
   if (!has) throw new SafetyTablesMissingError('this knowledge base has no safety rule tables (built by an older version); rebuild it with `kedrec kb build`');
-  const groups = (db.prepare('SELECT key, name, basis, members FROM safety_groups').all() as { key: string; name: string; basis: string; members: string }[]).map((g) => ({ ...g, members: JSON.parse(g.members) as string[] }));
+  const groups = (db.prepare('SELECT key, name, basis, members, atc FROM safety_groups').all() as { key: string; name: string; basis: string; members: string; atc: string }[]).map((g) => ({ ...g, members: JSON.parse(g.members) as string[], atc: g.atc ? g.atc.split(';') : [] }));
   const conditions = (db.prepare('SELECT json FROM safety_conditions').pluck().all() as string[]).map((j) => JSON.parse(j) as ConditionRow);
   const groupTerms = new Map((db.prepare('SELECT term, groups FROM safety_group_terms').all() as { term: string; groups: string }[]).map((r) => [r.term, JSON.parse(r.groups) as string[]]));
   const rows = db.prepare('SELECT kind, json, drugs FROM safety_rules ORDER BY id').all() as { kind: string; json: string; drugs: string }[];

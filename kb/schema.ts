@@ -3,8 +3,8 @@
  * the text corpus. Every edge row keeps the source it came from and that source's license,
  * because several sources are non-commercial and the license must reach what users see.
  */
-/** 2: safety rule tables (safety_*). 3: indications by evidence tier (CiD), ChEMBL compounds, name-based disease hierarchy (DkD). */
-export const KB_SCHEMA_VERSION = 4;
+/** 2: safety rule tables (safety_*). 3: indications by evidence tier (CiD), ChEMBL compounds, name-based disease hierarchy (DkD). 5: ATC codes of safety groups (therapeutic class or not). */
+export const KB_SCHEMA_VERSION = 5;
 
 export const GRAPH_DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -11,7 +11,8 @@ export interface SafetyKnowledge {
   conditionsByKey: Map<string, ConditionRow>;
   /** DOID → condition keys. */
   conditionsByDoid: Map<string, string[]>;
-  groups: Map<string, { key: string; name: string; basis: string; members: Set<string> }>;
+  /** `atc`: empty for a safety grouping that is no therapeutic class. */
+  groups: Map<string, { key: string; name: string; basis: string; members: Set<string>; atc: string[] }>;
   /** Drug id → the groups it belongs to. */
   groupsOfDrug: Map<string, string[]>;
   /** Normalised phrase → group keys ("sulfa", "penicillins", "ace inhibitors"). */
@@ -34,7 +35,7 @@ const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
 };
 
 export function buildSafetyKnowledge(t: SafetyTables): SafetyKnowledge {
-  const groups = new Map(t.groups.map((g) => [g.key, { key: g.key, name: g.name, basis: g.basis, members: new Set(g.members) }]));
+  const groups = new Map(t.groups.map((g) => [g.key, { key: g.key, name: g.name, basis: g.basis, members: new Set(g.members), atc: g.atc }]));
   const groupsOfDrug = new Map<string, string[]>();
   for (const g of groups.values()) for (const id of g.members) push(groupsOfDrug, id, g.key);
   const conditionsByDoid = new Map<string, string[]>();

@@ -13,7 +13,7 @@ export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../clinical/rules/', 
 export const SAFETY_DDL = `
 -- Safety rule tables (clinical/rules/*.tsv), validated and resolved at build time. Rows are JSON:
 -- the engine loads them whole into memory (a few thousand rows), so no query shape is needed.
-CREATE TABLE safety_groups (key TEXT PRIMARY KEY, name TEXT NOT NULL, basis TEXT NOT NULL, members TEXT NOT NULL);
+CREATE TABLE safety_groups (key TEXT PRIMARY KEY, name TEXT NOT NULL, basis TEXT NOT NULL, members TEXT NOT NULL, atc TEXT NOT NULL DEFAULT '');
 CREATE TABLE safety_conditions (key TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE safety_group_terms (term TEXT PRIMARY KEY, groups TEXT NOT NULL);
 -- kind: factor (pregnancy, renal, …, interactions), allergy, serious. drugs: the resolved public ids.
@@ -230,8 +230,8 @@ export const safetyStep: BuildStep = {
     const resolved = resolveTables(ctx, tables);
     const db = ctx.db;
     db.exec(SAFETY_DDL);
-    const insGroup = db.prepare('INSERT INTO safety_groups (key, name, basis, members) VALUES (?, ?, ?, ?)');
-    for (const g of tables.groups) insGroup.run(g.key, g.name, g.basis, JSON.stringify([...(resolved.groups.get(g.key) ?? [])].sort()));
+    const insGroup = db.prepare('INSERT INTO safety_groups (key, name, basis, members, atc) VALUES (?, ?, ?, ?, ?)');
+    for (const g of tables.groups) insGroup.run(g.key, g.name, g.basis, JSON.stringify([...(resolved.groups.get(g.key) ?? [])].sort()), g.atc.join(';'));
     const insCond = db.prepare('INSERT INTO safety_conditions (key, json) VALUES (?, ?)');
     for (const c of tables.conditions) insCond.run(c.key, JSON.stringify(c));
     const insTerm = db.prepare('INSERT OR REPLACE INTO safety_group_terms (term, groups) VALUES (?, ?)');

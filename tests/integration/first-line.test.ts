@@ -39,6 +39,20 @@ describe('guideline first-line therapy', () => {
     expect(unresolved).toEqual([]);
   });
 
+  it('"same class" means a therapeutic class (ATC), never a safety grouping such as G6PD oxidants', async () => {
+    const r = await recommendFor('acute cystitis', { pregnant: true, pregnancyWeeks: 28 }, 10);
+    const k = deps.safety.knowledge;
+    for (const x of r.recommendations) {
+      const m = /Same class, also suitable: ([^.]+)\./.exec(x.rationale);
+      if (!m) continue;
+      // Each named alternative shares an ATC-coded group with the drug it is named under.
+      const classes = (k.groupsOfDrug.get(x.drug.id) ?? []).filter((g) => k.groups.get(g)?.atc.length);
+      expect(classes.length, `${x.drug.name} has alternatives but no therapeutic class`).toBeGreaterThan(0);
+    }
+    const nitro = r.recommendations.find((x) => x.drug.name === 'Nitrofurantoin');
+    expect(nitro?.rationale ?? '').not.toMatch(/Same class, also suitable: .*(Sulfadiazine|Phenazopyridine)/);
+  });
+
   it('hypertension: first-line drugs of at least three classes, not four ARBs; each says which guideline', async () => {
     const r = await recommendFor('hypertension');
     // Four first-line classes (thiazide, ACE inhibitor, ARB, calcium-channel blocker) fill four of five slots.

@@ -21,12 +21,12 @@ const drug = (n: keyof typeof D) => ({ id: D[n], name: names[D[n]] });
 
 const tables: SafetyTables = {
   groups: [
-    { key: 'arbs', name: 'ARBs', basis: 'ATC C09CA', members: [D.losartan] },
-    { key: 'penicillins', name: 'Penicillins', basis: 'ATC J01C', members: [D.amoxicillin] },
-    { key: 'cephalosporins', name: 'Cephalosporins', basis: 'ATC J01D', members: [D.cefalexin] },
-    { key: 'sulfonamide_antibiotics', name: 'Sulfonamide antibiotics', basis: 'ATC J01E', members: [D.sulfasalazine] },
-    { key: 'nsaids', name: 'NSAIDs', basis: 'ATC M01A', members: [D.naproxen] },
-    { key: 'ssris', name: 'SSRIs', basis: 'ATC N06AB', members: [D.sertraline] },
+    { key: 'arbs', name: 'ARBs', basis: 'ATC C09CA', members: [D.losartan], atc: ['C09CA'] },
+    { key: 'penicillins', name: 'Penicillins', basis: 'ATC J01C', members: [D.amoxicillin], atc: ['J01C'] },
+    { key: 'cephalosporins', name: 'Cephalosporins', basis: 'ATC J01D', members: [D.cefalexin], atc: ['J01D'] },
+    { key: 'sulfonamide_antibiotics', name: 'Sulfonamide antibiotics', basis: 'ATC J01E', members: [D.sulfasalazine], atc: ['J01E'] },
+    { key: 'nsaids', name: 'NSAIDs', basis: 'ATC M01A', members: [D.naproxen], atc: ['M01A'] },
+    { key: 'ssris', name: 'SSRIs', basis: 'ATC N06AB', members: [D.sertraline], atc: ['N06AB'] },
   ],
   conditions: [{ key: 'mechanical_heart_valve', name: 'Mechanical heart valve', doids: [], terms: ['mechanical valve', 'mechanical mitral valve'], basis: '', line: 2, file: 'conditions.tsv' }],
   groupTerms: new Map([['sulfa', ['sulfonamide_antibiotics']], ['penicillin', ['penicillins']], ['ssri', ['ssris']]]),
