@@ -16,9 +16,13 @@ export interface ConversationStore {
   compact(threadId: string): Promise<void>;
   /** Resolves when the tables exist; rejects, saying why, when the store cannot be used. */
   ready(): Promise<void>;
+  /** Every thread that has checkpoints. */
+  threadIds(): Promise<string[]>;
+  /** Bytes the checkpoints take (the SQLite column's length; the Postgres tables' size). */
+  storedBytes(): Promise<number>;
+  /** Gives freed space back (SQLite rewrites the file; Postgres marks it reusable). */
+  reclaim(): Promise<void>;
   close(): Promise<void>;
-  /** The Postgres pool, shared with the rate limiter and Slack's retry de-duplication; absent for SQLite. */
-  pg?: import('pg').Pool;
 }
 
 /** A connection string with its password hidden, for messages and logs. */
@@ -40,6 +44,9 @@ export function sqliteConversationStore(file: string): ConversationStore {
     registry: sqliteThreadRegistry(saver.db),
     compact: (id) => compactThread(saver, id),
     ready: async () => {},
+    threadIds: async () => saver.db.prepare('SELECT DISTINCT thread_id FROM checkpoints').pluck().all() as string[],
+    storedBytes: async () => saver.db.prepare('SELECT COALESCE(SUM(length(checkpoint)), 0) FROM checkpoints').pluck().get() as number,
+    reclaim: async () => void saver.db.exec('VACUUM'),
     close: async () => saver.close(),
   };
 }
@@ -103,7 +110,6 @@ export async function postgresConversationStore(url: string, opts: { poolSize?: 
     kind: 'postgres',
     saver,
     registry,
-    pg: pool,
     async compact(threadId) {
       await ready();
       const latest = await saver.getTuple({ configurable: { thread_id: threadId } });
@@ -130,6 +136,9 @@ export async function postgresConversationStore(url: string, opts: { poolSize?: 
       }
     },
     ready,
+    threadIds: async () => (await q<{ thread_id: string }>('SELECT DISTINCT thread_id FROM checkpoints', [])).map((r) => r.thread_id),
+    storedBytes: async () => Number((await q<{ n: string }>("SELECT pg_total_relation_size('checkpoints') + pg_total_relation_size('checkpoint_blobs') + pg_total_relation_size('checkpoint_writes') AS n", []))[0].n),
+    reclaim: async () => void (await q('VACUUM checkpoints, checkpoint_blobs, checkpoint_writes', [])),
     close: () => pool.end(),
   };
 }

@@ -47,8 +47,8 @@ export function clientAddress(c: Context, trustedProxies: string[] = []): string
   return norm(peer);
 }
 
-/** A fixed one-minute window counter per key, bounded in memory. */
-function windowCounter(now: () => number) {
+/** A fixed one-minute window counter per key, bounded in memory: this process's count (also the shared limit's fallback). */
+export function windowCounter(now: () => number) {
   const windows = new Map<string, { start: number; count: number }>();
   return {
     /** Counts one event for `key`; returns the window's count and seconds to reset. */

@@ -1,4 +1,5 @@
 import { redactUrl } from '../agent/conversation-store.js';
+import { windowCounter } from './limits.js';
 import type { Logger } from './log.js';
 
 /**
@@ -46,13 +47,7 @@ export async function postgresSharedState(url: string, log: Logger, opts: { now?
       log.warn(`shared ${what} unavailable; counting in this process`, { error: err.message });
     }
   };
-  const local = new Map<string, { start: number; count: number }>();
-  const localHit = (key: string, n: number, t: number) => {
-    let w = local.get(key);
-    if (!w || t - w.start >= WINDOW_MS) local.set(key, (w = { start: t, count: 0 }));
-    w.count += n;
-    return { count: w.count, reset: Math.ceil((w.start + WINDOW_MS - t) / 1000) };
-  };
+  const local = windowCounter(now);
   const seenLocally = new Set<string>();
   return {
     rate: {
@@ -72,7 +67,7 @@ export async function postgresSharedState(url: string, log: Logger, opts: { now?
           return { count: rows[0].count as number, reset: Math.ceil((Number(rows[0].window_start) + WINDOW_MS - t) / 1000) };
         } catch (err) {
           degraded('rate limit', err as Error);
-          return localHit(key, n, t);
+          return local.hit(key, n);
         }
       },
     },

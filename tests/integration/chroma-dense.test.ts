@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../bench/load.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChromaDenseIndex, DenseIndexError } from '../../kb/corpus/chroma.js';
 import { indexCorpusDense } from '../../kb/corpus/dense-index.js';
@@ -10,17 +10,6 @@ import { HashEmbedder } from '../../kb/corpus/embedder.js';
 import { createEvidenceStore } from '../../kb/corpus/store.js';
 import { buildFixtureKb } from '../unit/corpus-helpers.js';
 
-/** A free TCP port on the loopback interface. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts the real Chroma server shipped with the `chromadb` npm package (`chroma run`) on a

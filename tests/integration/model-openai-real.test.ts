@@ -7,8 +7,8 @@
  * arrives, the code-enforced safety and citation checks ran, nothing throws. Skipped, saying why,
  * when the variable is unset or the server does not answer.
  */
-import net from 'node:net';
 import { HumanMessage } from '@langchain/core/messages';
+import { freePort } from '../../bench/load.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeAgent } from '../../agent/index.js';
 import { createChatModel, ollamaProbe, type ChatModelHandle } from '../../agent/model.js';
@@ -41,17 +41,6 @@ function openAiHandle(url = baseUrl): ChatModelHandle {
   return createChatModel({ KEDREC_LLM_PROVIDER: 'openai-compatible', OLLAMA_BASE_URL: 'http://127.0.0.1:11434', KEDREC_MODEL: modelId, KEDREC_OPENAI_BASE_URL: url, KEDREC_OPENAI_API_KEY: undefined });
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 const LONG_PROMPT = 'Write a very long, detailed essay about the history of medicine, from antiquity to today, with many sections.';
@@ -87,7 +76,7 @@ describe.skipIf(!!skipReason)(`openai-compatible provider against a real llama.c
     note(`one-line answer ${JSON.stringify(textOf(ai).slice(0, 80))} (usage ${JSON.stringify(ai.usage_metadata ?? {})})`);
 
     // Nothing listens there: the probe names the server and the failure.
-    const down = `http://127.0.0.1:${await closedPort()}/v1`;
+    const down = `http://127.0.0.1:${await freePort()}/v1`;
     const p1 = await openAiHandle(down).probe();
     expect(p1.ok).toBe(false);
     expect(p1.reason).toContain(down);
