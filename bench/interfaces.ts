@@ -6,12 +6,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { openEvalKb } from '../evals/kb.js';
 import { createServer } from '../mcp-server/server.js';
 import { createApp } from '../server/app.js';
-import { silentLogger } from '../server/log.js';
+import { silentLogger } from '../lib/log.js';
 import { evidenceTools } from '../tools/evidence-tools.js';
 import { graphTools } from '../tools/graph-tools.js';
 import type { ToolDeps } from '../tools/spec.js';
-import { listen } from '../tests/fixtures/listen.js';
-import { scriptedAgent } from '../tests/fixtures/scripted-agent.js';
+import { listen } from '../lib/net.js';
+import { scriptedAgent } from '../agent/scripted-agent.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ProgressEvent } from '../kb/build.js';
+import type { ProgressEvent } from '../kb/base/build-context.js';
 
 /**
  * Progress reporting for long jobs, on stderr (stdout may belong to MCP stdio or --json output):

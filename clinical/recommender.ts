@@ -1,6 +1,6 @@
 import type { EvidenceCounts } from '../kb/corpus/offline.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
-import type { TrialSummary } from '../kb/corpus/types.js';
+import type { TrialSummary } from '../kb/base/corpus-types.js';
 import type { EntityRef, GraphStore, IndicatedDrug, IndicationRelation, IndicationTier } from '../kb/graph/store.js';
 import { trialStudiesDrug } from './evidence-relevance.js';
 import { firstLineItem, guidelineShortName, POPULATION_WORDS, resolvedFirstLine, rowFor, type ResolvedFirstLine } from './first-line.js';

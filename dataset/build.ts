@@ -3,8 +3,10 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { EntityRef, GraphStore } from '../kb/graph/store.js';
-import { seededRandom, seededShuffle } from '../evals/mimic.js';
+
 import type { HiddenPair } from './mask.js';
+import { seededRandom, seededShuffle } from '../lib/random.js';
+import { writeAtomic } from '../lib/write-atomic.js';
 
 /**
  * expRxRec-style instruction examples built from the knowledge base (KEDRec-LM, arXiv
@@ -194,14 +196,6 @@ export async function buildExamples(opts: BuildOptions): Promise<ExpRxRecExample
   }
   opts.onProgress?.(conditions.length, conditions.length);
   return out;
-}
-
-/** Writes a file atomically: a temp file beside it, then rename, so readers never see half a file. */
-export function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** Writes `{train,validation,test}.jsonl` and the dataset card (`card.md`, `card.json`). */

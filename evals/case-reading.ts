@@ -8,7 +8,7 @@ import type { SafetyEngine } from '../clinical/safety/engine.js';
 import type { SafetyKnowledge } from '../clinical/safety/knowledge.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { GraphStore } from '../kb/graph/store.js';
-import { normalizeTerm } from '../kb/schema.js';
+import { normalizeTerm } from '../kb/base/graph-schema.js';
 import { parseItemSet, readItemSet } from './item-set.js';
 
 /**

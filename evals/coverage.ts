@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SafetyEngine } from '../clinical/safety/engine.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { GraphStore } from '../kb/graph/store.js';
-import { normalizeTerm } from '../kb/schema.js';
+import { normalizeTerm } from '../kb/base/graph-schema.js';
 import { parseItemSet, readItemSet } from './item-set.js';
 import { findDrugsForConditionTool } from '../tools/find-drugs-for-condition.js';
 import { caseFromArgs } from '../tools/patient-input.js';

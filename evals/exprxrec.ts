@@ -3,7 +3,7 @@ import type { GraphStore } from '../kb/graph/store.js';
 import { backgroundFor, VARIANTS, type ExpRxRecExample, type Variant } from '../dataset/build.js';
 import { maskIndications } from '../dataset/mask.js';
 import { hitsAtK, mean, microMacroPrf, rouge, type MicroMacro } from './metrics.js';
-import { seededShuffle } from './mimic.js';
+import { seededShuffle } from '../lib/random.js';
 
 /**
  * expRxRec evaluation: for each test example and background variant, a recommender ranks the

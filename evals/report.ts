@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { writeAtomic } from '../dataset/build.js';
+
 import type { VariantResult } from './exprxrec.js';
 import { KEDREC_FEATURES } from './mimic.js';
 import type { MimicReport, RepeatedResult } from './mimic-run.js';
+import { writeAtomic } from '../lib/write-atomic.js';
 
 /** Reports: markdown tables, a bar chart (SVG, no dependencies) and the JSON they were drawn from. */
 

@@ -9,7 +9,7 @@ import { SEVERITY_LABEL, type SafetyEngine } from '../clinical/safety/engine.js'
 import { safetyPatientFromCase } from '../clinical/safety/patient.js';
 import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { GraphStore } from '../kb/graph/store.js';
-import { normalizeTerm } from '../kb/schema.js';
+import { normalizeTerm } from '../kb/base/graph-schema.js';
 import { caseFromArgs, patientShape } from '../tools/patient-input.js';
 import { recommendDrugsTool } from '../tools/recommend-drugs.js';
 import { runTool, ToolError, type ToolDeps } from '../tools/spec.js';

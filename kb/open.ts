@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { KB_SCHEMA_VERSION } from './schema.js';
+import { KB_SCHEMA_VERSION } from './base/graph-schema.js';
 
 /** The knowledge base cannot be used; the message names the fix. */
 export class KnowledgeBaseError extends Error {}

@@ -1,4 +1,5 @@
-import { buildKnowledgeBase, type BuildResult, type ProgressEvent } from './build.js';
+import { buildKnowledgeBase, type BuildResult } from './build.js';
+import { type ProgressEvent } from './base/build-context.js';
 import { corpusBuildSteps, corpusDdl, corpusIndexes } from './corpus/steps.js';
 import { graphBuildSteps } from './sources/index.js';
 

@@ -11,7 +11,7 @@ import { invalidToolCallParams } from '../mcp-server/params.js';
 import { chatRoutes } from './chat.js';
 import { errorResponse, HttpError } from './http-errors.js';
 import { bearerAuth, hostGuard, jsonOnly, originGuard, principalOf, rateLimit, type ApiToken } from './limits.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger } from '../lib/log.js';
 import { openAiRoutes } from './openai.js';
 import { createSlackClient, slackRoutes, type SlackClient, type SlackRetryOptions } from './slack.js';
 import type { SharedState } from './shared-state.js';

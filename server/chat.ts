@@ -4,7 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { MAX_MESSAGE_CHARS, THREAD_ID_PATTERN, type ChatAgent, type ChatEvent } from '../agent/types.js';
 import { errorResponse } from './http-errors.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../lib/log.js';
 
 export const threadIdSchema = z.string().regex(THREAD_ID_PATTERN, '1–128 letters, digits and _ . : - only');
 

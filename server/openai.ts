@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { MAX_MESSAGE_CHARS, MAX_REQUEST_TEXT_CHARS, type ChatAgent, type FinalAnswer } from '../agent/types.js';
 import { parseJsonBody, threadIdSchema } from './chat.js';
 import { errorResponse } from './http-errors.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../lib/log.js';
 import { renderCompact } from '../clinical/compact-answer.js';
 import { answerAuxTask, auxTaskOf } from './openai-tasks.js';
 

@@ -1,6 +1,6 @@
 import { redactUrl } from '../agent/conversation-store.js';
 import { windowCounter } from './limits.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../lib/log.js';
 
 /**
  * State that several app instances behind one load balancer must share, on the Postgres the

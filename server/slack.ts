@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { MAX_MESSAGE_CHARS, type ChatAgent } from '../agent/types.js';
 import { errorResponse } from './http-errors.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../lib/log.js';
 import { answerBlocks, answerFallbackText } from './slack-blocks.js';
 import { createSlackEventStore, type SlackEventStore } from './slack-store.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clip, evidenceCall, evidenceStore, linkSchema, sourcePreferenceSchema } from '../kb/corpus/tool-support.js';
+import { clip, evidenceCall, evidenceStore, linkSchema, sourcePreferenceSchema } from './evidence-support.js';
 import { defineTool } from './spec.js';
 
 const input = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { evidenceCall, evidenceStore, provenanceOf, requireSearchCriteria, resolvedSchema, searchHeadline, searchResult, sourcePreferenceSchema } from '../kb/corpus/tool-support.js';
+import { evidenceCall, evidenceStore, provenanceOf, requireSearchCriteria, resolvedSchema, searchHeadline, searchResult, sourcePreferenceSchema } from './evidence-support.js';
 import { defineTool, ToolError } from './spec.js';
 
 const year = z.number().int().min(1800).max(2100);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TRIAL_PHASES, TRIAL_STATUSES } from '../kb/corpus/schema.js';
-import { evidenceCall, evidenceStore, provenanceOf, requireSearchCriteria, resolvedSchema, searchHeadline, searchResult, sourcePreferenceSchema } from '../kb/corpus/tool-support.js';
+import { TRIAL_PHASES, TRIAL_STATUSES } from '../kb/base/corpus-schema.js';
+import { evidenceCall, evidenceStore, provenanceOf, requireSearchCriteria, resolvedSchema, searchHeadline, searchResult, sourcePreferenceSchema } from './evidence-support.js';
 import { defineTool } from './spec.js';
 
 const input = z

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { writeAtomic } from '../../dataset/build.js';
+
 import { MODELFILE_TEMPLATES, renderModelfile, templateForGguf, type ModelfileTemplate } from '../../dataset/modelfile.js';
+import { writeAtomic } from '../../lib/write-atomic.js';
 
 /** Ollama reads a relative FROM/ADAPTER path from the Modelfile's folder: a file that exists here is written absolute. */
 const local = (p: string) => (fs.existsSync(p) ? path.resolve(p) : p);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import type { ProgressEvent } from '../../kb/build.js';
+import type { ProgressEvent } from '../../kb/base/build-context.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 
 interface PushFlags {

@@ -15,7 +15,7 @@ export function registerStartCommand(program: Command): void {
       const [{ serve }, { createApp, serverOptionsFromConfig }, { createLogger }, { openServeContext }] = await Promise.all([
         import('@hono/node-server'),
         import('../../server/app.js'),
-        import('../../server/log.js'),
+        import('../../lib/log.js'),
         import('./serve-helpers.js'),
       ]);
       const log = createLogger(config.LOG_LEVEL);

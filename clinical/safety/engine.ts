@@ -1,6 +1,6 @@
 import type { EntityRef, GraphStore, Interaction } from '../../kb/graph/store.js';
 import type { StoredAllergyRule, StoredFactorRule } from '../../kb/safety-store.js';
-import { normalizeTerm } from '../../kb/schema.js';
+import { normalizeTerm } from '../../kb/base/graph-schema.js';
 import { parseFactorValue, type FactorValue } from '../../kb/sources/safety-tables.js';
 import type { LedgerItem } from '../case-types.js';
 import { drugUrl, sideEffectItem } from '../evidence-items.js';

@@ -1,5 +1,5 @@
 import type { SafetyTables, StoredAllergyRule, StoredFactorRule, StoredSeriousEffect } from '../../kb/safety-store.js';
-import { normalizeTerm } from '../../kb/schema.js';
+import { normalizeTerm } from '../../kb/base/graph-schema.js';
 import type { ConditionRow } from '../../kb/sources/safety-tables.js';
 
 /**

@@ -1,4 +1,4 @@
-import { normalizeTerm } from '../../kb/schema.js';
+import { normalizeTerm } from '../../kb/base/graph-schema.js';
 import type { TrackedCase } from '../case-types.js';
 import { hepaticLevel, kidneyFunction, reactionSeverity, type AllergySeverity, type HepaticLevel } from '../patient-factors.js';
 import type { SafetyKnowledge } from './knowledge.js';

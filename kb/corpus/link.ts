@@ -1,7 +1,7 @@
-import type { DB } from '../build.js';
-import { normalizeTerm } from '../schema.js';
+import type { LinkRole } from '../base/corpus-types.js';
+import type { DB } from '../base/build-context.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 
-export type LinkRole = 'drug' | 'condition';
 
 export interface LinkedEntity {
   id: string;

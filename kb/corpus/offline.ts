@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import { normalizeTerm } from '../schema.js';
-import { SOURCES } from '../sources/registry.js';
-import { parseUserQuery, toFtsMatch, type QueryTerm } from './fts-query.js';
-import type { LinkRole } from './link.js';
-import type { TrialPhase, TrialStatus } from './schema.js';
+import { normalizeTerm } from '../base/graph-schema.js';
+import { SOURCES } from '../base/source-registry.js';
+import { parseUserQuery, toFtsMatch, type QueryTerm } from '../base/fts-query.js';
+import type { LinkRole } from '../base/corpus-types.js';
+import type { TrialPhase, TrialStatus } from '../base/corpus-schema.js';
 import {
   EvidenceQueryError,
   type ArticleRecord,
@@ -12,7 +12,7 @@ import {
   type EntityRef,
   type TrialRecord,
   type TrialSummary,
-} from './types.js';
+} from '../base/corpus-types.js';
 
 /** BM25 column weights: names of drugs and conditions count most, eligibility text least. */
 export const TRIAL_WEIGHTS = { title: 3, conditions: 4, interventions: 4, summary: 1, criteria: 0.3 };

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildContext, BuildStep } from '../build.js';
-import { normalizeTerm } from '../schema.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 import { BC5CDR_FILES, readPubTator } from '../sources/bc5cdr.js';
 import { hintTrialFiles, readHintDrugbankMini, readHintTrials } from '../sources/hint.js';
 import { readPubMedQa } from '../sources/pubmedqa.js';
 import { dataFile, readTsv, SourceFormatError } from '../sources/table.js';
 import { readTrial2Vec } from '../sources/trial2vec.js';
 import { articleStance } from './article-stance.js';
-import { EntityLinker, type LinkedEntity, type LinkRole } from './link.js';
-import { CORPUS_DDL, CORPUS_INDEXES, normalizeTrialPhases, normalizeTrialStatus } from './schema.js';
+import { EntityLinker, type LinkedEntity } from './link.js';
+import type { LinkRole } from '../base/corpus-types.js';
+import { CORPUS_DDL, CORPUS_INDEXES, normalizeTrialPhases, normalizeTrialStatus } from '../base/corpus-schema.js';
 
 interface TrialDraft {
   nctId: string;

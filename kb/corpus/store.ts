@@ -3,7 +3,7 @@ import type { CtgovClient } from '../live/ctgov.js';
 import type { EutilsClient } from '../live/eutils.js';
 import { HttpStatusError, OfflineError } from '../live/http.js';
 import type { DenseIndex } from './chroma.js';
-import { makeSnippet, parseUserQuery, queryWords } from './fts-query.js';
+import { makeSnippet, parseUserQuery, queryWords } from '../base/fts-query.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { OfflineCorpus, type ArticleFilters, type TrialFilters } from './offline.js';
 import {
@@ -16,7 +16,7 @@ import {
   type TrialQuery,
   type TrialRecord,
   type TrialSummary,
-} from './types.js';
+} from '../base/corpus-types.js';
 
 /** Retrieval over trials and articles: the offline corpus always, live APIs and dense search when configured. */
 export interface EvidenceStore {

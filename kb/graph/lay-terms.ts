@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { normalizeTerm } from '../schema.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 
 /**
  * The clinical vocabulary the ontologies lack: abbreviations and everyday names ("CAP", "AF",

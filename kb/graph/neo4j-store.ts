@@ -5,7 +5,7 @@
  * per-transaction timeout and carries a LIMIT; ranking and wording come from shared.ts.
  */
 import neo4j, { type Driver, type Record as Neo4jRecord } from 'neo4j-driver';
-import { normalizeTerm } from '../schema.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 import { canonicalIcd } from '../sources/icd.js';
 import { MIN_FUZZY_SCORE, similarity } from './fuzzy.js';
 import { layTerms } from './lay-terms.js';

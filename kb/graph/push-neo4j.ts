@@ -25,7 +25,7 @@
  */
 import type Database from 'better-sqlite3';
 import neo4j, { type Driver } from 'neo4j-driver';
-import type { ProgressEvent } from '../build.js';
+import type { ProgressEvent } from '../base/build-context.js';
 
 export const DEFAULT_PUSH_BATCH_SIZE = 5000;
 /** Per-batch transaction timeout: generous, since one batch MERGEs thousands of rows. */

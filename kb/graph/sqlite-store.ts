@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { normalizeTerm } from '../schema.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 import { canonicalIcd } from '../sources/icd.js';
 import {
   aggregateIndications,

@@ -1,6 +1,6 @@
-import { makeSnippet, parseUserQuery, queryWords } from '../corpus/fts-query.js';
-import { normalizeTrialPhases, normalizeTrialStatus, type TrialPhase, type TrialStatus } from '../corpus/schema.js';
-import type { TrialRecord } from '../corpus/types.js';
+import { makeSnippet, parseUserQuery, queryWords } from '../base/fts-query.js';
+import { normalizeTrialPhases, normalizeTrialStatus, type TrialPhase, type TrialStatus } from '../base/corpus-schema.js';
+import type { TrialRecord } from '../base/corpus-types.js';
 import { HttpClient, RateLimiter } from './http.js';
 
 export const CTGOV_BASE = 'https://clinicaltrials.gov/api/v2';

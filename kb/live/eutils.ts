@@ -1,5 +1,5 @@
-import { makeSnippet, parseUserQuery, queryWords } from '../corpus/fts-query.js';
-import type { ArticleRecord } from '../corpus/types.js';
+import { makeSnippet, parseUserQuery, queryWords } from '../base/fts-query.js';
+import type { ArticleRecord } from '../base/corpus-types.js';
 import { HttpClient, RateLimiter } from './http.js';
 import { child, children, parseXml, textOf, XmlError } from './xml.js';
 

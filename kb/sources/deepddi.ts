@@ -1,4 +1,4 @@
-import type { BuildContext, BuildStep } from '../build.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { dataFile, readJsonSource, readTsv, SourceFormatError } from './table.js';
 
 /** Reads the 86 DeepDDI sentence templates; each must name both #Drug1 and #Drug2. */

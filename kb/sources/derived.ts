@@ -1,4 +1,4 @@
-import type { BuildContext, BuildStep } from '../build.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
 
 /**
  * Derived rows computed once at build time so queries stay in the millisecond range: per-node

@@ -1,4 +1,4 @@
-import type { BuildContext, BuildStep } from '../build.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { canonicalIcd } from './icd.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 

@@ -1,4 +1,4 @@
-import type { BuildContext, BuildStep } from '../build.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { dataFile, readJsonSource, readTsv, SourceFormatError } from './table.js';
 
 const split = (s: string) => (s ? s.split('|').map((x) => x.trim()).filter(Boolean) : []);

@@ -1,4 +1,4 @@
-import type { BuildContext, BuildStep } from '../build.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { dataFile, readTsv } from './table.js';
 
 /** DrugCentral identifier types → KB xref systems (others are not needed for resolution). */

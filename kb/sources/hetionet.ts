@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BuildContext, BuildStep } from '../build.js';
-import { publicId } from '../schema.js';
-import { isNoncommercialLicense, SOURCES } from './registry.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
+import { publicId } from '../base/graph-schema.js';
+import { isNoncommercialLicense, SOURCES } from '../base/source-registry.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 
 /** xref system under which each Hetionet kind's own identifier is also indexed. */

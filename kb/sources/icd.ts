@@ -1,5 +1,5 @@
-import type { BuildContext, BuildStep } from '../build.js';
-import { normalizeTerm } from '../schema.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 
 /**

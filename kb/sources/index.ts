@@ -1,4 +1,4 @@
-import type { BuildStep } from '../build.js';
+import type { BuildStep } from '../base/build-context.js';
 import { deepddiStep } from './deepddi.js';
 import { derivedStep } from './derived.js';
 import { diseaseHierarchyStep } from './disease-hierarchy.js';

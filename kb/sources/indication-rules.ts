@@ -1,4 +1,4 @@
-import { normalizeTerm } from '../schema.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 
 /**
  * Rules for importing drug–disease indications: evidence tiers, the junk tables that keep

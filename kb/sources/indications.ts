@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { BuildContext, BuildStep } from '../build.js';
-import { normalizeTerm } from '../schema.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 import { readCsv } from './csv.js';
 import { inferAddedParents, readDoTerms, type DoTerm } from './disease-hierarchy.js';
 import { CLASS_ID_PREFIX, ID_SYSTEM } from './drugcentral.js';
@@ -29,7 +29,7 @@ import {
   TOO_GENERAL_PARENTS,
   type IndicationTier,
 } from './indication-rules.js';
-import { SOURCES } from './registry.js';
+import { SOURCES } from '../base/source-registry.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 
 type Counter = Record<string, number>;

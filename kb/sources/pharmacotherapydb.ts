@@ -1,4 +1,4 @@
-import type { BuildContext, BuildStep } from '../build.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 
 /** PharmacotherapyDB categories: DM disease-modifying (treats), SYM symptomatic (palliates), NOT recorded as non-indication. */

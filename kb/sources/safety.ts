@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildContext, BuildStep } from '../build.js';
-import { normalizeTerm } from '../schema.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
+import { normalizeTerm } from '../base/graph-schema.js';
 import { readRuleTables, type DrugSpec, type FactorRuleRow, type RuleTables } from './safety-tables.js';
 import { dataFile, readSourceText, readTsv } from './table.js';
 

@@ -1,4 +1,4 @@
-import type { BuildContext, BuildStep } from '../build.js';
+import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 
 const FREQ_COLUMNS = ['stitch_flat', 'stitch_stereo', 'umls_label', 'placebo', 'frequency', 'lower', 'upper', 'meddra_type', 'umls_meddra', 'name'];

@@ -2,14 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../bench/load.js';
+
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChromaDenseIndex, DenseIndexError } from '../../kb/corpus/chroma.js';
 import { indexCorpusDense } from '../../kb/corpus/dense-index.js';
 import { HashEmbedder } from '../../kb/corpus/embedder.js';
 import { createEvidenceStore } from '../../kb/corpus/store.js';
 import { buildFixtureKb } from '../unit/corpus-helpers.js';
-
+import { freePort } from '../../lib/net.js';
 
 /**
  * Starts the real Chroma server shipped with the `chromadb` npm package (`chroma run`) on a

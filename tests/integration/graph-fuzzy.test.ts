@@ -3,7 +3,7 @@ import { similarity } from '../../kb/graph/fuzzy.js';
 import { FUZZY_MATCH_THRESHOLD } from '../../kb/graph/shared.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
-import { normalizeTerm } from '../../kb/schema.js';
+import { normalizeTerm } from '../../kb/base/graph-schema.js';
 
 const store = createSqliteGraphStore(openKnowledgeBase(inject('kbPath')));
 afterAll(() => store.close());

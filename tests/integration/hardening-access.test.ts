@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../../bench/load.js';
+
 import { tokenMatches } from '../../server/limits.js';
+import { startServerProcess, type ServerProcess } from '../../lib/server-process.js';
 
 const TOKEN = 'hardening-token-0123456789abcdef';
 const SIGNING = 'hardening-slack-signing-secret';

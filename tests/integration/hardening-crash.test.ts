@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../../bench/load.js';
+
 import { openKnowledgeBase } from '../../kb/open.js';
+import { startServerProcess, type ServerProcess } from '../../lib/server-process.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-crash-'));
 const servers: ServerProcess[] = [];

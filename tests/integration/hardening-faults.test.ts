@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAgentFromConfig } from '../../agent/index.js';
 import type { ChatEvent } from '../../agent/types.js';
-import { freePort } from '../../bench/load.js';
+
 import { loadConfig } from '../../config.js';
 import { ChromaDenseIndex } from '../../kb/corpus/chroma.js';
 import { createEvidenceStore } from '../../kb/corpus/store.js';
@@ -15,6 +15,7 @@ import { CtgovClient } from '../../kb/live/ctgov.js';
 import { EutilsClient } from '../../kb/live/eutils.js';
 import { HttpClient } from '../../kb/live/http.js';
 import { openTestDeps } from '../fixtures/serve-deps.js';
+import { freePort } from '../../lib/net.js';
 
 const fixturesDir = path.resolve(process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-faults-'));

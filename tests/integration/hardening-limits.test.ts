@@ -15,11 +15,11 @@ import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 import net from 'node:net';
 import { createApp } from '../../server/app.js';
-import { createLogger, silentLogger } from '../../server/log.js';
+import { createLogger, silentLogger } from '../../lib/log.js';
 import { createSlackEventStore } from '../../server/slack-store.js';
 import { slackThreadId } from '../../server/slack.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
-import { listen } from '../fixtures/listen.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
+import { listen } from '../../lib/net.js';
 import { startSlackApiStandIn } from '../fixtures/slack-api.js';
 
 /**

@@ -9,7 +9,7 @@ import { openKnowledgeBase } from '../../kb/open.js';
 import { graphBuildSteps } from '../../kb/sources/index.js';
 import { DISEASE_CROSSWALK, DISEASE_PARENT_FALLBACKS, INDICATION_TIERS } from '../../kb/sources/indication-rules.js';
 import type { IndicationImportReport } from '../../kb/sources/indications.js';
-import { SOURCES } from '../../kb/sources/registry.js';
+import { SOURCES } from '../../kb/base/source-registry.js';
 
 const kbPath = inject('kbPath');
 const dataDir = inject('dataDir');

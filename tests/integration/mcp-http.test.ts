@@ -3,8 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
-import { listen } from '../fixtures/listen.js';
+import { silentLogger } from '../../lib/log.js';
+import { listen } from '../../lib/net.js';
 import { openTestDeps } from '../fixtures/serve-deps.js';
 
 const TOKEN = 'mcp-http-test-token-0123456789';

@@ -20,7 +20,7 @@ import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 import { templateForGguf } from '../../dataset/modelfile.js';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
+import { silentLogger } from '../../lib/log.js';
 import { parseSse } from '../fixtures/sse.js';
 
 /**

@@ -8,7 +8,7 @@
  * when the variable is unset or the server does not answer.
  */
 import { HumanMessage } from '@langchain/core/messages';
-import { freePort } from '../../bench/load.js';
+
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeAgent } from '../../agent/index.js';
 import { createChatModel, ollamaProbe, type ChatModelHandle } from '../../agent/model.js';
@@ -26,6 +26,7 @@ import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 import { capMaxTokens, openAiServerUnderTest } from '../fixtures/llama-server.js';
+import { freePort } from '../../lib/net.js';
 
 const TAG = '[model-openai-real]';
 const note = (line: string) => process.stderr.write(`${TAG} ${line}\n`);
@@ -40,7 +41,6 @@ const modelId = typeof server === 'string' ? '' : server.modelId;
 function openAiHandle(url = baseUrl): ChatModelHandle {
   return createChatModel({ KEDREC_LLM_PROVIDER: 'openai-compatible', OLLAMA_BASE_URL: 'http://127.0.0.1:11434', KEDREC_MODEL: modelId, KEDREC_OPENAI_BASE_URL: url, KEDREC_OPENAI_API_KEY: undefined });
 }
-
 
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 const LONG_PROMPT = 'Write a very long, detailed essay about the history of medicine, from antiquity to today, with many sections.';

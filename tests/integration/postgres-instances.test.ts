@@ -5,11 +5,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../../bench/load.js';
+
 import { postgresConversationStore } from '../../agent/conversation-store.js';
-import { silentLogger } from '../../server/log.js';
+import { silentLogger } from '../../lib/log.js';
 import { postgresSharedState } from '../../server/shared-state.js';
 import { parseSse } from '../fixtures/sse.js';
+import { startServerProcess, type ServerProcess } from '../../lib/server-process.js';
 
 /**
  * Two app instances behind one (imagined) load balancer, sharing a real Postgres

@@ -5,9 +5,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
+import { silentLogger } from '../../lib/log.js';
 import { createSlackEventStore } from '../../server/slack-store.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
 import { readSlackFixture, startSlackApiStandIn } from '../fixtures/slack-api.js';
 
 const SECRET = 'test-signing-secret-0123456789';

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeAgent } from '../../agent/index.js';
 import type { ChatAgent, ChatEvent, FinalAnswer } from '../../agent/types.js';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
-import { listen } from '../fixtures/listen.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { silentLogger } from '../../lib/log.js';
+import { listen } from '../../lib/net.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
 import { openTestDeps } from '../fixtures/serve-deps.js';
 
 const CHROMIUM = process.env.KEDREC_CHROMIUM ?? '/usr/bin/chromium';

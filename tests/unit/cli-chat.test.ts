@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../bin/cli.js';
 import { runAsk } from '../../bin/commands/ask.js';
 import { runChat } from '../../bin/commands/chat.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
 
 const capture = () => {
   const out: string[] = [];

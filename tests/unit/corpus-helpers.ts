@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { buildKnowledgeBase, type BuildStep } from '../../kb/build.js';
+import { buildKnowledgeBase } from '../../kb/build.js';
+import { type BuildStep } from '../../kb/base/build-context.js';
 import { corpusBuildSteps, corpusDdl, corpusIndexes } from '../../kb/corpus/steps.js';
 
 export const CORPUS_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/corpus');

@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HashEmbedder, ollamaEmbedRequest, parseOllamaEmbedResponse } from '../../kb/corpus/embedder.js';
-import { makeSnippet, parseUserQuery, toFtsMatch } from '../../kb/corpus/fts-query.js';
+import { makeSnippet, parseUserQuery, toFtsMatch } from '../../kb/base/fts-query.js';
 import { reciprocalRankFusion } from '../../kb/corpus/fusion.js';
-import { normalizeTrialPhases, normalizeTrialStatus } from '../../kb/corpus/schema.js';
+import { normalizeTrialPhases, normalizeTrialStatus } from '../../kb/base/corpus-schema.js';
 import { parseCsvRecords, parsePythonList } from '../../kb/sources/csv.js';
 import { apiFixture, hasApiFixtures } from './corpus-helpers.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { evidenceStoreFromConfig } from '../../kb/corpus/from-config.js';
 import { createEvidenceStore, type EvidenceStore } from '../../kb/corpus/store.js';
-import { EvidenceQueryError } from '../../kb/corpus/types.js';
+import { EvidenceQueryError } from '../../kb/base/corpus-types.js';
 import { buildFixtureKb } from './corpus-helpers.js';
 
 describe('offline corpus built from fixture sources', () => {

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
+import { silentLogger } from '../../lib/log.js';
 import { recommendDrugsTool } from '../../tools/recommend-drugs.js';
 import { runTool, ToolError, type ToolSpec } from '../../tools/spec.js';
 import { openTestDeps } from '../fixtures/serve-deps.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
 
 /**
  * Property-based tests over the public inputs: every tool's arguments and the chat API's body.

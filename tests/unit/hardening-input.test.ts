@@ -8,10 +8,10 @@ import type { ChatEvent } from '../../agent/types.js';
 import type { EvidenceStore } from '../../kb/corpus/store.js';
 import { createServer } from '../../mcp-server/server.js';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
+import { silentLogger } from '../../lib/log.js';
 import { runTool, ToolError, type ToolSpec } from '../../tools/spec.js';
 import { openTestDeps } from '../fixtures/serve-deps.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
 import { parseSse } from '../fixtures/sse.js';
 
 const MAX_BODY = 20_000;

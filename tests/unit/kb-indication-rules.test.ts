@@ -16,7 +16,7 @@ import {
   saltParentName,
   STITCH_ARTEFACT_NAMES,
 } from '../../kb/sources/indication-rules.js';
-import { normalizeTerm } from '../../kb/schema.js';
+import { normalizeTerm } from '../../kb/base/graph-schema.js';
 
 const term = (doid: string, name: string, type: DoTerm['type'] = 'name'): DoTerm => ({ doid, name, type });
 const links = (terms: DoTerm[]) => inferNameParents(terms).map((l) => `${l.child}>${l.parent}:${l.rule}`).sort();

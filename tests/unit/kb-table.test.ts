@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalIcd } from '../../kb/sources/icd.js';
 import { parseCsvRecords, readCsv } from '../../kb/sources/csv.js';
 import { parseQuotedRecords, readTsv, SourceFormatError } from '../../kb/sources/table.js';
-import { normalizeTerm } from '../../kb/schema.js';
+import { normalizeTerm } from '../../kb/base/graph-schema.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-table-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

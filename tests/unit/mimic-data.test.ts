@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cleanDrugName, parseMimicTime } from '../../evals/mimic-data.js';
-import { fitMethods, icd9Category, patientFolds, seededShuffle } from '../../evals/mimic.js';
+import { fitMethods, icd9Category, patientFolds } from '../../evals/mimic.js';
 import type { MimicPatient } from '../../evals/mimic-data.js';
+import { seededShuffle } from '../../lib/random.js';
 
 describe('MIMIC parsing helpers', () => {
   it('reads both MIMIC time formats', () => {

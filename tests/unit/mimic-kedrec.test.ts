@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fitLogisticRegression, sigmoid, solveLinear } from '../../evals/logistic.js';
 import { expectedF1Selection } from '../../evals/metrics.js';
 import type { MimicPatient } from '../../evals/mimic-data.js';
-import { fitKedrecMethod, fitMethods, icd9Chapter, predictPatients, seededRandom, summarise } from '../../evals/mimic.js';
+import { fitKedrecMethod, fitMethods, icd9Chapter, predictPatients, summarise } from '../../evals/mimic.js';
+import { seededRandom } from '../../lib/random.js';
 
 describe('logistic regression', () => {
   it('recovers the weights that generated the labels', () => {

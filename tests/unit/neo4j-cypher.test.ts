@@ -20,7 +20,7 @@ import {
   toNeo4jProps,
 } from '../../kb/graph/push-neo4j.js';
 import { UnknownEntityError } from '../../kb/graph/store.js';
-import { GRAPH_DDL, KB_SCHEMA_VERSION } from '../../kb/schema.js';
+import { GRAPH_DDL, KB_SCHEMA_VERSION } from '../../kb/base/graph-schema.js';
 
 interface Sent {
   kind: 'read' | 'write' | 'auto';

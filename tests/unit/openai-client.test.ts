@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
-import { silentLogger } from '../../server/log.js';
-import { listen } from '../fixtures/listen.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { silentLogger } from '../../lib/log.js';
+import { listen } from '../../lib/net.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
 
 /** The OpenAI-compatible API through the `openai` npm client itself, as chat front-ends call it. */
 let server: Awaited<ReturnType<typeof listen>>;

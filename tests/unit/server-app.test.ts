@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { FinalAnswer } from '../../agent/types.js';
 import { createApp, type AppDeps, type ServerOptions } from '../../server/app.js';
 import { tokenMatches } from '../../server/limits.js';
-import { createLogger, silentLogger } from '../../server/log.js';
+import { createLogger, silentLogger } from '../../lib/log.js';
 import { planTurn } from '../../server/openai.js';
-import { scriptedAgent } from '../fixtures/scripted-agent.js';
+import { scriptedAgent } from '../../agent/scripted-agent.js';
 import { parseSse } from '../fixtures/sse.js';
 
 const TOKEN = 'test-token-0123456789abcdef';

@@ -1,5 +1,6 @@
-import type { LinkRole } from './link.js';
-import type { TrialPhase, TrialStatus } from './schema.js';
+/** Which side of a drug–condition pair an entity is linked as. */
+export type LinkRole = 'drug' | 'condition';
+import type { TrialPhase, TrialStatus } from './corpus-schema.js';
 
 /** Where a result came from: the KB's offline corpus or a live API call. */
 export type EvidenceOrigin = 'offline' | 'live';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ToolError, type ToolDeps } from '../../tools/spec.js';
-import type { EvidenceStore } from './store.js';
-import { EvidenceQueryError, type EvidenceOrigin, type SearchResponse } from './types.js';
+import { ToolError, type ToolDeps } from './spec.js';
+import type { EvidenceStore } from '../kb/corpus/store.js';
+import { EvidenceQueryError, type EvidenceOrigin, type SearchResponse } from '../kb/base/corpus-types.js';
 
 /**
  * Pieces shared by the four evidence tools (search_trials, get_trial, search_literature,
