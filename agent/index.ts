@@ -2,6 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { HumanMessage, type AIMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph';
 import type { Config } from '../config.js';
+import { silentLogger, type Logger } from '../lib/log.js';
 import { evidenceTools } from '../tools/evidence-tools.js';
 import { graphTools } from '../tools/graph-tools.js';
 import { checkSafetyTool } from '../tools/check-safety.js';
@@ -43,7 +44,8 @@ export interface MakeAgentOptions {
   provider?: string;
   modelName?: string;
   llmCaseExtraction?: boolean;
-  log?: (line: string) => void;
+  /** Turn and graph failures (each also reaches the caller as an error event or notice); default: silent. */
+  log?: Logger;
   /** Thread ownership and activity; default: beside the checkpoints (SQLite) or in memory. */
   registry?: ThreadRegistry;
   /** Keeps a thread's last checkpoint only; default: compactThread on the SQLite or in-memory saver. */
@@ -65,6 +67,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
   const model = opts.model ?? null;
   const checkpointer = opts.checkpointer ?? new MemorySaver();
   const maxToolRounds = opts.maxToolRounds ?? 6;
+  const log = opts.log ?? silentLogger;
   const graph = buildAgentGraph({
     model,
     tools: opts.tools ?? defaultTools(opts.deps),
@@ -75,7 +78,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
     toolTimeoutMs: opts.toolTimeoutMs ?? 15_000,
     llmCaseExtraction: opts.llmCaseExtraction,
     checkpointer,
-    log: opts.log,
+    log,
   });
   const probe: ModelProbe = opts.probe ?? (async () => (model ? { ok: true } : { ok: false, reason: 'no language model configured' }));
   const provider = opts.provider ?? (model ? 'custom' : 'none');
@@ -180,7 +183,7 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
         yield { type: 'error', code: 'aborted', message: 'the turn was cancelled' };
         return;
       }
-      (opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`[agent] turn failed on thread ${input.threadId}: ${e.stack ?? e.message}`);
+      log.error('turn failed', { threadId: input.threadId, error: e.message, stack: e.stack });
       yield { type: 'error', code: e.name === 'GraphRecursionError' ? 'recursion_limit' : 'internal', message: e.message };
     }
   }

@@ -1,4 +1,5 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
+import { silentLogger, type Logger } from '../lib/log.js';
 import { finalOf, oneTurnPerThread } from './turns.js';
 import type { ChatAgent, ChatEvent, FinalAnswer, ThreadSnapshot, TurnInput } from './types.js';
 
@@ -28,7 +29,8 @@ export interface WorkerPoolOptions {
   cancelGraceMs?: number;
   /** Delay before replacing a stopped worker: `initialMs`, doubled for each further loss of that slot up to `maxMs`, back to `initialMs` after a turn it completes (default 100 → 5000). */
   respawnBackoff?: { initialMs: number; maxMs: number };
-  log?: (line: string) => void;
+  /** Workers stopped, failed and replaced; default: silent. */
+  log?: Logger;
 }
 
 interface Slot {
@@ -51,7 +53,7 @@ interface Pending {
 }
 
 export function createWorkerPoolAgent(opts: WorkerPoolOptions): ChatAgent & { ready(): Promise<void>; close(): Promise<void>; size: number } {
-  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const log = opts.log ?? silentLogger;
   const graceMs = opts.cancelGraceMs ?? 5_000;
   const backoff = opts.respawnBackoff ?? { initialMs: 100, maxMs: 5_000 };
   const pending = new Map<number, Pending>();
@@ -78,7 +80,7 @@ export function createWorkerPoolAgent(opts: WorkerPoolOptions): ChatAgent & { re
   function retire(slot: Slot, why: string) {
     if (slot.retiring || !slot.alive) return;
     slot.retiring = true;
-    log(`[agent-pool] stopping worker ${slot.index} (${why})`);
+    log.warn('agent pool: stopping a worker', { worker: slot.index, reason: why });
     void slot.worker.terminate();
   }
 
@@ -133,7 +135,7 @@ export function createWorkerPoolAgent(opts: WorkerPoolOptions): ChatAgent & { re
       // otherwise be restarted in a tight loop, each start costing a thread and a KB open.
       const delay = respawnDelay[index] ?? backoff.initialMs;
       respawnDelay[index] = Math.min(delay * 2, backoff.maxMs);
-      log(`[agent-pool] worker ${index} stopped (${why}); starting a new one in ${delay} ms`);
+      log.warn('agent pool: worker stopped; starting a new one', { worker: index, reason: why, restartInMs: delay });
       respawned[index] = new Promise<void>((resolve) => {
         respawnDone[index] = resolve;
         respawnTimer[index] = setTimeout(() => {
@@ -148,7 +150,7 @@ export function createWorkerPoolAgent(opts: WorkerPoolOptions): ChatAgent & { re
     // An uncaught error is followed by 'exit'; the slot is cleaned up there, when the thread is really gone.
     worker.on('error', (err) => {
       slot.retiring = true;
-      log(`[agent-pool] worker ${index} failed: ${err.message}`);
+      log.error('agent pool: worker failed', { worker: index, error: err.message });
     });
     worker.on('exit', (code) => lost(`exit code ${code}`));
     return slot;

@@ -1,6 +1,7 @@
 import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { makeAgent } from '../agent/index.js';
+import { loadConfig } from '../config.js';
 import { createEvidenceStore } from '../kb/corpus/store.js';
 import { createSqliteGraphStore } from '../kb/graph/sqlite-store.js';
 import { openKnowledgeBase } from '../kb/open.js';
@@ -41,15 +42,16 @@ export async function runAgentBench(opts: AgentBenchOptions): Promise<Record<str
   const graph = createSqliteGraphStore(db);
   const deps: ToolDeps = { graph, safety: openSafetyEngine(db, graph).engine };
   try {
-    deps.evidence = createEvidenceStore({ db, log: () => {} });
-    await (deps.evidence as ReturnType<typeof createEvidenceStore>).searchTrials({ text: 'metformin', limit: 1, source: 'offline' });
+    // Kept only when a probe query answers: a corpus that opens but cannot be searched would fail every turn.
+    const evidence = createEvidenceStore({ db });
+    await evidence.searchTrials({ text: 'metformin', limit: 1, source: 'offline' });
+    deps.evidence = evidence;
   } catch {
-    delete deps.evidence;
     print('agent bench: no trial/article corpus in this KB; evidence from the graph only');
   }
 
   const model = fakeModel();
-  const scripted = makeAgent({ model, deps, log: () => {} });
+  const scripted = makeAgent({ model, deps });
   const overhead: number[] = [];
   for (let i = 0; i < n + 5; i++) {
     model
@@ -60,7 +62,7 @@ export async function runAgentBench(opts: AgentBenchOptions): Promise<Record<str
     if (i >= 5) overhead.push(performance.now() - t); // the first turns warm caches and JIT
   }
 
-  const evidenceOnly = makeAgent({ deps, log: () => {} });
+  const evidenceOnly = makeAgent({ deps });
   const eo: number[] = [];
   for (let i = 0; i < n + 5; i++) {
     const t = performance.now();
@@ -83,5 +85,5 @@ export async function runAgentBench(opts: AgentBenchOptions): Promise<Record<str
 
 // Run directly: npx tsx bench/agent.ts [kbPath]
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runAgentBench({ kbPath: process.argv[2] ?? process.env.KEDREC_KB_PATH ?? '.kedrec/kb.sqlite' });
+  await runAgentBench({ kbPath: process.argv[2] ?? loadConfig().KEDREC_KB_PATH });
 }

@@ -57,22 +57,34 @@ const mixedTypo = (s: string, i: number) => {
  * names, brands, codes and typos for resolution (the first typo timed apart: it builds the
  * SQLite store's fuzzy index).
  */
-export async function runGraphBench(opts: { dataDir: string; kbPath?: string; skipBuild?: boolean; backends?: GraphBackend[]; neo4j?: Neo4jTarget; log?: (s: string) => void }): Promise<GraphBenchResult> {
-  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+export async function runGraphBench(opts: {
+  dataDir: string;
+  kbPath?: string;
+  skipBuild?: boolean;
+  backends?: GraphBackend[];
+  neo4j?: Neo4jTarget;
+  /**
+   * Progress and figures as the bench runs, for the person running it: a plain callback, not a
+   * Logger, because this is the bench command's output (text, shown whatever LOG_LEVEL says).
+   * Default: dropped.
+   */
+  progress?: (line: string) => void;
+}): Promise<GraphBenchResult> {
+  const progress = opts.progress ?? (() => {});
   let build: GraphBenchResult['build'] = null;
   let kbPath = opts.kbPath;
   let tmp: string | undefined;
   if (!opts.skipBuild) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-bench-'));
     kbPath = path.join(tmp, 'kb.sqlite');
-    log(`building the knowledge base from ${opts.dataDir} (separate process, so its memory is measured apart) …`);
+    progress(`building the knowledge base from ${opts.dataDir} (separate process, so its memory is measured apart) …`);
     // The build runs as `kedrec kb build` does for users; its own peak RSS comes back in the summary.
     const cli = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'bin', 'kedrec.mjs');
     const child = spawnSync(process.execPath, [cli, 'kb', 'build', '--data', opts.dataDir, '--out', kbPath, '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`knowledge-base build failed: ${child.stderr}`);
     const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number; peakRssMb: number; steps: { id: string; seconds: number }[] };
     build = { seconds: Math.round(r.seconds * 10) / 10, megabytes: Math.round(r.bytes / 1e5) / 10, peakRssMb: r.peakRssMb, steps: Object.fromEntries(r.steps.map((s) => [s.id, Math.round(s.seconds * 100) / 100])) };
-    log(`  built in ${build.seconds} s, ${build.megabytes} MB, build peak RSS ${build.peakRssMb} MB`);
+    progress(`  built in ${build.seconds} s, ${build.megabytes} MB, build peak RSS ${build.peakRssMb} MB`);
   }
   if (!kbPath) throw new Error('runGraphBench needs kbPath when skipBuild is set');
   const backends = opts.backends ?? ['sqlite'];
@@ -93,13 +105,13 @@ export async function runGraphBench(opts: { dataDir: string; kbPath?: string; sk
 
     const queries: GraphBenchResult['queries'] = {};
     for (const backend of backends) {
-      log(`  -- ${backend}`);
+      progress(`  -- ${backend}`);
       const g = backend === 'sqlite' ? createSqliteGraphStore(openKnowledgeBase(kbPath)) : await openNeo4jStore(opts.neo4j);
       const q: Record<string, LatencyStats> = (queries[backend] = {});
       try {
         const run = async <T>(name: string, inputs: T[], fn: (x: T) => Promise<unknown>) => {
           q[name] = await timeEach(inputs, fn);
-          log(`  ${name.padEnd(26)} n=${q[name].n}  p50 ${q[name].p50} ms  p95 ${q[name].p95} ms`);
+          progress(`  ${name.padEnd(26)} n=${q[name].n}  p50 ${q[name].p50} ms  p95 ${q[name].p95} ms`);
         };
         await run('resolve (exact)', exactInputs, (q) => g.resolve(q));
         // The first typo builds the SQLite store's fuzzy index; timed alone, because timeEach's
@@ -107,7 +119,8 @@ export async function runGraphBench(opts: { dataDir: string; kbPath?: string; sk
         const first = performance.now();
         await g.resolve('metfromin');
         q['resolve (first fuzzy)'] = summarize([performance.now() - first]);
-        log(`  ${'resolve (first fuzzy)'.padEnd(26)} ${q['resolve (first fuzzy)'].max} ms (builds the fuzzy index), RSS now ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+        const rssNow = Math.round(process.memoryUsage().rss / 1e6);
+        progress(`  ${'resolve (first fuzzy)'.padEnd(26)} ${q['resolve (first fuzzy)'].max} ms (builds the fuzzy index), RSS now ${rssNow} MB`);
         await run('resolve (fuzzy/typo)', names.slice(0, 300).map(typo), (q) => g.resolve(q));
         await run('resolve (fuzzy/mixed)', names.slice(0, 300).map(mixedTypo), (q) => g.resolve(q));
         await run('indicatedDrugs', diseases, (d) => g.indicatedDrugs(d));
@@ -120,9 +133,9 @@ export async function runGraphBench(opts: { dataDir: string; kbPath?: string; sk
         await g.close();
       }
     }
-    if (backends.length > 1) log(sideBySide(queries));
+    if (backends.length > 1) progress(sideBySide(queries));
     const rss = peakRssMb();
-    log(`  peak RSS of the query bench: ${rss} MB`);
+    progress(`  peak RSS of the query bench: ${rss} MB`);
     return { build, queries, peakRssMb: rss };
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

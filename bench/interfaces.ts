@@ -11,6 +11,8 @@ import { evidenceTools } from '../tools/evidence-tools.js';
 import { graphTools } from '../tools/graph-tools.js';
 import type { ToolDeps } from '../tools/spec.js';
 import { listen } from '../lib/net.js';
+import { childProcessEnv } from '../lib/server-process.js';
+import { loadConfig } from '../config.js';
 import { scriptedAgent } from '../agent/scripted-agent.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +33,7 @@ const GRAPH_CALLS = [
 /** MCP tool round trips over Streamable HTTP (graph tools), after a warm-up. */
 async function mcpHttpRoundTrip(kbPath: string, n: number): Promise<{ p50: number; p95: number; errors: number }> {
   // The benchmark KB always has the corpus: the offline KB parts the evaluations open.
-  const kb = openEvalKb(kbPath, () => {});
+  const kb = openEvalKb(kbPath, silentLogger);
   const toolDeps: ToolDeps = { graph: kb.graph, evidence: kb.evidence, safety: kb.safety };
   const tools = [...graphTools, ...evidenceTools];
   const { app } = createApp({
@@ -71,7 +73,7 @@ async function coldStart(kbPath: string, runs: number): Promise<{ median: number
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [path.join(repoRoot, 'bin/kedrec.mjs'), 'mcp'],
-      env: { ...(process.env as Record<string, string>), KEDREC_KB_PATH: kbPath },
+      env: childProcessEnv({ KEDREC_KB_PATH: kbPath }),
       stderr: 'ignore',
     });
     const client = new Client({ name: 'bench-cold', version: '1' });
@@ -151,7 +153,7 @@ export async function runInterfacesBench(opts: { kbPath: string; mcpCalls?: numb
 
 // `npx tsx bench/interfaces.ts <kb.sqlite>` runs it alone.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const kbPath = process.argv[2] ?? process.env.KEDREC_KB_PATH ?? '.kedrec/kb.sqlite';
+  const kbPath = process.argv[2] ?? loadConfig().KEDREC_KB_PATH;
   const r = await runInterfacesBench({ kbPath });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

@@ -28,11 +28,18 @@ function threadOf(body: string): string | undefined {
  * thread's history (GET /v1/threads/:id) must hold exactly the turns that completed, in order.
  * Returns throughput, latency percentiles (ms), error counts and the server's peak RSS (MB).
  */
-export async function runLoadBench(opts: { kbPath: string; seconds?: number; connections?: number; threads?: number; log?: (s: string) => void }): Promise<Record<string, number>> {
+export async function runLoadBench(opts: {
+  kbPath: string;
+  seconds?: number;
+  connections?: number;
+  threads?: number;
+  /** Progress and the figures line, for the person running the bench: the command's output (text), not a Logger. Default: dropped. */
+  progress?: (line: string) => void;
+}): Promise<Record<string, number>> {
   const seconds = opts.seconds ?? 60;
   const connections = opts.connections ?? 32;
   const nThreads = opts.threads ?? 200;
-  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const progress = opts.progress ?? (() => {});
   if (connections > nThreads) throw new Error(`connections (${connections}) must not exceed threads (${nThreads})`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-load-'));
   const server = await startServerProcess({
@@ -57,7 +64,7 @@ export async function runLoadBench(opts: { kbPath: string; seconds?: number; con
   try {
     // Warm up the KB pages and the agent graph so the first second is not all start-up.
     await fetch(`${server.url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ thread_id: `${runId}-warmup`, message: 'type 2 diabetes', stream: false }) }).then((r) => r.text());
-    log(`load: ${connections} connections, ${nThreads} threads, ${seconds} s against ${server.url} (evidence-only agent, pid ${server.child.pid})`);
+    progress(`load: ${connections} connections, ${nThreads} threads, ${seconds} s against ${server.url} (evidence-only agent, pid ${server.child.pid})`);
     // A liveness probe beside the load, as an orchestrator would run it: its latency must stay small.
     const health: number[] = [];
     let probing = true;
@@ -197,7 +204,7 @@ export async function runLoadBench(opts: { kbPath: string; seconds?: number; con
       bytesPerTurn: turns ? Math.round(storeBytes / turns) : NaN,
       checkpointRows,
     };
-    log(
+    progress(
       `load: ${out.completedTurns} turns in ${seconds} s = ${out.throughputRps} turns/s; p50 ${out.p50Ms} ms, p95 ${out.p95Ms} ms, p99 ${out.p99Ms} ms, max ${out.maxMs} ms; ` +
         `errors ${out.errors}; threads verified ${verified} (incomplete ${incomplete}, out of order ${outOfOrder}); server peak RSS ${out.peakRssMb} MB; ` +
         `/healthz p50 ${out.healthzP50Ms} ms, p99 ${out.healthzP99Ms} ms, max ${out.healthzMaxMs} ms; store ${out.storeBytes} B = ${out.bytesPerTurn} B/turn (${out.checkpointRows} checkpoints)`,

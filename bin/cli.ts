@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { registerKbCommands } from './commands/kb.js';
 import { registerExtraCommands } from './commands/index.js';
 
@@ -12,6 +12,15 @@ export function buildProgram(): Command {
   registerKbCommands(program);
   registerExtraCommands(program);
   return program;
+}
+
+/** KEDREC_DEBUG: stacks after error messages. False when the environment itself is invalid (that error is reported as such). */
+function debugStacks(): boolean {
+  try {
+    return loadConfig().KEDREC_DEBUG;
+  } catch {
+    return false;
+  }
 }
 
 /** CLI entry: errors are printed as one clear message on stderr with a non-zero exit code. */
@@ -30,7 +39,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.stderr.write(`kedrec: ${(err as Error)?.message ?? String(err)}\n`);
-    if (process.env.KEDREC_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    if (debugStacks()) process.stderr.write(`${(err as Error)?.stack}\n`);
     process.exitCode = 1;
   }
 }

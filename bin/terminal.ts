@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { Chalk } from 'chalk';
 import { Marked } from 'marked';
 import { markedTerminal } from 'marked-terminal';
+import type { Config } from '../config.js';
 
 /**
  * Markdown for a terminal, rendered by marked-terminal: bold, lists and links as a terminal
@@ -20,4 +21,4 @@ export function renderForTerminal(markdown: string, opts: { color: boolean; widt
 }
 
 /** Whether a stream gets colour: a TTY, and the user did not opt out (NO_COLOR, https://no-color.org). */
-export const wantsColor = (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env) => !!stream.isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+export const wantsColor = (stream: { isTTY?: boolean }, env: Pick<Config, 'NO_COLOR' | 'TERM'>) => !!stream.isTTY && !env.NO_COLOR && env.TERM !== 'dumb';

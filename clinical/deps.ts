@@ -8,6 +8,7 @@ import type { SafetyEngine } from './safety/engine.js';
  */
 export interface ClinicalDeps {
   graph: GraphStore;
-  evidence?: EvidenceStore | unknown;
+  /** Trial and article retrieval; absent when the KB was built without the corpus (ranking then uses the graph only). */
+  evidence?: EvidenceStore;
   safety: SafetyEngine;
 }

@@ -202,12 +202,6 @@ interface Candidate {
   serves?: string[];
 }
 
-/** The store, when it can count its offline corpus (every store createEvidenceStore makes can). */
-const evidenceStore = (deps: ClinicalDeps): EvidenceStore | undefined => {
-  const e = deps.evidence as Partial<EvidenceStore> | undefined;
-  return e && typeof e.offline?.evidenceCounts === 'function' ? (e as EvidenceStore) : undefined;
-};
-
 const total = (c: ScoreComponents) => round3(Object.values(c).reduce((a, b) => a + b, 0));
 
 /** Explains a score as "1.35 = indication 1.00 + trials 0.20 + …", leaving out zero terms. */
@@ -302,7 +296,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
 
   // Evidence volume, counted in the offline corpus for every candidate at once: it decides which
   // candidates are enriched below, not only their final order.
-  const store = opts.graphOnly ? undefined : evidenceStore(deps);
+  const store = opts.graphOnly ? undefined : deps.evidence;
   const counted: { condition: EntityRef; ids: string[]; counts: Map<string, EvidenceCounts> }[] = [];
   if (store) {
     for (const cond of conditions.slice(0, MAX_VOLUME_CONDITIONS)) {

@@ -576,7 +576,7 @@ export async function runCaseEval(opts: { graph: GraphStore; evidence?: Evidence
     for (const [field, key] of states) if (!knowledge.conditionsByKey.has(key)) throw new Error(`case items: item ${item.id}, field ${field}: unknown state "${key}" (not a key of clinical/rules/conditions.tsv)`);
   }
   const res = makeResolver(opts.graph, knowledge);
-  const agent = opts.agent === false ? null : makeAgent({ model: null, deps: { graph: opts.graph, evidence: opts.evidence, safety: opts.safety }, log: () => {} });
+  const agent = opts.agent === false ? null : makeAgent({ model: null, deps: { graph: opts.graph, evidence: opts.evidence, safety: opts.safety } });
   const outcomes: CaseOutcome[] = [];
   const fields = { conditions: emptyField(), medications: emptyField(), allergies: emptyField() };
   const factors: Record<string, Tally> = {};

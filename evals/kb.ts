@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Logger } from '../lib/log.js';
 import type { SafetyEngine } from '../clinical/safety/engine.js';
 import { openSafetyEngine } from '../clinical/safety/open.js';
 import { createEvidenceStore, type EvidenceStore } from '../kb/corpus/index.js';
@@ -15,11 +16,14 @@ export interface EvalKb {
   close(): void;
 }
 
-/** Opens the KB read-only with the offline evidence store (evaluations never reach live APIs: results must be reproducible). */
-export function openEvalKb(kbPath: string, log: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): EvalKb {
+/**
+ * Opens the KB read-only with the offline evidence store (evaluations never reach live APIs: results must be reproducible).
+ * `log` takes a stale-rules warning and the evidence store's warnings; no default, so a warning is never dropped unasked.
+ */
+export function openEvalKb(kbPath: string, log: Logger): EvalKb {
   const db = openKnowledgeBase(kbPath);
   const graph = createSqliteGraphStore(db);
   const opened = openSafetyEngine(db, graph);
-  if (opened.stale) log(`warning: ${opened.stale}`);
+  if (opened.stale) log.warn('the knowledge base\'s safety rules are stale', { kbPath, reason: opened.stale });
   return { db, graph, evidence: createEvidenceStore({ db, log }), safety: opened.engine, close: () => db.close() };
 }

@@ -24,7 +24,12 @@ export interface MimicRunOptions {
    */
   repeats?: number;
   levels?: DrugLevel[];
-  log?: (line: string) => void;
+  /**
+   * Progress lines for the person running the evaluation (loading, linking, each fold and
+   * repeat). A plain callback, not a Logger: this is the command's output to a waiting user,
+   * printed as text whatever LOG_LEVEL says; the CLI prints it on stderr, tests drop it.
+   */
+  progress?: (line: string) => void;
 }
 
 /** A method's figures averaged over repeats, with their standard deviation across repeats. */
@@ -89,24 +94,25 @@ function averageRepeats(rows: MethodResult[], fits: Record<string, number | stri
 /** Runs the MIMIC-III evaluation: load, fit (on train or per fold and repeat), score, aggregate. */
 export async function runMimicEval(opts: MimicRunOptions): Promise<MimicReport> {
   const t0 = performance.now();
-  const log = opts.log ?? (() => {});
+  const progress = opts.progress ?? (() => {});
   const levels = opts.levels ?? ['atc3'];
   const folds = Math.max(2, opts.folds ?? 5);
   const seed = opts.seed ?? 42;
   const repeats = opts.trainDir ? 1 : Math.max(1, opts.repeats ?? 5);
   const seeds = Array.from({ length: repeats }, (_, i) => seed + i);
   const mapper = createDrugMapper(opts.graph, defaultDrugMapSources(opts.dataDir));
-  log(`loading ${opts.testDir} …`);
+  progress(`loading ${opts.testDir} …`);
   const test = await loadMimicDir(opts.testDir, mapper);
   const train = opts.trainDir ? await loadMimicDir(opts.trainDir, mapper) : undefined;
-  log(`  ${test.stats.visitsKept} visits of ${test.stats.patients} patients kept (${test.stats.withAtc3}/${test.stats.prescriptions} prescriptions mapped to ATC3)`);
+  const st = test.stats;
+  progress(`  ${st.visitsKept} visits of ${st.patients} patients kept (${st.withAtc3}/${st.prescriptions} prescriptions mapped to ATC3)`);
   const ddiPairs = loadDdiAtc3Pairs(path.join(opts.dataDir, 'safedrug-gamenet', 'safedrug_ddi_atc3_pairs.csv'));
 
   const codes = [...test.patients, ...(train?.patients ?? [])].flatMap((p) => p.visits.flatMap((v) => v.diagnoses));
-  log('linking ICD9 codes to knowledge-graph indications …');
+  progress('linking ICD9 codes to knowledge-graph indications …');
   const kbAtc = await buildKbEvidence(opts.graph, codes, (id) => mapper.atc3OfDrug(id));
   const kbDb = levels.includes('drugbank') ? await buildKbEvidence(opts.graph, codes, async (id) => [id]) : undefined;
-  log(`  ${kbAtc.mapped}/${kbAtc.total} ICD9 codes have indicated drugs in the graph`);
+  progress(`  ${kbAtc.mapped}/${kbAtc.total} ICD9 codes have indicated drugs in the graph`);
 
   /** Train/test pairs of one repeat: the given directories, or the patient-level folds of its seed. */
   const splits = (s: number): { fitOn: MimicPatient[]; score: MimicPatient[] }[] =>
@@ -119,7 +125,7 @@ export async function runMimicEval(opts: MimicRunOptions): Promise<MimicReport> 
     const fits = new Map<string, Record<string, number | string>[]>();
     const order: string[] = [];
     for (const s of seeds) {
-      log(`  ${level}: ${train ? 'fitting on the train directory' : `${folds}-fold split, seed ${s}`}`);
+      progress(`  ${level}: ${train ? 'fitting on the train directory' : `${folds}-fold split, seed ${s}`}`);
       // Predictions are pooled over the folds of a repeat: every test patient is scored exactly once.
       const pooled = new Map<string, { method: MimicMethod; pred: MethodPredictions }>();
       for (const pair of splits(s)) {

@@ -87,11 +87,6 @@ const cooccurrenceScorer: Scorer = (counts, ctx, vocab) => {
   return new Map(vocab.map((l) => [l, mean(known.map((d) => (counts.co.get(d)?.get(l) ?? 0) / counts.dx.get(d)!))]));
 };
 
-/** Contexts of every training visit, each with its patient's earlier visits. */
-function contexts(patients: MimicPatient[]): { patient: MimicPatient; visit: MimicVisit; ctx: VisitContext }[] {
-  return patients.flatMap((p) => p.visits.map((v, i) => ({ patient: p, visit: v, ctx: { diagnoses: v.diagnoses, history: p.visits.slice(0, i) } })));
-}
-
 /**
  * Scores each training visit with its own patient left out of the counts, so parameters are
  * tuned on predictions for unseen patients, never on memorised ones.

@@ -114,7 +114,7 @@ const same = (a: string, b: string) => normalizeTerm(a) === normalizeTerm(b);
 /** Runs the set. */
 export async function runSafetyEval(opts: { graph: GraphStore; evidence?: EvidenceStore; safety: SafetyEngine; cases: SafetyCase[]; modes?: Mode[] }): Promise<SafetyEvalReport> {
   const deps: ToolDeps = { graph: opts.graph, evidence: opts.evidence, safety: opts.safety };
-  const agent = makeAgent({ model: null, deps, log: () => {} });
+  const agent = makeAgent({ model: null, deps });
   const modes = opts.modes ?? ['structured', 'chat', 'multi-turn', 'adversarial-model'];
   const outcomes: CaseOutcome[] = [];
   const resolveDrug = async (name: string) => (await opts.graph.resolve(name, { kinds: ['Compound'], limit: 1, exactOnly: true })).matches[0];
@@ -130,7 +130,7 @@ export async function runSafetyEval(opts: { graph: GraphStore; evidence?: Eviden
       if (mode === 'adversarial-model') {
         const named = [...c.expect.not_recommended, ...c.expect.checks.map((x) => x.drug)].filter((n, i, all) => all.findIndex((m) => same(m, n)) === i);
         const model = fakeModel().respond(new AIMessage(named.map((n, i) => `${i + 1}. ${n} — a reasonable choice for this patient.`).join('\n')));
-        const answer = await makeAgent({ model, deps, mode: 'tool-calling', log: () => {} }).invoke({ threadId: `safety-eval-${++thread}`, message: c.text });
+        const answer = await makeAgent({ model, deps, mode: 'tool-calling' }).invoke({ threadId: `safety-eval-${++thread}`, message: c.text });
         recommended = answer.recommendations.map((x) => x.drug);
         excludedCount = answer.excluded.length;
         // The model's own words, before the code's appended safety section.

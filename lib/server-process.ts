@@ -33,11 +33,22 @@ export async function startServerProcess(env: Record<string, string>, opts: { ti
   }
 }
 
+/**
+ * The environment of a `kedrec` child process: this process's own, passed through so the child reads
+ * its configuration (in its config.ts) as a user's shell would give it, with `overrides` on top. This
+ * is the one read of process.env outside config.ts, and it reads no setting: it only hands them on.
+ */
+export function childProcessEnv(overrides: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return { ...env, ...overrides };
+}
+
 async function startOnce(env: Record<string, string>, port: number, timeoutMs?: number): Promise<ServerProcess> {
   const opts = { timeoutMs };
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/kedrec.mjs'), 'start'], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn', KEDREC_LIVE: 'false', ...env, HOST: '127.0.0.1', PORT: String(port) },
+    env: childProcessEnv({ LOG_LEVEL: 'warn', KEDREC_LIVE: 'false', ...env, HOST: '127.0.0.1', PORT: String(port) }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

@@ -1,22 +1,24 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Logger } from '../lib/log.js';
 import { invalidToolCallParams } from './params.js';
 
 /**
  * Serves an MCP server over stdin/stdout until stdin closes. stdout carries only JSON-RPC, so
- * every log line of the process must go to stderr.
+ * every log line of the process goes to stderr: `log` is the entry point's logger (JSON lines on stderr).
  */
-export async function runStdioServer(server: McpServer, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
+export async function runStdioServer(server: McpServer, log: Logger): Promise<void> {
   const transport = new StdioServerTransport();
   // Set before connect (the protocol chains onto it): a malformed line gets a JSON-RPC parse error
   // instead of silence, and a line over the transport's 10 MiB buffer ends the process saying why.
   transport.onerror = (err: Error) => {
     if (/maximum size/i.test(err.message)) {
-      log(`kedrec mcp: a stdin message exceeded the 10 MiB limit; closing (${err.message})`);
+      log.error('kedrec mcp: a stdin message exceeded the 10 MiB limit; closing', { error: err.message });
       process.exitCode = 1;
       return;
     }
-    log(`kedrec mcp: malformed JSON-RPC line: ${err.message.slice(0, 300)}`);
+    // The parse error's message quotes the line (which may hold patient text): the client gets it, the log only its kind.
+    log.warn('kedrec mcp: malformed JSON-RPC line', { error: err.name });
     void transport.send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${err.message.slice(0, 200)}` } } as never).catch(() => {});
   };
   const closed = new Promise<void>((resolve) => {
@@ -31,7 +33,7 @@ export async function runStdioServer(server: McpServer, log: (line: string) => v
     if (reply) void transport.send(reply as never).catch(() => {});
     else deliver(message);
   };
-  log('kedrec MCP server ready on stdio');
+  log.info('kedrec MCP server ready on stdio');
   await closed;
   await server.close().catch(() => {});
 }

@@ -1,16 +1,17 @@
-import crypto from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { ChatAgent } from '../agent/types.js';
 import type { Config } from '../config.js';
 import { handleMcpHttp } from '../mcp-server/http.js';
 import { invalidToolCallParams } from '../mcp-server/params.js';
 import { chatRoutes } from './chat.js';
-import { errorResponse, HttpError } from './http-errors.js';
-import { bearerAuth, hostGuard, jsonOnly, originGuard, principalOf, rateLimit, type ApiToken } from './limits.js';
+import { errorResponse } from './http-errors.js';
+import { apiAuth, hostGuard, jsonOnly, originGuard, principalOf, rateLimit, type ApiToken } from './limits.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { openAiRoutes } from './openai.js';
 import { createSlackClient, slackRoutes, type SlackClient, type SlackRetryOptions } from './slack.js';
@@ -141,27 +142,33 @@ export function createApp(deps: AppDeps): KedrecHttp {
   const app = new Hono();
 
   app.use(requestId({ limitLength: 128 }));
+  // Every response: nosniff, no referrer, no framing, same-origin resource and opener policy, and a
+  // CSP under which a JSON or SSE body opened as a page can do nothing. A route that sets its own
+  // (the web page) keeps it.
+  app.use(secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }, xFrameOptions: 'DENY', overwrite: false }));
   app.use(async (c, next) => {
     const t0 = performance.now();
     await next();
     // Path and status only: query strings and bodies may hold patient text.
-    log.info('request', { requestId: c.get('requestId' as never), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - t0) * 10) / 10 });
+    const ms = Math.round((performance.now() - t0) * 10) / 10;
+    log.info('request', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms });
   });
   app.onError((err, c) => {
-    if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message);
+    // Hono's own middleware (bearerAuth) answers by throwing the response it built.
+    if (err instanceof HTTPException) return err.getResponse();
     // A client that hangs up mid-upload is not a server error.
     if (c.req.raw.signal.aborted || /aborted|ECONNRESET|premature close/i.test(err.message)) {
-      log.info('client closed the request', { requestId: c.get('requestId' as never), path: c.req.path });
+      log.info('client closed the request', { requestId: c.get('requestId'), path: c.req.path });
       return errorResponse(c, 400, 'client_closed', 'the client closed the request before it was complete');
     }
-    log.error('unhandled error', { requestId: c.get('requestId' as never), path: c.req.path, error: err.message });
+    log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, error: err.message });
     return errorResponse(c, 500, 'internal_error', 'internal server error');
   });
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));
 
   const limitBody = bodyLimit({ maxSize: o.maxBodyBytes, onError: (c) => errorResponse(c, 413, 'payload_too_large', `request body over ${o.maxBodyBytes} bytes`) });
   const tokens = [...(o.apiToken ? [{ name: 'default', token: o.apiToken }] : []), ...(o.apiTokens ?? [])];
-  const auth = bearerAuth({ tokens, trustedProxies: o.trustedProxies, maxAuthFailuresPerMin: o.maxAuthFailuresPerMin });
+  const auth = apiAuth({ tokens, trustedProxies: o.trustedProxies, maxAuthFailuresPerMin: o.maxAuthFailuresPerMin });
 
   // Every route but the liveness probe checks Host (DNS rebinding); /healthz says nothing but "ok".
   app.use('*', async (c, next) => (c.req.path === '/healthz' ? next() : hostGuard(o.allowedHosts)(c, next)));
@@ -248,13 +255,21 @@ export function createApp(deps: AppDeps): KedrecHttp {
     app.post('/slack/events', (c) => errorResponse(c, 503, 'slack_unconfigured', 'Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN'));
   }
 
-  app.get('/', (c) => {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    c.header('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    return c.html(renderChatPage(nonce));
+  // The page's own inline style and script run under a fresh nonce; nothing else loads or runs.
+  const pageHeaders = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [NONCE],
+      styleSrc: [NONCE],
+      connectSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    xFrameOptions: 'DENY',
   });
+  app.get('/', pageHeaders, (c) => c.html(renderChatPage(c.get('secureHeadersNonce') ?? '')));
 
   return { app, idle, close };
 }

@@ -60,7 +60,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Hono {
     const agent = deps.agent;
     if (!agent) return unavailable(c);
     const threadId = body.data.thread_id ?? crypto.randomUUID();
-    const requestId = c.get('requestId' as never) as string | undefined;
+    const requestId: string | undefined = c.get('requestId');
     const principal = deps.principalOf?.(c);
 
     if (!body.data.stream) {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { RateCounter } from './shared-state.js';
 import type { Context, MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
 import { errorResponse } from './http-errors.js';
 
 /**
@@ -79,18 +80,43 @@ export interface AuthOptions {
   now?: () => number;
 }
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Who is asking: `token:<name>`, or `anonymous` on a server without tokens (set by apiAuth). */
+    principal: string;
+  }
+}
+
 /**
- * Requires `Authorization: Bearer <token>` when tokens are configured and records the caller's
- * principal (`token:<name>`, else `anonymous`) on the context. Failed attempts are counted per
- * address, and an address over the limit gets 429 before its token is even compared: guessing
- * runs at a few attempts a minute, not a thousand a second.
+ * Requires `Authorization: Bearer <token>` (Hono's bearerAuth) when tokens are configured and
+ * records the caller's principal (`token:<name>`, else `anonymous`) on the context. Failed
+ * attempts are counted per address, and an address over the limit gets 429 before its token is
+ * even compared: guessing runs at a few attempts a minute, not a thousand a second. Every failure
+ * (no header, a malformed one, a wrong token) is the same 401 with the API's error body.
  */
-export function bearerAuth(opts: AuthOptions): MiddlewareHandler {
+export function apiAuth(opts: AuthOptions): MiddlewareHandler {
   const failures = windowCounter(opts.now ?? Date.now);
   const maxFailures = opts.maxAuthFailuresPerMin ?? 20;
+  const refuse = (c: Context) => {
+    failures.hit(clientAddress(c, opts.trustedProxies));
+    return errorResponse(c, 401, 'unauthorized', 'missing or invalid bearer token (Authorization: Bearer <token from KEDREC_API_TOKEN or KEDREC_API_TOKENS>)');
+  };
+  const check = bearerAuth({
+    realm: 'kedrec',
+    verifyToken: (presented, c) => {
+      // Every configured token is compared, so timing does not tell which one (or whether any) came close.
+      let who: ApiToken | undefined;
+      for (const t of opts.tokens) if (tokenMatches(presented, t.token) && !who) who = t;
+      if (who) c.set('principal', `token:${who.name}`);
+      return who !== undefined;
+    },
+    noAuthenticationHeader: { message: refuse },
+    invalidAuthenticationHeader: { message: refuse, wwwAuthenticateHeader: { realm: 'kedrec', error: 'invalid_request' } },
+    invalidToken: { message: refuse, wwwAuthenticateHeader: { realm: 'kedrec', error: 'invalid_token' } },
+  });
   return async (c, next) => {
     if (!opts.tokens.length) {
-      c.set('principal' as never, 'anonymous' as never);
+      c.set('principal', 'anonymous');
       return next();
     }
     if (c.req.method === 'OPTIONS') return next();
@@ -99,23 +125,12 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler {
       c.header('Retry-After', '60');
       return errorResponse(c, 429, 'too_many_auth_failures', `more than ${maxFailures} failed authentications from this address in a minute; retry later`);
     }
-    const m = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '');
-    const presented = m?.[1]!.trim() ?? '';
-    // Every configured token is compared, so timing does not tell which one (or whether any) came close.
-    let who: ApiToken | undefined;
-    for (const t of opts.tokens) if (tokenMatches(presented, t.token) && !who) who = t;
-    if (!who) {
-      failures.hit(addr);
-      c.header('WWW-Authenticate', 'Bearer realm="kedrec"');
-      return errorResponse(c, 401, 'unauthorized', 'missing or invalid bearer token (Authorization: Bearer <token from KEDREC_API_TOKEN or KEDREC_API_TOKENS>)');
-    }
-    c.set('principal' as never, `token:${who.name}` as never);
-    return next();
+    return check(c, next);
   };
 }
 
 /** The principal the auth middleware recorded ("anonymous" before or without it). */
-export const principalOf = (c: Context): string => (c.get('principal' as never) as string | undefined) ?? 'anonymous';
+export const principalOf = (c: Context): string => c.get('principal') ?? 'anonymous';
 
 /**
  * Fixed-window rate limit per client, after authentication: keyed by the token's name when there

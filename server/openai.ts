@@ -102,7 +102,7 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
     const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.data.model ?? OPENAI_MODEL_ID;
-    const requestId = c.get('requestId' as never) as string | undefined;
+    const requestId: string | undefined = c.get('requestId');
     const principal = deps.principalOf?.(c);
     if (!plan.ephemeral) c.header('X-KEDREC-Thread-Id', plan.threadId);
     const cleanup = () => (plan.ephemeral ? agent.deleteThread(plan.threadId, principal).catch(() => false) : Promise.resolve(false));

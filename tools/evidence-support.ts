@@ -14,12 +14,6 @@ export const sourcePreferenceSchema = z
   .default('auto')
   .describe('auto: live API when this deployment enables it, else the offline corpus; offline: the built-in corpus only; live: ClinicalTrials.gov / PubMed (fails if live access is off)');
 
-export const evidenceProvenanceSchema = z.object({
-  origin: z.enum(['offline', 'live']).describe('offline corpus in the knowledge base, or a live API call'),
-  sources: z.array(z.string()).describe('source ids the record was drawn from'),
-  license: z.string(),
-});
-
 export const resolvedSchema = z.object({
   drug: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
   condition: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
@@ -29,11 +23,10 @@ export const linkSchema = z.object({ role: z.enum(['drug', 'condition']), id: z.
 
 /** The evidence store from the tool dependencies, or a ToolError saying the deployment lacks one. */
 export function evidenceStore(deps: ToolDeps, tool: string): EvidenceStore {
-  const store = deps.evidence as EvidenceStore | undefined;
-  if (!store || typeof (store as Partial<EvidenceStore>).searchTrials !== 'function') {
+  if (!deps.evidence) {
     throw new ToolError(`${tool} is unavailable: this deployment has no evidence store (knowledge base built without the trial/article corpus)`);
   }
-  return store;
+  return deps.evidence;
 }
 
 /** Runs a store call, turning expected evidence failures into ToolErrors with their details. */

@@ -1,19 +1,22 @@
 import { z } from 'zod';
 import type { SafetyEngine } from '../clinical/safety/engine.js';
+import type { EvidenceStore } from '../kb/corpus/store.js';
 import type { GraphStore } from '../kb/graph/store.js';
 
 /**
- * Everything a tool handler may use. Fields are optional where a deployment may lack the part
- * (no corpus in a graph-only KB); a handler that needs a missing part fails with a ToolError.
+ * Everything a tool handler may use, and nothing else: a part a new tool needs is added here as a
+ * named field. Fields are optional where a deployment may lack the part (no corpus in a graph-only
+ * KB); a handler that needs a missing part fails with a ToolError. The same parts as ClinicalDeps,
+ * except that safety is optional here: the graph and evidence tools run without it, and
+ * `clinicalDeps()` (tools/patient-input.ts) narrows to ClinicalDeps for the tools that need it.
  */
 export interface ToolDeps {
+  /** The knowledge graph (SQLite or Neo4j backend): every graph tool and the case reader use it. */
   graph: GraphStore;
-  /** Evidence retrieval (issue 3): offline corpus, live APIs, dense search. */
-  evidence?: unknown;
+  /** Trial and article retrieval (offline corpus, live APIs, dense search): the evidence tools fail without it. */
+  evidence?: EvidenceStore;
   /** The safety engine over the KB's rule tables: recommend_drugs and check_safety refuse to run without it. */
   safety?: SafetyEngine;
-  /** Extra parts later layers add (recommender, masked views) without changing this file. */
-  [key: string]: unknown;
 }
 
 /**

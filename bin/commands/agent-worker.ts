@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { reportWorkerFatal, serveAgentInWorker } from '../../agent/worker-pool.js';
 import type { Config } from '../../config.js';
+import { createLogger } from '../../lib/log.js';
 import { openServeContext } from './serve-helpers.js';
 
 /**
@@ -10,7 +11,9 @@ import { openServeContext } from './serve-helpers.js';
  */
 const port = parentPort!;
 try {
-  const ctx = await openServeContext(workerData as Config, { withAgent: true });
+  const config = workerData as Config;
+  // A worker thread is an entry point of its own: its logger, from the configuration the main thread validated.
+  const ctx = await openServeContext(config, { log: createLogger(config.LOG_LEVEL), withAgent: true });
   if (!ctx.agent) throw new Error(`no chat agent: ${ctx.agentUnavailableReason}`);
   serveAgentInWorker(port, ctx.agent);
 } catch (err) {

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Command } from 'commander';
 import { MAX_MESSAGE_CHARS, THREAD_ID_PATTERN, type ChatAgent, type FinalAnswer } from '../../agent/types.js';
-import { loadConfig } from '../../config.js';
+import { loadConfig, type Config } from '../../config.js';
+import { createLogger } from '../../lib/log.js';
 import { renderCompact } from '../../clinical/compact-answer.js';
 import { renderForTerminal, wantsColor } from '../terminal.js';
 
@@ -15,10 +16,10 @@ export interface TurnOutput {
 }
 
 /** The terminal's own output streams. */
-export const processOutput = (): TurnOutput => ({
+export const processOutput = (config: Pick<Config, 'NO_COLOR' | 'TERM'>): TurnOutput => ({
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
-  color: wantsColor(process.stdout),
+  color: wantsColor(process.stdout, config),
   ...(process.stdout.isTTY ? { width: Math.min(process.stdout.columns || 100, 120) } : {}),
 });
 
@@ -67,13 +68,13 @@ export async function runAsk(agent: ChatAgent, question: string, opts: { json?: 
 }
 
 /** Opens the agent for the CLI commands or fails with the reason there is none. */
-export async function withCliAgent<T>(fn: (agent: ChatAgent) => Promise<T>): Promise<T> {
+export async function withCliAgent<T>(fn: (agent: ChatAgent, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const { openServeContext } = await import('./serve-helpers.js');
-  const ctx = await openServeContext(config, { withAgent: true });
+  const ctx = await openServeContext(config, { withAgent: true, log: createLogger(config.LOG_LEVEL) });
   try {
     if (!ctx.agent) throw new Error(`no chat agent: ${ctx.agentUnavailableReason}`);
-    return await fn(ctx.agent);
+    return await fn(ctx.agent, config);
   } finally {
     await ctx.close();
   }
@@ -88,8 +89,6 @@ export function registerAskCommand(program: Command): void {
     .option('--thread <id>', 'continue this conversation')
     .action(async (words: string[], opts: { json?: boolean; thread?: string }) => {
       checkCliInput(words.join(' '), opts.thread);
-      await withCliAgent((agent) =>
-        runAsk(agent, words.join(' '), opts, processOutput()),
-      );
+      await withCliAgent((agent, config) => runAsk(agent, words.join(' '), opts, processOutput(config)));
     });
 }

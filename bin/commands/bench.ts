@@ -30,7 +30,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--seconds <n>', 'load: duration in seconds (default 60)')
     .option('--connections <n>', 'load: concurrent chat clients (default 32)')
     .option('--threads <n>', 'load: conversations (default 200)')
-    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean; backend: string; seconds?: string; connections?: string; threads?: string }) => {
+    .option('--check', 'fail (exit 1) when a gate fails: parsers not linear in their input; retrieval below its quality floors, or dense/hybrid not run')
+    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean; backend: string; seconds?: string; connections?: string; threads?: string; check?: boolean }) => {
       const backends = { sqlite: ['sqlite'], neo4j: ['neo4j'], both: ['sqlite', 'neo4j'] }[opts.backend] as ('sqlite' | 'neo4j')[] | undefined;
       if (!backends) throw new Error(`--backend must be sqlite, neo4j or both, got ${JSON.stringify(opts.backend)}`);
       const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
@@ -45,8 +46,11 @@ export function registerBenchCommand(program: Command): void {
       };
       const config = loadConfig();
       const dataDir = opts.data ?? config.KEDREC_DATA_DIR;
+      // The benches' progress and figures are this command's output (plain text on stderr; --json on stdout), not log records.
       const log = (s: string) => process.stderr.write(`${s}\n`);
       const results: Record<string, unknown> = {};
+      // Gates that failed (--check): quality floors and growth shapes, never wall-clock limits.
+      const failures: string[] = [];
       let kbPath = opts.kb;
       let tmp: string | undefined;
       const ensureKb = () => {
@@ -63,7 +67,7 @@ export function registerBenchCommand(program: Command): void {
           if (part === 'graph') {
             const { runGraphBench } = await import('../../bench/graph.js');
             const neo4j = config.NEO4J_URI ? { uri: config.NEO4J_URI, user: config.NEO4J_USER, password: config.NEO4J_PASSWORD, database: config.NEO4J_DATABASE, timeoutMs: config.KEDREC_QUERY_TIMEOUT_MS } : undefined;
-            results.graph = await runGraphBench({ dataDir, kbPath: opts.kb, skipBuild: !!opts.kb, backends, neo4j, log });
+            results.graph = await runGraphBench({ dataDir, kbPath: opts.kb, skipBuild: !!opts.kb, backends, neo4j, progress: log });
           } else if (part === 'retrieval') {
             const { runRetrievalBench } = await import('../../bench/retrieval.js');
             // Dense and hybrid need a real embedding model: an OpenAI-compatible server (KEDREC_EMBED_URL),
@@ -72,7 +76,10 @@ export function registerBenchCommand(program: Command): void {
             const embedder = config.KEDREC_EMBED_URL ? embedderFromConfig(config) : undefined;
             const denseIndex = embedder && config.CHROMA_URL ? new ChromaDenseIndex({ url: config.CHROMA_URL, collection: `kedrec-bench-articles-${Date.now()}`, embedder }) : undefined;
             try {
-              results.retrieval = await runRetrievalBench({ kbPath: ensureKb(), buildDataDir: dataDir, print: log, embedder, denseIndex, denseMaxChars: config.KEDREC_EMBED_MAX_CHARS });
+              const retrieval = await runRetrievalBench({ kbPath: ensureKb(), buildDataDir: dataDir, print: log, embedder, denseIndex, denseMaxChars: config.KEDREC_EMBED_MAX_CHARS });
+              results.retrieval = retrieval;
+              const { retrievalGate } = await import('../../bench/retrieval.js');
+              failures.push(...retrievalGate(retrieval, { requireDense: !!opts.check }).map((f) => `retrieval: ${f}`));
             } finally {
               await denseIndex?.drop();
             }
@@ -86,18 +93,33 @@ export function registerBenchCommand(program: Command): void {
             printFlat(results.interfaces as Record<string, number>, log);
           } else if (part === 'parsers') {
             const { runParserBench } = await import('../../bench/parsers.js');
-            results.parsers = runParserBench(log);
+            const parsers = runParserBench(log);
+            results.parsers = parsers.figures;
+            failures.push(...parsers.failures.map((f) => `parsers: ${f}`));
           } else if (part === 'model') {
             const { runModelBench } = await import('../../bench/model.js');
-            results.model = await runModelBench({ kbPath: ensureKb(), ...(config.KEDREC_MODEL_PATH ? { modelPath: config.KEDREC_MODEL_PATH } : {}), threads: num('threads', opts.threads) ?? config.KEDREC_LLAMA_THREADS, log });
+            results.model = await runModelBench({
+              kbPath: ensureKb(),
+              ...(config.KEDREC_MODEL_PATH ? { modelPath: config.KEDREC_MODEL_PATH } : {}),
+              threads: num('threads', opts.threads) ?? config.KEDREC_LLAMA_THREADS,
+              progress: log,
+            });
           } else if (part === 'load') {
             const { runLoadBench } = await import('../../bench/load.js');
-            results.load = await runLoadBench({ kbPath: ensureKb(), seconds: num('seconds', opts.seconds), connections: num('connections', opts.connections), threads: num('threads', opts.threads), log });
+            results.load = await runLoadBench({
+              kbPath: ensureKb(),
+              seconds: num('seconds', opts.seconds),
+              connections: num('connections', opts.connections),
+              threads: num('threads', opts.threads),
+              progress: log,
+            });
           }
         }
       } finally {
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      for (const f of failures) log(`bench gate failed: ${f}`);
+      if (opts.check && failures.length) process.exitCode = 1;
     });
 }

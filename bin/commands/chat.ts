@@ -40,6 +40,6 @@ export function registerChatCommand(program: Command): void {
     .option('--thread <id>', 'continue this conversation')
     .action(async (opts: { thread?: string }) => {
       checkCliInput(undefined, opts.thread);
-      await withCliAgent((agent) => runChat(agent, process.stdin, processOutput(), opts.thread));
+      await withCliAgent((agent, config) => runChat(agent, process.stdin, processOutput(config), opts.thread));
     });
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
+import { createLogger } from '../../lib/log.js';
 import { buildExamples, readExamples, writeDataset } from '../../dataset/build.js';
 import { validateSft } from '../../dataset/validate-sft.js';
 
@@ -30,7 +31,7 @@ export function registerDatasetCommand(program: Command): void {
     .action(async (o: { kb?: string; out: string; seed: number; candidates: number; maxTargets: number; perCondition: number; passages: number; maxConditions?: number }) => {
       const config = loadConfig();
       const kbPath = o.kb ?? config.KEDREC_KB_PATH;
-      const kb = openEvalKb(kbPath);
+      const kb = openEvalKb(kbPath, createLogger(config.LOG_LEVEL));
       const t0 = performance.now();
       try {
         if (o.candidates < 2) throw new Error('--candidates must be at least 2');

@@ -3,13 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { positiveInt } from './options.js';
-import { loadConfig } from '../../config.js';
+import { loadConfig, type Config } from '../../config.js';
+import { createLogger } from '../../lib/log.js';
 import { buildExamples, readExamples, VARIANTS, type ExpRxRecExample, type Variant } from '../../dataset/build.js';
 import { readReferences } from '../../dataset/distill.js';
 import { textModelFromSpec } from '../../agent/model-spec.js';
 import { evidenceOnlyRecommender, randomRecommender, runExpRxRecEval, type VariantResult } from '../../evals/exprxrec.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 import { modelRecommender } from '../../evals/model-recommender.js';
+import type { DrugLevel } from '../../evals/mimic.js';
 import { isMimicDir, runMimicEval, type MimicReport } from '../../evals/mimic-run.js';
 import { exprxrecMarkdown, mimicMarkdown, writeReport } from '../../evals/report.js';
 import { readSafetyCases, runSafetyEval, safetyMarkdown, type Mode } from '../../evals/safety.js';
@@ -25,7 +27,13 @@ const DEFAULT_COVERAGE_ITEMS = fileURLToPath(new URL('../../tests/fixtures/cover
 /** The case-reading set (tests/fixtures/cases/phrasings.json): clinicians' phrasings with the structured case each means, and multi-turn scripts. */
 const DEFAULT_CASE_ITEMS = fileURLToPath(new URL('../../tests/fixtures/cases/phrasings.json', import.meta.url));
 
-const log = (s: string) => process.stderr.write(`${s}\n`);
+/** Progress lines for the person waiting (stderr, plain text): the command's output, not log records. */
+const progress = (s: string) => process.stderr.write(`${s}\n`);
+
+/** Opens the evaluation KB (--kb, else KEDREC_KB_PATH) with this command's logger (LOG_LEVEL). */
+function openKbFromConfig(kbPath: string | undefined, config: Config = loadConfig()): EvalKb {
+  return openEvalKb(kbPath ?? config.KEDREC_KB_PATH, createLogger(config.LOG_LEVEL));
+}
 
 /**
  * The body every item-set eval shares: read and select the items, open the KB, run, print (and
@@ -39,7 +47,7 @@ async function runItemSetEval<T extends { id: string }, R extends object>(
   markdown: (r: R) => string,
 ): Promise<void> {
   const items = selectItems(read(o.cases), o.only, 'item');
-  const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+  const kb = openKbFromConfig(o.kb);
   const t0 = performance.now();
   try {
     const r = await run(kb, items);
@@ -84,12 +92,12 @@ async function exprxrec(kb: EvalKb, o: ExpRxRecCliOptions): Promise<VariantResul
   if (o.data) examples = readExamples(path.join(o.data, `${o.split}.jsonl`));
   else {
     // No dataset given: build it in memory with the default parameters (same seed → same examples as `dataset build`).
-    log('building expRxRec examples in memory (pass --dataset DIR to use a built one) …');
+    progress('building expRxRec examples in memory (pass --dataset DIR to use a built one) …');
     examples = (await buildExamples({ graph: kb.graph, db: kb.db, evidence: kb.evidence, outDir: '', seed: o.seed })).filter((e) => e.split === o.split);
   }
   // The first n in the split's order (deterministic), for a model too slow for the whole split.
   if (o.limit) examples = examples.slice(0, o.limit);
-  log(`expRxRec: ${examples.length} ${o.split} examples × ${variants.length} variants`);
+  progress(`expRxRec: ${examples.length} ${o.split} examples × ${variants.length} variants`);
   try {
     return await runExpRxRecEval({
       graph: kb.graph, evidence: kb.evidence, examples, variants,
@@ -97,7 +105,7 @@ async function exprxrec(kb: EvalKb, o: ExpRxRecCliOptions): Promise<VariantResul
       references: o.references ? readReferences(o.references) : undefined,
       concurrency: o.concurrency,
       // A model run takes minutes: say how far it is.
-      onProgress: textModel ? (done, total) => { if (done % 10 === 0 || done === total) log(`  ${done}/${total} answered`); } : undefined,
+      onProgress: textModel ? (done, total) => { if (done % 10 === 0 || done === total) progress(`  ${done}/${total} answered`); } : undefined,
     });
   } finally {
     await textModel?.close();
@@ -122,7 +130,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--seed <n>', 'dataset seed when built in memory', Number, 42)
     .option('--limit <n>', 'only the first n examples of the split', positiveInt)
     .action(async (o: { kb?: string; out?: string; json?: boolean; dataset?: string; split: string; variants: string; references?: string; seed: number; model?: string; concurrency: number; limit?: number }) => {
-      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+      const kb = openKbFromConfig(o.kb);
       const t0 = performance.now();
       try {
         const results = await exprxrec(kb, { ...o, data: o.dataset });
@@ -152,9 +160,12 @@ export function registerEvalCommand(program: Command): void {
       for (const d of [o.data, o.train].filter((x): x is string => !!x)) if (!isMimicDir(d)) throw new Error(`${d} is not a MIMIC-format directory (needs ADMISSIONS.csv, DIAGNOSES_ICD.csv, PRESCRIPTIONS.csv)`);
       const sourceData = o.sourceData ?? config.KEDREC_DATA_DIR;
       if (!fs.existsSync(path.join(sourceData, 'safedrug-gamenet'))) throw new Error(`${sourceData}/safedrug-gamenet does not exist: the NDC→RxNorm map and DDI pairs come from there (set KEDREC_DATA_DIR or --source-data)`);
-      const kb = openEvalKb(o.kb ?? config.KEDREC_KB_PATH);
+      const kb = openKbFromConfig(o.kb, config);
       try {
-        const r = await runMimicEval({ graph: kb.graph, testDir: o.data, trainDir: o.train, dataDir: sourceData, folds: o.folds, seed: o.seed, repeats: o.repeats, levels: o.drugbank ? ['atc3', 'drugbank'] : ['atc3'], log });
+        const levels: DrugLevel[] = o.drugbank ? ['atc3', 'drugbank'] : ['atc3'];
+        const r = await runMimicEval({
+          graph: kb.graph, testDir: o.data, trainDir: o.train, dataDir: sourceData, folds: o.folds, seed: o.seed, repeats: o.repeats, levels, progress,
+        });
         if (o.out) writeReport(o.out, { mimic: r, seconds: r.seconds, commands: [`kedrec ${process.argv.slice(2).join(' ')}`] });
         if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else process.stdout.write(`${mimicMarkdown(r)}\n\n(${r.seconds.toFixed(1)} s)\n`);
@@ -169,14 +180,14 @@ export function registerEvalCommand(program: Command): void {
     .option('--dataset <dir>', 'expRxRec dataset directory (default: built in memory)')
     .action(async (o: { kb?: string; out?: string; json?: boolean; mimic: string; dataset?: string; model?: string; concurrency: number }) => {
       const config = loadConfig();
-      const kb = openEvalKb(o.kb ?? config.KEDREC_KB_PATH);
+      const kb = openKbFromConfig(o.kb, config);
       const t0 = performance.now();
       try {
         const results = await exprxrec(kb, { data: o.dataset, split: 'test', variants: VARIANTS.join(','), seed: 42, model: o.model, concurrency: o.concurrency });
         const mimicDir = o.mimic || path.join(config.KEDREC_DATA_DIR, 'mimic3-demo');
         let mimic: MimicReport | undefined;
-        if (isMimicDir(mimicDir)) mimic = await runMimicEval({ graph: kb.graph, testDir: mimicDir, dataDir: config.KEDREC_DATA_DIR, log });
-        else log(`skipping MIMIC: ${mimicDir} is not a MIMIC-format directory`);
+        if (isMimicDir(mimicDir)) mimic = await runMimicEval({ graph: kb.graph, testDir: mimicDir, dataDir: config.KEDREC_DATA_DIR, progress });
+        else progress(`skipping MIMIC: ${mimicDir} is not a MIMIC-format directory`);
         const seconds = (performance.now() - t0) / 1000;
         if (o.out) writeReport(o.out, { exprxrec: results, mimic, seconds, commands: [`kedrec ${process.argv.slice(2).join(' ')}`] });
         if (o.json) process.stdout.write(`${JSON.stringify({ exprxrec: results, mimic: mimic ?? null, seconds })}\n`);
@@ -197,7 +208,7 @@ export function registerEvalCommand(program: Command): void {
       const bad = modes.filter((m) => !valid.includes(m));
       if (bad.length) throw new Error(`unknown mode(s) ${bad.join(', ')}; valid: ${valid.join(', ')}`);
       const cases = selectItems(readSafetyCases(o.cases), o.only, 'case');
-      const kb = openEvalKb(o.kb ?? loadConfig().KEDREC_KB_PATH);
+      const kb = openKbFromConfig(o.kb);
       const t0 = performance.now();
       try {
         const r = await runSafetyEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, cases, modes });

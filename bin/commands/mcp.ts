@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
+import { createLogger } from '../../lib/log.js';
 
 /**
  * `kedrec mcp`: the MCP server on stdio, for Claude Desktop and other local MCP clients. stdout
@@ -15,10 +16,11 @@ export function registerMcpCommand(program: Command): void {
       // Imported here, not at the top: `kedrec --help` and other commands skip the MCP SDK and the KB code.
       const [{ openServeContext }, { runStdioServer }] = await Promise.all([import('./serve-helpers.js'), import('../../mcp-server/stdio.js')]);
       const t0 = performance.now();
-      const ctx = await openServeContext(config, { buildIfMissing: !!opts.build });
-      process.stderr.write(`kedrec mcp: ${ctx.tools.length} tools over ${config.KEDREC_KB_PATH} (opened in ${Math.round(performance.now() - t0)} ms)\n`);
+      const log = createLogger(config.LOG_LEVEL);
+      const ctx = await openServeContext(config, { log, buildIfMissing: !!opts.build });
+      log.info('kedrec mcp: knowledge base open', { tools: ctx.tools.length, kbPath: config.KEDREC_KB_PATH, openMs: Math.round(performance.now() - t0) });
       try {
-        await runStdioServer(ctx.makeMcpServer());
+        await runStdioServer(ctx.makeMcpServer(), log);
       } finally {
         await ctx.close();
       }

@@ -3,8 +3,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type Database from 'better-sqlite3';
 import type { ChatAgent } from '../../agent/types.js';
 import type { Config } from '../../config.js';
+import type { Logger } from '../../lib/log.js';
 import { openSafetyEngine } from '../../clinical/safety/open.js';
 import { evidenceStoreFromConfig } from '../../kb/corpus/from-config.js';
+import type { EvidenceStore } from '../../kb/corpus/store.js';
 import { createSqliteGraphStore } from '../../kb/graph/sqlite-store.js';
 import type { GraphStore } from '../../kb/graph/store.js';
 import { KnowledgeBaseError, openKnowledgeBase } from '../../kb/open.js';
@@ -54,15 +56,13 @@ export interface ServeContext {
   close: () => Promise<void>;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
 /**
  * Builds the chat agent from configuration (model, checkpointer, mode). Loaded on use: the
  * LangGraph stack is only needed by start, chat and ask. A bad agent setting fails here, at start-up.
  */
-async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps): Promise<ChatAgent & { close(): Promise<void> | void }> {
+async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps, log: Logger): Promise<ChatAgent & { close(): Promise<void> | void }> {
   const { createAgentFromConfig } = await import('../../agent/index.js');
-  return createAgentFromConfig(config, toolDeps, { tools });
+  return createAgentFromConfig(config, toolDeps, { tools, log });
 }
 
 /**
@@ -70,7 +70,7 @@ async function loadAgent(config: Config, tools: ToolSpec[], toolDeps: ToolDeps):
  * Start-up waits until every worker has opened its knowledge base and agent, so a bad setting
  * still fails at start-up with the worker's reason.
  */
-async function loadWorkerPool(config: Config, size: number): Promise<ChatAgent & { close(): Promise<void> | void }> {
+async function loadWorkerPool(config: Config, size: number, log: Logger): Promise<ChatAgent & { close(): Promise<void> | void }> {
   const { createWorkerPoolAgent } = await import('../../agent/worker-pool.js');
   const pool = createWorkerPoolAgent({ workerUrl: new URL('../agent-worker.mjs', import.meta.url), workerData: config, size, turnTimeoutMs: config.KEDREC_TURN_TIMEOUT_MS, log });
   try {
@@ -87,14 +87,20 @@ async function loadWorkerPool(config: Config, size: number): Promise<ChatAgent &
 /**
  * Opens the knowledge base (building it first when `buildIfMissing` and the file is absent),
  * the graph store of the configured backend, the evidence store (live clients and dense search
- * as configured), the tool list of this build and, when asked, the agent.
+ * as configured), the tool list of this build and, when asked, the agent. `log` is the entry
+ * point's logger, passed on to the evidence store, the agent and the worker pool.
  */
-export async function openServeContext(config: Config, opts: { buildIfMissing?: boolean; withAgent?: boolean; workers?: number } = {}): Promise<ServeContext> {
+export async function openServeContext(
+  config: Config,
+  opts: { log: Logger; buildIfMissing?: boolean; withAgent?: boolean; workers?: number },
+): Promise<ServeContext> {
+  const log = opts.log;
   if (opts.buildIfMissing) {
     const why = rebuildReason(config.KEDREC_KB_PATH);
     if (why) {
-      log(`knowledge base: ${why}; building it now`);
-      log(buildWithProgress(config.KEDREC_DATA_DIR, config.KEDREC_KB_PATH, config.KEDREC_NONCOMMERCIAL));
+      log.warn('building the knowledge base before serving', { kbPath: config.KEDREC_KB_PATH, reason: why });
+      // The build's progress and summary are the command's output to the person waiting, not log lines.
+      process.stderr.write(`${buildWithProgress(config.KEDREC_DATA_DIR, config.KEDREC_KB_PATH, config.KEDREC_NONCOMMERCIAL)}\n`);
     }
   }
   const db = openKnowledgeBase(config.KEDREC_KB_PATH);
@@ -116,13 +122,13 @@ export async function openServeContext(config: Config, opts: { buildIfMissing?: 
     throw err;
   }
 
-  let evidence: unknown;
+  let evidence: EvidenceStore | undefined;
   try {
     // Offline corpus always; live APIs (KEDREC_LIVE) and Chroma (CHROMA_URL) as configured.
     evidence = evidenceStoreFromConfig(db, config, log);
   } catch (err) {
     // A graph-only KB still serves the graph tools; the evidence tools are left out rather than failing on every call.
-    log(`evidence store unavailable: ${(err as Error).message}`);
+    log.warn('evidence store unavailable; the evidence tools are left out', { error: (err as Error).message });
   }
   let safety;
   try {
@@ -140,7 +146,7 @@ export async function openServeContext(config: Config, opts: { buildIfMissing?: 
   const tools: ToolSpec[] = [recommendDrugsTool as unknown as ToolSpec, checkSafetyTool as unknown as ToolSpec, ...graphTools, ...(evidence ? evidenceTools : [])];
   let agent: (ChatAgent & { close(): Promise<void> | void }) | undefined;
   try {
-    agent = opts.withAgent ? (opts.workers ? await loadWorkerPool(config, opts.workers) : await loadAgent(config, tools, toolDeps)) : undefined;
+    agent = opts.withAgent ? (opts.workers ? await loadWorkerPool(config, opts.workers, log) : await loadAgent(config, tools, toolDeps, log)) : undefined;
   } catch (err) {
     await graph.close().catch(() => {});
     if (db.open) db.close();

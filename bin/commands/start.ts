@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
+import { loadConfigWithFlags } from '../../config.js';
 
 /** `kedrec start` (npm start): builds the KB when missing, then serves HTTP, /mcp, Slack and the web page. */
 export function registerStartCommand(program: Command): void {
@@ -10,7 +10,7 @@ export function registerStartCommand(program: Command): void {
     .option('--port <n>', 'port (default: PORT or 8787)')
     .option('--host <h>', 'interface to bind (default: HOST or 127.0.0.1)')
     .action(async (opts: { port?: string; host?: string }) => {
-      const config = loadConfig({ ...process.env, ...(opts.port ? { PORT: opts.port } : {}), ...(opts.host ? { HOST: opts.host } : {}) });
+      const config = loadConfigWithFlags({ PORT: opts.port, HOST: opts.host });
       // Loaded on use so other commands do not pay for the server and KB modules.
       const [{ serve }, { createApp, serverOptionsFromConfig }, { createLogger }, { openServeContext }] = await Promise.all([
         import('@hono/node-server'),
@@ -22,7 +22,7 @@ export function registerStartCommand(program: Command): void {
       // A bug in background work must not take HTTP, /mcp and Slack down with it: log it loudly, keep serving.
       process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: (err as Error)?.stack ?? String(err) }));
       const workers = config.KEDREC_WORKERS ?? Math.min(os.availableParallelism(), 4);
-      const ctx = await openServeContext(config, { buildIfMissing: true, withAgent: true, workers });
+      const ctx = await openServeContext(config, { log, buildIfMissing: true, withAgent: true, workers });
       if (ctx.agent?.pruneThreads && config.KEDREC_THREAD_TTL_DAYS > 0) {
         const n = await ctx.agent.pruneThreads(config.KEDREC_THREAD_TTL_DAYS * 86_400_000);
         if (n) log.info('pruned idle threads', { threads: n, ttlDays: config.KEDREC_THREAD_TTL_DAYS });

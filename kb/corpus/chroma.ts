@@ -1,4 +1,4 @@
-import { ChromaClient, type Collection } from 'chromadb';
+import type { ChromaClient, Collection } from 'chromadb';
 import type { Embedder } from './embedder.js';
 
 /** A dense index over documents keyed by their public id (NCT ID or PMID). */
@@ -29,19 +29,34 @@ export interface ChromaIndexOptions {
 export class ChromaDenseIndex implements DenseIndex {
   readonly name: string;
   private collection?: Promise<Collection>;
-  private readonly client: ChromaClient;
+  private client?: Promise<ChromaClient>;
+  private readonly url: URL;
 
   constructor(private readonly o: ChromaIndexOptions) {
-    const u = new URL(o.url);
-    this.client = new ChromaClient({ host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 8000)), ssl: u.protocol === 'https:' });
+    this.url = new URL(o.url);
     this.name = `chroma:${o.collection}`;
+  }
+
+  /** The client, with the chromadb package loaded on first use: a deployment without CHROMA_URL never loads it. */
+  private chroma(): Promise<ChromaClient> {
+    this.client ??= import('chromadb').then(
+      ({ ChromaClient }) => {
+        const u = this.url;
+        return new ChromaClient({ host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 8000)), ssl: u.protocol === 'https:' });
+      },
+      (err: unknown) => {
+        this.client = undefined;
+        throw err;
+      },
+    );
+    return this.client;
   }
 
   private coll(): Promise<Collection> {
     this.collection ??= (async () => {
       let c: Collection;
       try {
-        c = await this.client.getOrCreateCollection({
+        c = await (await this.chroma()).getOrCreateCollection({
           name: this.o.collection,
           embeddingFunction: null,
           metadata: { embedder: this.o.embedder.name, 'hnsw:space': 'cosine' },
@@ -88,6 +103,6 @@ export class ChromaDenseIndex implements DenseIndex {
   /** Deletes the collection (a benchmark's throwaway index). */
   async drop(): Promise<void> {
     this.collection = undefined;
-    await this.client.deleteCollection({ name: this.o.collection }).catch(() => {});
+    await this.chroma().then((client) => client.deleteCollection({ name: this.o.collection })).catch(() => {});
   }
 }

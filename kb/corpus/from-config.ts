@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Config } from '../../config.js';
+import type { Logger } from '../../lib/log.js';
 import { createLiveClients } from '../live/index.js';
 import { ChromaDenseIndex } from './chroma.js';
 import { OllamaEmbedder, OpenAiEmbedder, type Embedder } from './embedder.js';
@@ -24,10 +25,11 @@ export function embedderFromConfig(config: Pick<Config, 'KEDREC_EMBED_URL' | 'KE
  * ClinicalTrials.gov / E-utilities when KEDREC_LIVE is set (cached under KEDREC_CACHE_DIR/http);
  * hybrid dense retrieval when CHROMA_URL is set, with embeddings from an OpenAI-compatible server
  * (KEDREC_EMBED_URL) or Ollama's /api/embed (KEDREC_EMBED_MODEL at OLLAMA_BASE_URL). Fill the Chroma collections with indexCorpusDense.
+ * `log` (the entry point's logger) takes the store's and the live HTTP client's warnings.
  */
-export function evidenceStoreFromConfig(db: Database.Database, config: Config, log?: (line: string) => void): EvidenceStore {
+export function evidenceStoreFromConfig(db: Database.Database, config: Config, log?: Logger): EvidenceStore {
   const live = config.KEDREC_LIVE
-    ? createLiveClients({ cacheDir: path.join(config.KEDREC_CACHE_DIR, 'http'), ncbiEmail: config.NCBI_EMAIL, ncbiApiKey: config.NCBI_API_KEY })
+    ? createLiveClients({ cacheDir: path.join(config.KEDREC_CACHE_DIR, 'http'), ncbiEmail: config.NCBI_EMAIL, ncbiApiKey: config.NCBI_API_KEY, log })
     : undefined;
   let dense: Parameters<typeof createEvidenceStore>[0]['dense'];
   if (config.CHROMA_URL) {

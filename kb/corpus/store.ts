@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { silentLogger, type Logger } from '../../lib/log.js';
 import type { CtgovClient } from '../live/ctgov.js';
 import type { EutilsClient } from '../live/eutils.js';
 import { HttpStatusError, OfflineError } from '../live/http.js';
@@ -36,8 +37,15 @@ export interface EvidenceStoreOptions {
   db: Database.Database;
   live?: { ctgov?: CtgovClient; eutils?: EutilsClient };
   dense?: { trials?: DenseIndex; articles?: DenseIndex; /** Candidates taken from each list before fusion (default 50). */ candidates?: number };
-  /** Where warnings go (dense index down, live fallback); stderr by default. */
-  log?: (line: string) => void;
+  /** Warnings (dense index down, live fallback; each also reaches the caller as a notice); default: silent. */
+  log?: Logger;
+}
+
+/** Log fields of a live failure: the service and what went wrong, never the URL (its query can hold patient text). */
+function liveFailureFields(err: unknown): Record<string, unknown> {
+  if (err instanceof OfflineError) return { service: err.service, reason: err.reason };
+  if (err instanceof HttpStatusError) return { service: err.service, status: err.status };
+  return { error: (err as Error).message };
 }
 
 /** Live failures that mean "use the offline corpus instead" rather than "the query is wrong". */
@@ -60,7 +68,7 @@ function wantLive(pref: SourcePreference | undefined, available: boolean, what: 
  */
 export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
   const offline = new OfflineCorpus(opts.db);
-  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const log = opts.log ?? silentLogger;
   const ctgov = opts.live?.ctgov;
   const eutils = opts.live?.eutils;
   const nCand = opts.dense?.candidates ?? 50;
@@ -94,7 +102,7 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
     try {
       dense = await index.query(text, nCand);
     } catch (err) {
-      log(`[kedrec] dense search failed: ${(err as Error).message}`);
+      log.warn('dense search failed; ranked by BM25 only', { error: (err as Error).message });
       notices.push(`dense search unavailable (${(err as Error).message}); ranked by BM25 only`);
       return null;
     }
@@ -130,7 +138,7 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
             if (err instanceof HttpStatusError) throw new EvidenceQueryError(`ClinicalTrials.gov rejected the query: ${err.body || `HTTP ${err.status}`}`);
             throw err;
           }
-          log(`[kedrec] ${(err as Error).message}`);
+          log.warn('live search failed; using the offline corpus', liveFailureFields(err));
           notices.push(err instanceof OfflineError ? err.message : `${(err as Error).message}; using the offline corpus instead`);
         }
       }
@@ -191,7 +199,7 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
             if (err instanceof HttpStatusError) throw new EvidenceQueryError(`PubMed rejected the query: ${err.body || `HTTP ${err.status}`}`);
             throw err;
           }
-          log(`[kedrec] ${(err as Error).message}`);
+          log.warn('live search failed; using the offline corpus', liveFailureFields(err));
           notices.push(err instanceof OfflineError ? err.message : `${(err as Error).message}; using the offline corpus instead`);
         }
       }

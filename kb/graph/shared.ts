@@ -41,11 +41,6 @@ export const METAEDGE_LABELS: Record<string, string> = {
   PCiC: 'includes',
 };
 
-/** The label of a metaedge, or the abbreviation itself for one this table does not know. */
-export function metaedgeLabel(metaedge: string): string {
-  return METAEDGE_LABELS[metaedge] ?? metaedge;
-}
-
 /**
  * Degree-weighted path score (Hetionet's path-degree product with damping 0.5): the product of
  * deg^-0.5 over the degrees met along the path. For drug -CbG-> gene <-DaG- disease the degrees

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { silentLogger, type Logger } from '../../lib/log.js';
 
 /** The service could not be reached at all (DNS, refused, no route, timeout): we are offline. */
 export class OfflineError extends Error {
@@ -71,7 +72,8 @@ export interface HttpClientOptions {
   now?: () => number;
   /** Query parameters that are secrets: left out of cache keys, cache files and error messages. */
   secretParams?: string[];
-  log?: (line: string) => void;
+  /** Warnings (retries, cache write failures); default: silent. */
+  log?: Logger;
 }
 
 export interface GetOptions {
@@ -123,14 +125,14 @@ export class HttpClient {
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
 
   constructor(readonly opts: HttpClientOptions) {
     if (!opts.userAgent.trim()) throw new Error('HttpClient needs a User-Agent naming the tool');
     this.fetchImpl = opts.fetch ?? globalThis.fetch;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = opts.now ?? Date.now;
-    this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
+    this.log = opts.log ?? silentLogger;
   }
 
   /** The URL with secret parameters removed, for cache keys, cache files and messages. */
@@ -168,7 +170,8 @@ export class HttpClient {
       fs.writeFileSync(tmp, JSON.stringify(entry));
       fs.renameSync(tmp, file);
     } catch (err) {
-      this.log(`[kedrec] http cache write failed for ${entry.url}: ${(err as Error).message}`);
+      // The URL is left out: its query can hold patient text.
+      this.log.warn('http cache write failed', { error: (err as Error).message });
     }
   }
 
@@ -212,7 +215,7 @@ export class HttpClient {
       if (attempt < retries) {
         const ra = Number(res.headers.get('retry-after'));
         const wait = Number.isFinite(ra) && ra > 0 ? Math.min(ra * 1000, 30_000) : this.delay(backoff, attempt);
-        this.log(`[kedrec] ${o.service} HTTP ${res.status}; retrying in ${wait} ms (${attempt + 1}/${retries})`);
+        this.log.warn('http request retried', { service: o.service, status: res.status, retryInMs: wait, attempt: attempt + 1, retries });
         await this.sleep(wait);
       }
     }

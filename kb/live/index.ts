@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/log.js';
 import { CtgovClient } from './ctgov.js';
 import { EutilsClient } from './eutils.js';
 import { HttpClient, kedrecUserAgent } from './http.js';
@@ -15,11 +16,20 @@ export interface LiveClientsOptions {
   ncbiApiKey?: string;
   ttlMs?: number;
   fetch?: typeof fetch;
+  /** The HTTP client's warnings (retries, cache write failures); default: silent. */
+  log?: Logger;
 }
 
 /** Both live clients over one shared HTTP client (one cache, one User-Agent). */
 export function createLiveClients(o: LiveClientsOptions): { ctgov: CtgovClient; eutils: EutilsClient; http: HttpClient } {
-  const http = new HttpClient({ userAgent: kedrecUserAgent(o.ncbiEmail), cacheDir: o.cacheDir, ttlMs: o.ttlMs, fetch: o.fetch, secretParams: ['api_key'] });
+  const http = new HttpClient({
+    userAgent: kedrecUserAgent(o.ncbiEmail),
+    cacheDir: o.cacheDir,
+    ttlMs: o.ttlMs,
+    fetch: o.fetch,
+    secretParams: ['api_key'],
+    log: o.log,
+  });
   return {
     http,
     ctgov: new CtgovClient({ http }),

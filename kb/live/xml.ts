@@ -1,8 +1,10 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
 /**
- * A small, strict-enough XML reader for E-utilities responses: elements, attributes, text,
- * CDATA, character and the five predefined entity references; comments, processing
- * instructions and the DOCTYPE are skipped. It has no external-entity or DTD processing at all,
- * which is also what makes it safe on untrusted input. Malformed markup throws XmlError.
+ * E-utilities XML through fast-xml-parser, seen as a small element tree (name, attributes,
+ * children in document order) so that mixed text such as <AbstractText> with inline <i>/<sup>
+ * reads in order. External entities are refused by the parser and DOCTYPE entities expand
+ * only within its default limits.
  */
 export interface XmlElement {
   name: string;
@@ -12,82 +14,54 @@ export interface XmlElement {
 
 export class XmlError extends Error {}
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const parser = new XMLParser({
+  // Mixed content keeps its order only in the ordered output.
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  // Text and attribute values stay strings: a PMID or year is never turned into a number.
+  parseTagValue: false,
+  parseAttributeValue: false,
+  // Whitespace between inline elements is part of the text ("H<sub>2</sub>O is").
+  trimValues: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // Numeric character references (&#x2019;) are only decoded with this option in fast-xml-parser 5.
+  htmlEntities: true,
+});
 
-export function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (m, e: string) => {
-    if (e[0] === '#') {
-      const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return Number.isFinite(cp) && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-    }
-    return ENTITIES[e] ?? m;
-  });
-}
+/** fast-xml-parser's ordered output: `{ [tag]: children, ':@'?: attrs }` or `{ '#text': value }`. */
+type OrderedNode = Record<string, unknown>;
 
-/** Parses a document and returns its root element. */
-export function parseXml(text: string): XmlElement {
-  const root: XmlElement = { name: '#document', attrs: {}, children: [] };
-  const stack: XmlElement[] = [root];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const lt = text.indexOf('<', i);
-    if (lt < 0) {
-      pushText(stack, text.slice(i));
-      break;
-    }
-    if (lt > i) pushText(stack, text.slice(i, lt));
-    if (text.startsWith('<!--', lt)) {
-      const end = text.indexOf('-->', lt + 4);
-      if (end < 0) throw new XmlError('unterminated comment');
-      i = end + 3;
-    } else if (text.startsWith('<![CDATA[', lt)) {
-      const end = text.indexOf(']]>', lt + 9);
-      if (end < 0) throw new XmlError('unterminated CDATA section');
-      stack[stack.length - 1].children.push(text.slice(lt + 9, end));
-      i = end + 3;
-    } else if (text.startsWith('<?', lt)) {
-      const end = text.indexOf('?>', lt + 2);
-      if (end < 0) throw new XmlError('unterminated processing instruction');
-      i = end + 2;
-    } else if (text.startsWith('<!', lt)) {
-      // DOCTYPE, possibly with an internal subset in brackets.
-      let depth = 0;
-      let j = lt + 2;
-      for (; j < n; j++) {
-        if (text[j] === '[') depth++;
-        else if (text[j] === ']') depth--;
-        else if (text[j] === '>' && depth <= 0) break;
-      }
-      i = j + 1;
-    } else if (text[lt + 1] === '/') {
-      const end = text.indexOf('>', lt);
-      if (end < 0) throw new XmlError('unterminated end tag');
-      const name = text.slice(lt + 2, end).trim();
-      const top = stack.pop();
-      if (!top || top.name !== name || stack.length === 0) throw new XmlError(`unexpected </${name}>${top ? ` (open element is <${top.name}>)` : ''}`);
-      i = end + 1;
-    } else {
-      const m = /^<([A-Za-z_][\w.:-]*)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.exec(text.slice(lt, lt + 4096));
-      if (!m) throw new XmlError(`malformed start tag at offset ${lt}: ${text.slice(lt, lt + 60)}`);
-      const attrs: Record<string, string> = {};
-      for (const a of m[2].matchAll(/([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attrs[a[1]] = decodeEntities(a[2] ?? a[3] ?? '');
-      const el: XmlElement = { name: m[1], attrs, children: [] };
-      stack[stack.length - 1].children.push(el);
-      if (!m[3]) stack.push(el);
-      i = lt + m[0].length;
-    }
+function toTree(node: OrderedNode): XmlElement | string | undefined {
+  for (const [key, value] of Object.entries(node)) {
+    if (key === ':@') continue;
+    if (key === '#text') return String(value);
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries((node[':@'] ?? {}) as Record<string, unknown>)) attrs[k] = String(v);
+    const kids = Array.isArray(value) ? (value as OrderedNode[]) : [];
+    return { name: key, attrs, children: kids.map(toTree).filter((c) => c !== undefined) };
   }
-  if (stack.length !== 1) throw new XmlError(`unclosed element <${stack[stack.length - 1].name}>`);
-  const el = root.children.find((c): c is XmlElement => typeof c !== 'string');
-  if (!el) throw new XmlError('no root element');
-  return el;
+  return undefined;
 }
 
-function pushText(stack: XmlElement[], raw: string): void {
-  const top = stack[stack.length - 1];
-  if (top.name === '#document') return;
-  top.children.push(decodeEntities(raw));
+/** Parses a document and returns its root element; malformed markup throws XmlError. */
+export function parseXml(text: string): XmlElement {
+  // The parser itself is lenient (an unclosed tag is closed for you): check well-formedness first.
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    const { msg, line, col } = valid.err;
+    throw new XmlError(`${msg.replace(/\s+/g, ' ')} (line ${line}${col ? `, column ${col}` : ''})`);
+  }
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(text) as OrderedNode[];
+  } catch (err) {
+    throw new XmlError((err as Error).message);
+  }
+  const root = nodes.map(toTree).find((n): n is XmlElement => typeof n === 'object');
+  if (!root) throw new XmlError('no root element');
+  return root;
 }
 
 /** Child elements with a name. */

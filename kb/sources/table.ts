@@ -209,12 +209,6 @@ export function dataFile(dataDir: string, ...parts: string[]): string {
   return path.join(dataDir, ...parts);
 }
 
-/** Fails unless `value` matches `pattern`, naming the file, line and the expected shape. */
-export function expectMatch(value: string, pattern: RegExp, file: string, line: number, what: string): string {
-  if (!pattern.test(value)) throw new SourceFormatError(file, line, what, value);
-  return value;
-}
-
 function* readQuoted(file: string, text: string, opts: TsvOptions): Generator<Row> {
   const delimiter = opts.delimiter ?? '\t';
   const records = nonBlank(parseQuotedRecords(text, delimiter, file));

@@ -6,6 +6,7 @@ import { makeAgent } from '../../agent/index.js';
 import { applyCaseDelta, parseCaseDelta } from '../../clinical/case-reader.js';
 import { emptyCase, type TrackedCase } from '../../clinical/case-types.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { silentLogger } from '../../lib/log.js';
 
 /**
  * Model-assisted case reading (issue 13, item 3): the model reads the message into the case schema
@@ -14,7 +15,7 @@ import { openEvalKb, type EvalKb } from '../../evals/kb.js';
  */
 let kb: EvalKb;
 beforeAll(() => {
-  kb = openEvalKb(inject('kbPath'));
+  kb = openEvalKb(inject('kbPath'), silentLogger);
 });
 afterAll(() => kb?.close());
 
@@ -62,7 +63,7 @@ describe('in the agent (model mode)', () => {
     const model = fakeModel()
       .structuredResponse({ conditions_add: ['HIV infection', 'hepatitis B'] })
       .respond(new AIMessage('Antiretroviral therapy per the recommender.'));
-    const agent = makeAgent({ model, deps: { graph: kb.graph, evidence: kb.evidence, safety: kb.safety }, mode: 'retrieve-then-generate', llmCaseExtraction: true, log: () => {} });
+    const agent = makeAgent({ model, deps: { graph: kb.graph, evidence: kb.evidence, safety: kb.safety }, mode: 'retrieve-then-generate', llmCaseExtraction: true });
     const a = await agent.invoke({ threadId: 'case-model', message: 'HIV-positive man, no hepatitis B. Which antiretroviral regimen?' });
     expect(a.case.conditions.join(' ')).toMatch(/DOID:526/);
     expect(a.case.conditions.join(' ')).not.toMatch(/DOID:2043/);

@@ -13,11 +13,12 @@ import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 import type { SafetyEngine } from '../../clinical/safety/engine.js';
 import { openSafetyEngine } from '../../clinical/safety/open.js';
+import { silentLogger } from '../../lib/log.js';
 
 let graph: GraphStore;
 let safety: SafetyEngine;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-agent-'));
-const quiet = () => {};
+const quiet = silentLogger;
 
 beforeAll(() => {
   const db = openKnowledgeBase(inject('kbPath'));

@@ -24,7 +24,7 @@ beforeAll(() => {
   const db = openKnowledgeBase(inject('kbPath'));
   graph = createSqliteGraphStore(db);
   safety = openSafetyEngine(db, graph).engine;
-  evidence = createEvidenceStore({ db, log: () => {} });
+  evidence = createEvidenceStore({ db });
 });
 afterAll(async () => {
   await graph.close();
@@ -33,7 +33,7 @@ afterAll(async () => {
 const agentSaying = (...answers: string[]) => {
   let model = fakeModel();
   for (const a of answers) model = model.respond(new AIMessage(a));
-  return makeAgent({ model, deps: { graph, safety, evidence }, mode: 'tool-calling', log: () => {} });
+  return makeAgent({ model, deps: { graph, safety, evidence }, mode: 'tool-calling' });
 };
 const names = (xs: { drug: { name: string } }[]) => xs.map((x) => x.drug.name);
 
@@ -118,7 +118,7 @@ describe('a model answer that puts forward an excluded drug', () => {
 
 describe('"why not …?" names the drug however the question goes on', () => {
   it('resolves the drug from the leading words and answers from the same engine', async () => {
-    const agent = makeAgent({ deps: { graph, safety, evidence }, log: () => {} });
+    const agent = makeAgent({ deps: { graph, safety, evidence } });
     await agent.invoke({ threadId: 'why-long', message: 'Hypertension in a 32-year-old woman, 20 weeks pregnant.' });
     const a = await agent.invoke({ threadId: 'why-long', message: 'Why not losartan for her blood pressure? She prefers once daily.' });
     expect(a.text).toMatch(/Why not Losartan\? .*Left out for this patient — Losartan/);

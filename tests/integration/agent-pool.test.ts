@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../agent/types.js';
 import { createWorkerPoolAgent } from '../../agent/worker-pool.js';
+import { createLogger } from '../../lib/log.js';
 
 /**
  * The agent on worker threads: turns leave the main event loop (it stays free while workers
@@ -11,7 +12,7 @@ import { createWorkerPoolAgent } from '../../agent/worker-pool.js';
  * with an error while the pool replaces the worker and goes on answering.
  */
 const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-pool-')), 'turns.log');
-const pool = createWorkerPoolAgent({ workerUrl: new URL('../fixtures/pool-worker.mjs', import.meta.url), workerData: { delayMs: 2, logFile }, size: 2, turnTimeoutMs: 1500, cancelGraceMs: 1000, log: () => {} });
+const pool = createWorkerPoolAgent({ workerUrl: new URL('../fixtures/pool-worker.mjs', import.meta.url), workerData: { delayMs: 2, logFile }, size: 2, turnTimeoutMs: 1500, cancelGraceMs: 1000 });
 afterAll(async () => {
   await pool.close();
   fs.rmSync(path.dirname(logFile), { recursive: true, force: true });
@@ -59,9 +60,17 @@ describe('worker-pool agent when the client leaves or workers die', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-pool-leave-'));
   const leaveLog = path.join(dir, 'turns.log');
   const poolUrl = new URL('../fixtures/pool-worker.mjs', import.meta.url);
-  const leaving = createWorkerPoolAgent({ workerUrl: poolUrl, workerData: { delayMs: 2, logFile: leaveLog }, size: 2, turnTimeoutMs: 400, cancelGraceMs: 200, log: () => {} });
-  const logged: string[] = [];
-  const single = createWorkerPoolAgent({ workerUrl: poolUrl, workerData: { delayMs: 0 }, size: 1, turnTimeoutMs: 5000, respawnBackoff: { initialMs: 20, maxMs: 50 }, log: (l) => void logged.push(l) });
+  const leaving = createWorkerPoolAgent({ workerUrl: poolUrl, workerData: { delayMs: 2, logFile: leaveLog }, size: 2, turnTimeoutMs: 400, cancelGraceMs: 200 });
+  const logged: { msg: string; restartInMs?: number }[] = [];
+  const log = createLogger('debug', (l) => void logged.push(JSON.parse(l)));
+  const single = createWorkerPoolAgent({
+    workerUrl: poolUrl,
+    workerData: { delayMs: 0 },
+    size: 1,
+    turnTimeoutMs: 5000,
+    respawnBackoff: { initialMs: 20, maxMs: 50 },
+    log,
+  });
   afterAll(async () => {
     await Promise.all([leaving.close(), single.close()]);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -103,7 +112,7 @@ describe('worker-pool agent when the client leaves or workers die', () => {
     expect((await single.invoke({ threadId: 'after-crashes', message: 'type 2 diabetes' })).recommendations[0]?.drug.id).toBe('DB00331');
     await collect(single.stream({ threadId: 'crash-again', message: 'crash' }));
     await single.ready();
-    const delays = logged.map((l) => /starting a new one in (\d+) ms/.exec(l)?.[1]).filter(Boolean).map(Number);
+    const delays = logged.filter((l) => /starting a new one/.test(l.msg)).map((l) => l.restartInMs);
     expect(delays).toEqual([20, 40, 50, 50, 20]);
     expect(await single.getThread('after-crashes')).toBeNull();
   });

@@ -17,7 +17,7 @@ let agent: ChatAgent;
 beforeAll(() => {
   const db = openKnowledgeBase(inject('kbPath'));
   graph = createSqliteGraphStore(db);
-  agent = makeAgent({ deps: { graph, safety: openSafetyEngine(db, graph).engine, evidence: createEvidenceStore({ db, log: () => {} }) }, log: () => {} });
+  agent = makeAgent({ deps: { graph, safety: openSafetyEngine(db, graph).engine, evidence: createEvidenceStore({ db }) } });
 });
 afterAll(async () => {
   await graph.close();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CASE_CATEGORIES, CASE_FIELDS, caseMarkdown, readCaseItems, runCaseEval, type CaseEvalReport } from '../../evals/case-reading.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { silentLogger } from '../../lib/log.js';
 
 /**
  * Floors for the case-reading set (tests/fixtures/cases/phrasings.json), run as `kedrec eval case`
@@ -74,7 +75,7 @@ let kb: EvalKb;
 let report: CaseEvalReport;
 
 beforeAll(async () => {
-  kb = openEvalKb(inject('kbPath'), () => {});
+  kb = openEvalKb(inject('kbPath'), silentLogger);
   report = await runCaseEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
 }, 180_000);
 afterAll(() => kb?.close());

@@ -4,6 +4,7 @@ import { trialStudiesDrug } from '../../clinical/evidence-relevance.js';
 import { citationsMarkdown, runCitationsEval, type CitationsReport } from '../../evals/citations.js';
 import { readCoverageItems } from '../../evals/coverage.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { silentLogger } from '../../lib/log.js';
 
 /**
  * Citation relevance over the coverage set, run as `kedrec eval citations` runs it (issue 14:
@@ -18,7 +19,7 @@ import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 let kb: EvalKb;
 let report: CitationsReport;
 beforeAll(async () => {
-  kb = openEvalKb(inject('kbPath'), () => {});
+  kb = openEvalKb(inject('kbPath'), silentLogger);
   report = await runCitationsEval({ graph: kb.graph, evidence: kb.evidence!, safety: kb.safety, items: readCoverageItems(path.resolve('tests/fixtures/coverage/conditions.json')) });
 });
 afterAll(() => kb?.close());

@@ -94,7 +94,7 @@ describe('evidence tools on the full knowledge base', () => {
       throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } });
     }) as unknown as typeof fetch;
     const live = createLiveClients({ cacheDir: '/nonexistent-cache-unused', fetch: offlineFetch });
-    const liveDeps = { graph: {} as GraphStore, evidence: createEvidenceStore({ db, live, log: () => {} }) };
+    const liveDeps = { graph: {} as GraphStore, evidence: createEvidenceStore({ db, live }) };
     const r = await runTool(searchTrialsTool, { query: 'metformin', limit: 2 }, liveDeps);
     expect(r.origin).toBe('offline');
     expect(r.notices[0]).toBe('ClinicalTrials.gov is unreachable (ENOTFOUND); using the offline corpus instead');

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { COVERAGE_CATEGORIES, COVERAGE_TOOLS, coverageMarkdown, rate, readCoverageItems, runCoverageEval, type CoverageReport, type CoverageTool } from '../../evals/coverage.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { silentLogger } from '../../lib/log.js';
 
 /**
  * Floors for the indication-coverage set (tests/fixtures/coverage/conditions.json), run as
@@ -37,7 +38,7 @@ let kb: EvalKb;
 let report: CoverageReport;
 
 beforeAll(async () => {
-  kb = openEvalKb(inject('kbPath'), () => {});
+  kb = openEvalKb(inject('kbPath'), silentLogger);
   report = await runCoverageEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items });
 }, 120_000);
 afterAll(() => kb?.close());

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { backgroundFor, buildExamples, readExamples, splitConditions, writeDataset, type ExpRxRecExample } from '../../dataset/build.js';
 import { maskIndications } from '../../dataset/mask.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { silentLogger } from '../../lib/log.js';
 
 describe('expRxRec dataset build', () => {
   let kb: EvalKb;
   let examples: ExpRxRecExample[];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-ds-'));
   beforeAll(async () => {
-    kb = openEvalKb(inject('kbPath'), () => {});
+    kb = openEvalKb(inject('kbPath'), silentLogger);
     examples = await buildExamples({ graph: kb.graph, db: kb.db, evidence: kb.evidence, outDir: dir, seed: 3, maxConditions: 12 });
   });
   afterAll(() => {

@@ -14,6 +14,7 @@ import { renderModelfile, templateForArchitecture } from '../../dataset/modelfil
 import { runExpRxRecEval } from '../../evals/exprxrec.js';
 import { openEvalKb } from '../../evals/kb.js';
 import { modelRecommender } from '../../evals/model-recommender.js';
+import { silentLogger } from '../../lib/log.js';
 
 const FIXTURES = process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api';
 
@@ -83,7 +84,7 @@ describe('teacher distillation against a stand-in Ollama server', () => {
   });
 
   it('evaluates a served model as an expRxRec recommender: selection, ranking and ROUGE', async () => {
-    const kb = openEvalKb(inject('kbPath'), () => {});
+    const kb = openEvalKb(inject('kbPath'), silentLogger);
     try {
       const model = modelRecommender(served('ollama:kedrec-lm', url));
       const examples = [example('ex-right', ['DB00331']), example('ex-wrong', ['DB01076'])];
@@ -106,7 +107,7 @@ describe('teacher distillation against a stand-in Ollama server', () => {
   });
 
   it('aborts a model evaluation on a failed call, naming the example, instead of scoring a miss', async () => {
-    const kb = openEvalKb(inject('kbPath'), () => {});
+    const kb = openEvalKb(inject('kbPath'), silentLogger);
     try {
       const down = modelRecommender(served('ollama:kedrec-lm', 'http://127.0.0.1:1'));
       await expect(runExpRxRecEval({ graph: kb.graph, examples: [example('e1', ['DB00331'])], variants: ['vanilla'], recommenders: [down] })).rejects.toThrow(/ollama:kedrec-lm failed on example e1 \(vanilla\)/);

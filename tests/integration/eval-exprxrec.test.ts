@@ -6,12 +6,13 @@ import { buildExamples, type ExpRxRecExample } from '../../dataset/build.js';
 import { evidenceOnlyRecommender, randomRecommender, runExpRxRecEval, type Recommender } from '../../evals/exprxrec.js';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 import { writeReport } from '../../evals/report.js';
+import { silentLogger } from '../../lib/log.js';
 
 describe('expRxRec evaluation', () => {
   let kb: EvalKb;
   let examples: ExpRxRecExample[];
   beforeAll(async () => {
-    kb = openEvalKb(inject('kbPath'), () => {});
+    kb = openEvalKb(inject('kbPath'), silentLogger);
     examples = await buildExamples({ graph: kb.graph, db: kb.db, evidence: kb.evidence, outDir: '', seed: 5, maxConditions: 25 });
   });
   afterAll(() => kb.close());

@@ -85,7 +85,7 @@ function agentAgainst(baseUrl: string, mode: 'tool-calling' | 'retrieve-then-gen
     KEDREC_CHECKPOINT_PATH: path.join(tmp, `cp-${n}.sqlite`),
     KEDREC_KB_PATH: inject('kbPath'),
   });
-  return createAgentFromConfig(config, deps.toolDeps, { log: () => {} });
+  return createAgentFromConfig(config, deps.toolDeps);
 }
 
 async function expectEvidenceOnlyWithNotice(agent: Awaited<ReturnType<typeof agentAgainst>>, boundMs: number, noticeRe: RegExp) {
@@ -156,9 +156,9 @@ describe('live evidence faults → backoff, then the offline corpus', () => {
       const n = stand.hits.length;
       res.writeHead(n === 1 ? 429 : 503, { 'content-type': 'text/plain' }).end(n === 1 ? 'Too Many Requests' : 'Service Unavailable');
     });
-    const httpc = new HttpClient({ userAgent: 'kedrec-test', retries: 3, backoffMs: 40, log: () => {} });
+    const httpc = new HttpClient({ userAgent: 'kedrec-test', retries: 3, backoffMs: 40 });
     const ctgov = new CtgovClient({ http: httpc, baseUrl: `${stand.url}/api/v2`, perSecond: 1000 });
-    const store = createEvidenceStore({ db: deps.db, live: { ctgov }, log: () => {} });
+    const store = createEvidenceStore({ db: deps.db, live: { ctgov } });
     const r = await store.searchTrials({ text: 'diabetes', limit: 3, source: 'auto' });
     expect(stand.hits.length).toBe(4);
     const gaps = stand.hits.slice(1).map((h, i) => h.at - stand.hits[i]!.at);
@@ -174,9 +174,9 @@ describe('live evidence faults → backoff, then the offline corpus', () => {
     const body429 = fs.readFileSync(path.join(fixturesDir, 'ncbi__error-429-rate-limit-esummary__biomcp.json'), 'utf8');
     stand.hits.length = 0;
     stand.set((_q, _b, res) => res.writeHead(429, { 'content-type': 'application/json' }).end(body429));
-    const httpc = new HttpClient({ userAgent: 'kedrec-test', retries: 2, backoffMs: 30, log: () => {} });
+    const httpc = new HttpClient({ userAgent: 'kedrec-test', retries: 2, backoffMs: 30 });
     const eutils = new EutilsClient({ http: httpc, identity: { tool: 'kedrec' }, baseUrl: `${stand.url}/entrez/eutils` });
-    const store = createEvidenceStore({ db: deps.db, live: { eutils }, log: () => {} });
+    const store = createEvidenceStore({ db: deps.db, live: { eutils } });
     const r = await store.searchArticles({ text: 'metformin', limit: 3, source: 'auto' });
     expect(stand.hits.length).toBe(3);
     expect(r.origin).toBe('offline');
@@ -185,9 +185,9 @@ describe('live evidence faults → backoff, then the offline corpus', () => {
   });
 
   it('a service that is down entirely (connection refused) → offline at once, saying so', async () => {
-    const httpc = new HttpClient({ userAgent: 'kedrec-test', retries: 1, backoffMs: 10, log: () => {} });
+    const httpc = new HttpClient({ userAgent: 'kedrec-test', retries: 1, backoffMs: 10 });
     const ctgov = new CtgovClient({ http: httpc, baseUrl: `http://127.0.0.1:${await freePort()}/api/v2`, perSecond: 1000 });
-    const store = createEvidenceStore({ db: deps.db, live: { ctgov }, log: () => {} });
+    const store = createEvidenceStore({ db: deps.db, live: { ctgov } });
     const r = await store.searchTrials({ text: 'asthma', limit: 3, source: 'auto' });
     expect(r.origin).toBe('offline');
     expect(r.notices.join(' ')).toMatch(/unreachable.*offline corpus/);
@@ -201,7 +201,6 @@ describe('Chroma down → BM25 only', () => {
     const store = createEvidenceStore({
       db: deps.db,
       dense: { trials: new ChromaDenseIndex({ url, collection: 'kedrec-trials-stub', embedder }), articles: new ChromaDenseIndex({ url, collection: 'kedrec-articles-stub', embedder }) },
-      log: () => {},
     });
     const t0 = performance.now();
     const a = await store.searchArticles({ text: 'metformin', limit: 3 });

@@ -38,7 +38,7 @@ beforeAll(() => {
   graph = createSqliteGraphStore(db);
   const cp = createCheckpointer(path.join(tmp, 'cp.sqlite'));
   closeCp = () => cp.close();
-  real = makeAgent({ deps: { graph, safety: openSafetyEngine(db, graph).engine, evidence: createEvidenceStore({ db, log: () => {} }) }, checkpointer: cp, log: () => {} });
+  real = makeAgent({ deps: { graph, safety: openSafetyEngine(db, graph).engine, evidence: createEvidenceStore({ db }) }, checkpointer: cp });
 });
 afterAll(async () => {
   closeCp();
@@ -164,7 +164,7 @@ describe('conversation storage grows with the conversation, not its square', () 
     const cp = createCheckpointer(file);
     const db = openKnowledgeBase(inject('kbPath'));
     const g = createSqliteGraphStore(db);
-    const agent = makeAgent({ deps: { graph: g, safety: openSafetyEngine(db, g).engine, evidence: createEvidenceStore({ db, log: () => {} }) }, checkpointer: cp, log: () => {} });
+    const agent = makeAgent({ deps: { graph: g, safety: openSafetyEngine(db, g).engine, evidence: createEvidenceStore({ db }) }, checkpointer: cp });
     const used = () => {
       const d = new Database(file, { readonly: true });
       const n = ((d.pragma('page_count', { simple: true }) as number) - (d.pragma('freelist_count', { simple: true }) as number)) * (d.pragma('page_size', { simple: true }) as number);
@@ -190,7 +190,7 @@ describe('conversation storage grows with the conversation, not its square', () 
   it('a thread over the turn cap asks for a new thread; idle threads are pruned', async () => {
     const db = openKnowledgeBase(inject('kbPath'));
     const g = createSqliteGraphStore(db);
-    const agent = makeAgent({ deps: { graph: g, safety: openSafetyEngine(db, g).engine }, maxTurnsPerThread: 2, log: () => {} });
+    const agent = makeAgent({ deps: { graph: g, safety: openSafetyEngine(db, g).engine }, maxTurnsPerThread: 2 });
     await agent.invoke({ threadId: 'cap', message: 'Hypertension.' });
     await agent.invoke({ threadId: 'cap', message: 'She is 60.' });
     await expect(agent.invoke({ threadId: 'cap', message: 'And asthma.' })).rejects.toMatchObject({ code: 'thread_full' });

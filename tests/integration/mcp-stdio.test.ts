@@ -12,7 +12,8 @@ describe('kedrec mcp (spawned stdio process)', () => {
     transport = new StdioClientTransport({
       command: process.execPath,
       args: [path.resolve('bin/kedrec.mjs'), 'mcp'],
-      env: { ...(process.env as Record<string, string>), KEDREC_KB_PATH: inject('kbPath') },
+      // LOG_LEVEL info: the tests read the server's info lines on stderr.
+      env: { ...(process.env as Record<string, string>), KEDREC_KB_PATH: inject('kbPath'), LOG_LEVEL: 'info' },
       stderr: 'pipe',
     });
     transport.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
@@ -43,7 +44,8 @@ describe('kedrec mcp (spawned stdio process)', () => {
 describe('kedrec mcp with malformed input', () => {
   async function session(lines: string[], waitMs = 1500): Promise<{ out: Record<string, any>[]; err: string; code: number | null }> {
     const { spawn } = await import('node:child_process');
-    const p = spawn(process.execPath, [path.resolve('bin/kedrec.mjs'), 'mcp'], { env: { ...process.env, KEDREC_KB_PATH: inject('kbPath') }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = { ...process.env, KEDREC_KB_PATH: inject('kbPath'), LOG_LEVEL: 'info' };
+    const p = spawn(process.execPath, [path.resolve('bin/kedrec.mjs'), 'mcp'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d));

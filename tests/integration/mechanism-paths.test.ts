@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
+import { silentLogger } from '../../lib/log.js';
 
 /**
  * Mechanism paths name the drug's targets, in a pharmacologist's words, and never the enzymes,
@@ -7,7 +8,7 @@ import { openEvalKb, type EvalKb } from '../../evals/kb.js';
  */
 let kb: EvalKb;
 beforeAll(() => {
-  kb = openEvalKb(inject('kbPath'));
+  kb = openEvalKb(inject('kbPath'), silentLogger);
 });
 afterAll(() => kb?.close());
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 import { runMimicEval } from '../../evals/mimic-run.js';
 import { writeReport } from '../../evals/report.js';
+import { silentLogger } from '../../lib/log.js';
 
 /**
  * The hand-written fixture is stored as *.fixture.csv (never mistaken for the shared MIMIC
@@ -23,7 +24,7 @@ describe('MIMIC evaluation on the mini fixture', () => {
   let kb: EvalKb;
   let FIXTURE: string;
   beforeAll(() => {
-    kb = openEvalKb(inject('kbPath'), () => {});
+    kb = openEvalKb(inject('kbPath'), silentLogger);
     FIXTURE = layOutMimicFixture();
   });
   afterAll(() => {

@@ -73,13 +73,13 @@ describe('evidence-only ranking reflects the strength of clinical evidence', () 
     const m = /Studied in (\d+) trials? of type 2 diabetes mellitus \((\d+) in phase 3–4\)/.exec(metformin.rationale);
     expect(Number(m?.[1])).toBeGreaterThan(100);
     expect(Number(m?.[2])).toBeGreaterThan(0);
-    const counted = createEvidenceStore({ db, log: () => {} }).offline;
+    const counted = createEvidenceStore({ db }).offline;
     const n = counted.evidenceCounts(counted.resolve('condition', 'DOID:9352').map((e) => e.id)).get('DB00331')!;
     expect(n.trials).toBe(Number(m?.[1]));
     expect(metformin.components.trials).toBe(volumeScore(SCORE_WEIGHTS.trials, n.trialWeight));
     const cited = [...metformin.rationale.matchAll(/\[(NCT\d{8})\]/g)].map((m) => m[1]);
     expect(cited.length).toBeGreaterThan(0);
-    const store = createEvidenceStore({ db, log: () => {} });
+    const store = createEvidenceStore({ db });
     for (const nct of cited) {
       expect(metformin.evidence.map((e) => e.id)).toContain(nct);
       const { trial } = await store.getTrial(nct, 'offline');
@@ -109,7 +109,7 @@ describe('evidence-only ranking reflects the strength of clinical evidence', () 
 
 describe('kedrec ask in evidence-only mode', () => {
   it('prints the compact answer (each drug once, its reason and readable sources); --json is the structured answer', async () => {
-    const agent = makeAgent({ deps: { ...deps }, log: () => {} });
+    const agent = makeAgent({ deps: { ...deps } });
     const out: string[] = [];
     const io = { out: (s: string) => void out.push(s), err: () => {} };
     const answer = await runAsk(agent, 'A 60-year-old man with type 2 diabetes mellitus.', {}, io);

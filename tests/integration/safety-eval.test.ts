@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openEvalKb, type EvalKb } from '../../evals/kb.js';
 import { readSafetyCases, runSafetyEval, safetyMarkdown, type SafetyEvalReport } from '../../evals/safety.js';
+import { silentLogger } from '../../lib/log.js';
 
 /**
  * The safety case set (tests/fixtures/safety/cases.json: clinician-style cases, each with its
@@ -15,7 +16,7 @@ let report: SafetyEvalReport;
 const cases = readSafetyCases(path.resolve('tests/fixtures/safety/cases.json'));
 
 beforeAll(async () => {
-  kb = openEvalKb(inject('kbPath'), () => {});
+  kb = openEvalKb(inject('kbPath'), silentLogger);
   report = await runSafetyEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, cases });
 }, 120_000);
 afterAll(() => kb?.close());

@@ -27,7 +27,7 @@ beforeAll(() => {
   db = openKnowledgeBase(inject('kbPath'));
   graph = createSqliteGraphStore(db);
   safety = openSafetyEngine(db, graph).engine;
-  deps = { graph, safety, evidence: createEvidenceStore({ db, log: () => {} }) };
+  deps = { graph, safety, evidence: createEvidenceStore({ db }) };
 });
 afterAll(async () => {
   await graph.close();

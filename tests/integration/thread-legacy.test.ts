@@ -27,7 +27,7 @@ beforeAll(() => {
   const safety = openSafetyEngine(db, graph).engine;
   openAgent = () => {
     const cp = createCheckpointer(file);
-    return { agent: makeAgent({ deps: { graph, safety }, checkpointer: cp, log: () => {} }), cp };
+    return { agent: makeAgent({ deps: { graph, safety }, checkpointer: cp }), cp };
   };
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../config.js';
+import { ConfigError, loadConfig, loadConfigWithFlags } from '../../config.js';
 
 describe('loadConfig', () => {
   it('applies defaults', () => {
@@ -21,5 +21,14 @@ describe('loadConfig', () => {
   });
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(8787);
+  });
+  it('declares the CLI and terminal variables too (KEDREC_DEBUG, NO_COLOR, TERM)', () => {
+    expect(loadConfig({}).KEDREC_DEBUG).toBe(false);
+    expect(loadConfig({ KEDREC_DEBUG: 'yes', NO_COLOR: '1', TERM: 'dumb' })).toMatchObject({ KEDREC_DEBUG: true, NO_COLOR: '1', TERM: 'dumb' });
+    expect(() => loadConfig({ KEDREC_DEBUG: 'maybe' })).toThrowError(/KEDREC_DEBUG="maybe"/);
+  });
+  it('puts command-line flags over the environment, validated the same way', () => {
+    expect(loadConfigWithFlags({ PORT: '9000', HOST: undefined }, { PORT: '8000', HOST: '0.0.0.0' })).toMatchObject({ PORT: 9000, HOST: '0.0.0.0' });
+    expect(() => loadConfigWithFlags({ PORT: '99999' }, {})).toThrowError(/PORT="99999"/);
   });
 });

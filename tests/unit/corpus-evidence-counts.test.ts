@@ -7,7 +7,7 @@ describe('offline corpus: evidence volume for the recommender', () => {
   let store: EvidenceStore;
   beforeAll(() => {
     kb = buildFixtureKb();
-    store = createEvidenceStore({ db: kb.db, log: () => {} });
+    store = createEvidenceStore({ db: kb.db });
   });
   afterAll(() => kb?.close());
 

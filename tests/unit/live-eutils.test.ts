@@ -25,13 +25,19 @@ describe('E-utilities: request construction', () => {
   });
 });
 
-describe('XML reader', () => {
+describe('XML reader (fast-xml-parser)', () => {
   it('reads elements, attributes, entities, CDATA and inline markup', () => {
     const el = parseXml('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a k="1&amp;2"><b>H<sub>2</sub>O &#x2019; &lt;</b><![CDATA[<raw>]]><!-- c --></a>');
     expect(el.attrs.k).toBe('1&2');
     expect(textOf(el)).toBe('H2O ’ <<raw>');
     expect(() => parseXml('<a><b></a>')).toThrow(XmlError);
-    expect(() => parseXml('<a>')).toThrow(/unclosed/);
+    expect(() => parseXml('<a>')).toThrow(/unclosed/i);
+  });
+
+  it('keeps values as strings and refuses external entities', () => {
+    expect(parseXml('<PMID Version="1">00123</PMID>').attrs.Version).toBe('1');
+    expect(textOf(parseXml('<PMID>00123</PMID>'))).toBe('00123');
+    expect(() => parseXml('<!DOCTYPE a [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><a>&xxe;</a>')).toThrow(XmlError);
   });
 });
 

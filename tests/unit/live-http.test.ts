@@ -34,7 +34,7 @@ function client(f: typeof fetch, extra: Partial<ConstructorParameters<typeof Htt
   const sleeps: number[] = [];
   const c = new HttpClient({
     userAgent: kedrecUserAgent('dev@example.org'), fetch: f, sleep: async (ms) => void sleeps.push(ms), retries: 3, backoffMs: 100,
-    log: () => {}, secretParams: ['api_key'], ...extra,
+    secretParams: ['api_key'], ...extra,
   });
   return { c, sleeps };
 }

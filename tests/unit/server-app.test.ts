@@ -298,6 +298,22 @@ describe('auth, limits, CORS, errors', () => {
     const csp = r.headers.get('content-security-policy')!;
     const nonce = /nonce-([^']+)'/.exec(csp)![1]!;
     expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html).toContain(`<style nonce="${nonce}">`);
     expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    // A fresh nonce per response.
+    expect((await makeApp().request('/')).headers.get('content-security-policy')).not.toBe(csp);
+  });
+
+  it('sends security headers on API answers and errors too', async () => {
+    for (const r of [await makeApp().request('/v1/models'), await makeApp({}, { apiToken: TOKEN }).request('/v1/models')]) {
+      expect(r.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('x-frame-options')).toBe('DENY');
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    }
   });
 });

@@ -11,7 +11,7 @@ import { loadConfig } from '../../config.js';
 import { assertNeo4jLoaded, createNeo4jGraphStore } from '../../kb/graph/neo4j-store.js';
 import { pushKnowledgeBaseToNeo4j } from '../../kb/graph/push-neo4j.js';
 import { openKnowledgeBase } from '../../kb/open.js';
-import { graphStoreContract } from './graph-contract.js';
+import { graphStoreContract } from '../integration/graph-contract.js';
 
 const config = loadConfig();
 const testUri = process.env.KEDREC_TEST_NEO4J_URI ?? config.NEO4J_URI;

@@ -105,7 +105,7 @@ describe('dense index failures', () => {
     try {
       const port = await freePort();
       const articles = new ChromaDenseIndex({ url: `http://127.0.0.1:${port}`, collection: 'x', embedder: new HashEmbedder(16) });
-      const store = createEvidenceStore({ db: kb.db, dense: { articles }, log: () => {} });
+      const store = createEvidenceStore({ db: kb.db, dense: { articles } });
       const r = await store.searchArticles({ text: 'famotidine', limit: 3 });
       expect(r.retrieval).toBe('bm25');
       expect(r.notices.join(' ')).toMatch(/dense search unavailable .*Chroma at http:\/\/127\.0\.0\.1:\d+ is unavailable.*BM25/);

@@ -43,7 +43,7 @@ describe.skipIf(!present)('embedded model (llama-cpp provider, real GGUF)', () =
   beforeAll(async () => {
     db = openKnowledgeBase(inject('kbPath'));
     graph = createSqliteGraphStore(db);
-    deps = { graph, evidence: createEvidenceStore({ db, log: () => {} }), safety: openSafetyEngine(db, graph).engine };
+    deps = { graph, evidence: createEvidenceStore({ db }), safety: openSafetyEngine(db, graph).engine };
     // One thread: llama.cpp threads spin, and the test files run side by side on a shared CPU.
     handle = createChatModel({ KEDREC_LLM_PROVIDER: 'llama-cpp', KEDREC_MODEL_PATH: MODEL, KEDREC_LLAMA_CONTEXT_SIZE: 4096, KEDREC_LLAMA_THREADS: 1, OLLAMA_BASE_URL: 'http://127.0.0.1:1', KEDREC_MODEL: 'unused' });
     expect(await handle.probe()).toEqual({ ok: true });
@@ -53,7 +53,7 @@ describe.skipIf(!present)('embedded model (llama-cpp provider, real GGUF)', () =
   });
 
   const run = async (message: string, threadId: string, h: ChatModelHandle = handle) => {
-    const agent = makeAgent({ model: h.model, probe: h.probe, provider: h.provider, modelName: h.modelName, deps, mode: 'retrieve-then-generate', modelTimeoutMs: 240_000, log: () => {} });
+    const agent = makeAgent({ model: h.model, probe: h.probe, provider: h.provider, modelName: h.modelName, deps, mode: 'retrieve-then-generate', modelTimeoutMs: 240_000 });
     const events: ChatEvent[] = [];
     for await (const ev of agent.stream({ threadId, message })) events.push(ev);
     const final = events.find((e): e is Extract<ChatEvent, { type: 'final' }> => e.type === 'final');
@@ -105,7 +105,7 @@ describe.skipIf(!present)('embedded model (llama-cpp provider, real GGUF)', () =
   }, 300_000);
 
   it('the web page\'s SSE and the OpenAI-compatible API stream the real model\'s tokens, then the checked answer', async () => {
-    const agent = makeAgent({ model: handle.model, probe: handle.probe, provider: handle.provider, modelName: handle.modelName, deps, mode: 'retrieve-then-generate', modelTimeoutMs: 240_000, log: () => {} });
+    const agent = makeAgent({ model: handle.model, probe: handle.probe, provider: handle.provider, modelName: handle.modelName, deps, mode: 'retrieve-then-generate', modelTimeoutMs: 240_000 });
     const { app } = createApp({ agent, checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, log: silentLogger });
     const post = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', host: 'localhost' }, body: JSON.stringify(body) });
     const ready = (await (await app.request('/readyz', { headers: { host: 'localhost' } })).json()) as { checks: { agent: { detail: string } } };

@@ -27,6 +27,7 @@ import type { GraphStore } from '../../kb/graph/store.js';
 import { openKnowledgeBase } from '../../kb/open.js';
 import { capMaxTokens, openAiServerUnderTest } from '../fixtures/llama-server.js';
 import { freePort } from '../../lib/net.js';
+import { createLogger } from '../../lib/log.js';
 
 const TAG = '[model-openai-real]';
 const note = (line: string) => process.stderr.write(`${TAG} ${line}\n`);
@@ -57,7 +58,7 @@ describe.skipIf(!!skipReason)(`openai-compatible provider against a real llama.c
     const db = openKnowledgeBase(inject('kbPath'));
     graph = createSqliteGraphStore(db);
     safety = openSafetyEngine(db, graph).engine;
-    evidence = createEvidenceStore({ db, log: () => {} });
+    evidence = createEvidenceStore({ db });
   });
   afterAll(async () => {
     await graph?.close();
@@ -175,7 +176,7 @@ describe.skipIf(!!skipReason)(`openai-compatible provider against a real llama.c
         toolTimeoutMs: 15_000,
         // As configured by default (KEDREC_MODEL_CASE_EXTRACTION=true): the model also reads the case.
         llmCaseExtraction: true,
-        log: (l) => logs.push(l),
+        log: createLogger('debug', (l) => void logs.push(l.trimEnd())),
       });
       const events: ChatEvent[] = [];
       let firstToken = 0;
@@ -228,7 +229,7 @@ describe.skipIf(!!skipReason)(`openai-compatible provider against a real llama.c
   it('an answer the server cut at its token limit (finish_reason "length") before it named a drug: the evidence-only answer, and a notice saying why', async () => {
     // The limit as a deployment sets it (KEDREC_MODEL_MAX_TOKENS).
     const handle = createChatModel({ KEDREC_LLM_PROVIDER: 'openai-compatible', OLLAMA_BASE_URL: 'http://127.0.0.1:11434', KEDREC_MODEL: modelId, KEDREC_OPENAI_BASE_URL: baseUrl, KEDREC_MODEL_MAX_TOKENS: 8 });
-    const agent = makeAgent({ model: handle.model, probe: handle.probe, provider: handle.provider, modelName: handle.modelName, deps: { graph, safety, evidence }, mode: 'retrieve-then-generate', modelTimeoutMs: 120_000, llmCaseExtraction: false, log: () => {} });
+    const agent = makeAgent({ model: handle.model, probe: handle.probe, provider: handle.provider, modelName: handle.modelName, deps: { graph, safety, evidence }, mode: 'retrieve-then-generate', modelTimeoutMs: 120_000, llmCaseExtraction: false });
     const answer = await agent.invoke({ threadId: 'real-cut', message: CASE });
     // Eight tokens name no candidate ("Selected drugs: You are KEDRec, …" is what this model writes).
     expect(answer.mode, answer.notices.join(' | ')).toBe('evidence-only');

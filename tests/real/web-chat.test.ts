@@ -258,7 +258,7 @@ describe.skipIf(!haveChromium)(`web chat page over the real evidence-only agent$
 
   beforeAll(async () => {
     deps = openTestDeps(inject('kbPath'));
-    server = await serveAgent(makeAgent({ model: null, deps: deps.toolDeps, log: () => {} }), deps.checkKb);
+    server = await serveAgent(makeAgent({ model: null, deps: deps.toolDeps }), deps.checkKb);
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
