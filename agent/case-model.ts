@@ -8,7 +8,7 @@ import { loadPrompt } from '../prompts/load.js';
 const mentions = z.array(z.string().min(1).max(120)).max(30);
 
 /** The model's reading of one message: the same fields the rule reader fills. */
-export const llmCaseSchema = z.object({
+const llmCaseSchema = z.object({
   conditions_add: mentions.optional(),
   conditions_remove: mentions.optional(),
   medications_add: mentions.optional(),
@@ -28,15 +28,14 @@ function standing(text: string, spans: ContextSpan[], mention: string): 'absent'
   const m = mention.toLowerCase().trim();
   let at = m ? lower.indexOf(m) : -1;
   if (at < 0) return 'absent';
-  // The mention may stand more than once ("no asthma … asthma since childhood"): stated once is stated.
-  let seen: 'negated' | 'family' | undefined;
-  while (at >= 0) {
-    const c = contextOf(spans, at, at + m.length);
-    if (c === 'present') return 'present';
-    seen ??= c;
-    at = lower.indexOf(m, at + m.length);
+  // The mention may stand more than once ("no asthma … asthma since childhood"): stated once is
+  // stated; otherwise the first occurrence's context stands.
+  const first = contextOf(spans, at, at + m.length);
+  if (first === 'present') return 'present';
+  for (at = lower.indexOf(m, at + m.length); at >= 0; at = lower.indexOf(m, at + m.length)) {
+    if (contextOf(spans, at, at + m.length) === 'present') return 'present';
   }
-  return seen!;
+  return first;
 }
 
 const WHY = { negated: 'negates it', family: 'gives it to a relative' } as const;
@@ -60,7 +59,8 @@ export function crossCheckModelCase(message: string, base: CaseDelta, x: LlmCase
   const add = { conditions: [...base.add.conditions], currentMedications: [...base.add.currentMedications], allergies: [...base.add.allergies] };
   const remove = { ...base.remove, conditions: [...base.remove.conditions], currentMedications: [...base.remove.currentMedications] };
   const readerHas = (list: string[], m: string) => list.some((r) => r.toLowerCase() === m.toLowerCase());
-  const negatedByReader = (m: string) => (base.negated ?? []).some((n) => n.mention.toLowerCase().includes(m.toLowerCase()) || m.toLowerCase().includes(n.mention.toLowerCase()));
+  const negatedByReader = (m: string) =>
+    (base.negated ?? []).some((n) => n.mention.toLowerCase().includes(m.toLowerCase()) || m.toLowerCase().includes(n.mention.toLowerCase()));
 
   const adds: [keyof typeof add, string[] | undefined][] = [
     ['conditions', x.conditions_add],

@@ -21,6 +21,9 @@ export interface Harvest {
  */
 export function harvestToolResult(tool: string, result: unknown): Harvest {
   const items: LedgerItem[] = [];
+  // Read loosely on purpose: a result of a shape this code does not know throws inside the try
+  // below, and the generic walk after it still harvests its IDs.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped walk over any tool's result, guarded by the try
   const r = result as Record<string, any>;
   try {
     switch (tool) {
@@ -72,14 +75,15 @@ export function harvestToolResult(tool: string, result: unknown): Harvest {
   return { items, citable: [...citable], drugs };
 }
 
-function walk(v: unknown, visit: (key: string, value: unknown, parent: Record<string, any> | undefined) => void, key = '', parent?: Record<string, any>, depth = 0): void {
+function walk(v: unknown, visit: (key: string, value: unknown, parent: Record<string, unknown> | undefined) => void, key = '', parent?: Record<string, unknown>, depth = 0): void {
   if (depth > 8 || v === null || v === undefined) return;
   if (Array.isArray(v)) {
     for (const x of v) walk(x, visit, key, parent, depth + 1);
     return;
   }
   if (typeof v === 'object') {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, visit, k, v as Record<string, any>, depth + 1);
+    const record = v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(record)) walk(x, visit, k, record, depth + 1);
     return;
   }
   visit(key, v, parent);

@@ -36,7 +36,7 @@ export function redactUrl(url: string): string {
   }
 }
 
-export function sqliteConversationStore(file: string): ConversationStore {
+function sqliteConversationStore(file: string): ConversationStore {
   const saver = createCheckpointer(file);
   return {
     kind: 'sqlite',
@@ -82,7 +82,13 @@ export async function postgresConversationStore(url: string, opts: { poolSize?: 
     await ready();
     return (await pool.query(sql, params)).rows as T[];
   };
-  const row = (r: { thread_id: string; owner: string; created_at: string; last_turn_at: string; turns: number }): ThreadRecord => ({ threadId: r.thread_id, owner: r.owner, createdAt: Number(r.created_at), lastTurnAt: Number(r.last_turn_at), turns: r.turns });
+  const row = (r: { thread_id: string; owner: string; created_at: string; last_turn_at: string; turns: number }): ThreadRecord => ({
+    threadId: r.thread_id,
+    owner: r.owner,
+    createdAt: Number(r.created_at),
+    lastTurnAt: Number(r.last_turn_at),
+    turns: r.turns,
+  });
   const registry: ThreadRegistry = {
     async get(id) {
       const [r] = await q<Parameters<typeof row>[0]>('SELECT * FROM kedrec_threads WHERE thread_id = $1', [id]);

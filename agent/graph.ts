@@ -22,7 +22,6 @@ import { AgentState } from './state.js';
 
 export type { AgentGraphOptions, AgentMode } from './graph/context.js';
 export { NODE_NAMES } from './graph/names.js';
-export { DISCLAIMER } from './graph/nodes/finalize.js';
 export { textOf } from './graph/support.js';
 
 /**

@@ -11,19 +11,15 @@ import type { ToolDeps, ToolSpec } from '../tools/spec.js';
 import { openConversationStore, type ConversationStore } from './conversation-store.js';
 import { buildAgentGraph, textOf, type AgentMode } from './graph.js';
 import { finalOf, oneTurnPerThread } from './turns.js';
-import { ANONYMOUS, compactThread, memoryThreadRegistry, sqliteThreadRegistry, type ThreadRegistry } from './thread-store.js';
+import { ANONYMOUS, compactThread, memoryThreadRegistry, sqliteDbOf, sqliteThreadRegistry, type ThreadRegistry } from './thread-store.js';
 import { createChatModel, type ModelProbe } from './model.js';
 import { toPatientCase, type AgentStateType } from './state.js';
 import { MAX_MESSAGE_CHARS, type ChatAgent, type ChatEvent, type FinalAnswer, type ThreadMessage, type ThreadSnapshot, type TurnInput } from './types.js';
 
 export { ANONYMOUS } from './thread-store.js';
 /** Turns one thread may hold before the agent asks for a new thread (its state grows with every turn). */
-export const DEFAULT_MAX_TURNS_PER_THREAD = 200;
+const DEFAULT_MAX_TURNS_PER_THREAD = 200;
 
-export { buildAgentGraph, DISCLAIMER } from './graph.js';
-export { createChatModel, ollamaProbe, openAiProbe, cachedProbe } from './model.js';
-export { createCheckpointer } from './checkpointer.js';
-export { recommendDrugs } from '../clinical/recommender.js';
 export type * from './types.js';
 
 export interface MakeAgentOptions {
@@ -55,7 +51,7 @@ export interface MakeAgentOptions {
 
 /** The default tool set: the recommender first (the system prompt tells the model to start there). */
 export function defaultTools(deps: ToolDeps): ToolSpec[] {
-  return [recommendDrugsTool as unknown as ToolSpec, checkSafetyTool as unknown as ToolSpec, ...graphTools, ...(deps.evidence ? evidenceTools : [])];
+  return [recommendDrugsTool, checkSafetyTool, ...graphTools, ...(deps.evidence ? evidenceTools : [])];
 }
 
 /**
@@ -82,8 +78,8 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
   });
   const probe: ModelProbe = opts.probe ?? (async () => (model ? { ok: true } : { ok: false, reason: 'no language model configured' }));
   const provider = opts.provider ?? (model ? 'custom' : 'none');
-  const saverDb = (checkpointer as unknown as { db?: Parameters<typeof sqliteThreadRegistry>[0] }).db;
-  const registry = opts.registry ?? (saverDb && typeof saverDb.prepare === 'function' ? sqliteThreadRegistry(saverDb) : memoryThreadRegistry());
+  const saverDb = sqliteDbOf(checkpointer);
+  const registry = opts.registry ?? (saverDb ? sqliteThreadRegistry(saverDb) : memoryThreadRegistry());
   const maxTurns = opts.maxTurnsPerThread ?? DEFAULT_MAX_TURNS_PER_THREAD;
 
   /**
@@ -206,7 +202,8 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
         if (t === 'tool') return [{ role: 'tool', content: textOf(m), ...(m.name ? { name: m.name } : {}) }];
         return [];
       });
-      return { threadId, case: toPatientCase(v.case ?? { conditions: [], currentMedications: [], allergies: [] }), messages, ...(v.answer ? { lastAnswer: v.answer } : {}) };
+      const tracked = v.case ?? { conditions: [], currentMedications: [], allergies: [] };
+      return { threadId, case: toPatientCase(tracked), messages, ...(v.answer ? { lastAnswer: v.answer } : {}) };
     },
     async deleteThread(threadId, principal = ANONYMOUS) {
       const owner = await ownerOf(threadId);
@@ -239,7 +236,11 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
  * when KEDREC_CHECKPOINT_URL is set). Resolves once the store is usable, so a bad setting fails
  * at start-up; `close()` releases the store.
  */
-export async function createAgentFromConfig(config: Config, deps: ToolDeps, extra: Partial<MakeAgentOptions> = {}): Promise<ChatAgent & { close(): Promise<void>; store: ConversationStore }> {
+export async function createAgentFromConfig(
+  config: Config,
+  deps: ToolDeps,
+  extra: Partial<MakeAgentOptions> = {},
+): Promise<ChatAgent & { close(): Promise<void>; store: ConversationStore }> {
   const handle = createChatModel(config);
   const store = await openConversationStore(config);
   try {

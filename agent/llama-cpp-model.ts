@@ -4,7 +4,7 @@ import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager
 import { AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { ChatGenerationChunk } from '@langchain/core/outputs';
 import { ChatLlamaCpp } from '@langchain/community/chat_models/llama_cpp';
-import type { GbnfJsonSchema, Llama } from 'node-llama-cpp';
+import type { GbnfJsonSchema, Llama, LlamaChatSession, LlamaContextSequence } from 'node-llama-cpp';
 
 /**
  * KEDRec-LM (or any GGUF model) run in this process: @langchain/community's ChatLlamaCpp over
@@ -36,6 +36,9 @@ export interface EmbeddedCallOptions {
   render?: { soFar: (raw: string) => string; final: (raw: string) => string };
 }
 
+/** Where a generation's tokens go: the run's callbacks, or the collector of a stream. */
+type TokenSink = Pick<CallbackManagerForLLMRun, 'handleLLMNewToken'>;
+
 export class EmbeddedLlamaCpp extends ChatLlamaCpp {
   readonly modelPath: string;
   private readonly contextSize: number;
@@ -44,7 +47,7 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
   private ready = false;
   private runtime?: Llama;
   private queue: Promise<unknown> = Promise.resolve();
-  private sequence?: import('node-llama-cpp').LlamaContextSequence;
+  private sequence?: LlamaContextSequence;
   /** Milliseconds the last load took (for /readyz and the model bench). */
   loadMs?: number;
 
@@ -68,8 +71,8 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
     this.loading ??= (async () => {
       const t0 = Date.now();
       if (!fs.existsSync(this.modelPath)) throw new Error(`no model file at ${this.modelPath} (set KEDREC_MODEL_PATH to a .gguf file; python3 scripts/models/install_gguf.py installs one)`);
-      const { getLlama } = await import('node-llama-cpp');
-      this.runtime = await getLlama({ build: 'never', gpu: false, logLevel: 'error' as never });
+      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+      this.runtime = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
       this._model = await this.runtime.loadModel({ modelPath: this.modelPath });
       this._context = await this._model.createContext({ contextSize: this.contextSize, ...(this.threads ? { threads: this.threads } : {}) });
       this.loadMs = Date.now() - t0;
@@ -82,6 +85,10 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
   }
 
   override async _call(messages: BaseMessage[], options: this['ParsedCallOptions'] & EmbeddedCallOptions, runManager?: CallbackManagerForLLMRun): Promise<string> {
+    return this.queued(messages, options, runManager);
+  }
+
+  private async queued(messages: BaseMessage[], options: this['ParsedCallOptions'] & EmbeddedCallOptions, runManager?: TokenSink): Promise<string> {
     await this.load();
     // One sequence, one turn at a time: queued behind the turn in progress.
     const run = this.queue.then(() => this.complete(messages, options, runManager));
@@ -89,9 +96,9 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
     return run;
   }
 
-  private async complete(messages: BaseMessage[], options: this['ParsedCallOptions'] & EmbeddedCallOptions, runManager?: CallbackManagerForLLMRun): Promise<string> {
-    const prompt = await this.freshSession(messages);
-    const grammar = options.jsonSchema ? await this.runtime!.createGrammarForJsonSchema(options.jsonSchema as never) : undefined;
+  private async complete(messages: BaseMessage[], options: this['ParsedCallOptions'] & EmbeddedCallOptions, runManager?: TokenSink): Promise<string> {
+    const { session, prompt } = await this.freshSession(messages);
+    const grammar = options.jsonSchema ? await this.loadedRuntime().createGrammarForJsonSchema<GbnfJsonSchema>(options.jsonSchema) : undefined;
     const render = options.render;
     let raw = '';
     let shown = '';
@@ -100,7 +107,7 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
       void runManager?.handleLLMNewToken(text.slice(shown.length));
       shown = text;
     };
-    const text = await this._session!.prompt(prompt, {
+    const text = await session.prompt(prompt, {
       ...(options.signal ? { signal: options.signal, stopOnAbortSignal: false } : {}),
       maxTokens: options.maxTokens ?? this.maxTokens,
       temperature: 0,
@@ -122,7 +129,7 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
    * per call, and a context has one): the previous session is let go without its sequence, the
    * sequence's history cleared, and the call's system prompt and earlier turns set.
    */
-  private async freshSession(messages: BaseMessage[]): Promise<string> {
+  private async freshSession(messages: BaseMessage[]): Promise<{ session: LlamaChatSession; prompt: string }> {
     const { LlamaChatSession } = await import('node-llama-cpp');
     this._session?.dispose({ disposeSequence: false });
     this.sequence ??= this._context.getSequence();
@@ -135,10 +142,17 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
     const dialogue = messages.filter((m) => m.getType() !== 'system');
     const last = dialogue.at(-1);
     if (!last) throw new Error('no message to answer');
-    this._session = new LlamaChatSession({ contextSequence: this.sequence, autoDisposeSequence: false, ...(system ? { systemPrompt: system } : {}) });
+    const session = new LlamaChatSession({ contextSequence: this.sequence, autoDisposeSequence: false, ...(system ? { systemPrompt: system } : {}) });
+    this._session = session;
     const earlier = this._convertMessagesToInteractions(dialogue.slice(0, -1));
-    if (earlier.length) this._session.setChatHistory([...(system ? [{ type: 'system' as const, text: system }] : []), ...earlier]);
-    return text(last);
+    if (earlier.length) session.setChatHistory([...(system ? [{ type: 'system' as const, text: system }] : []), ...earlier]);
+    return { session, prompt: text(last) };
+  }
+
+  /** The runtime `load()` set; a call reaches here only after load() resolved. */
+  private loadedRuntime(): Llama {
+    if (!this.runtime) throw new Error('the embedded model runtime is not loaded (load() must finish before a call)');
+    return this.runtime;
   }
 
   /**
@@ -150,14 +164,13 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
     let wake: (() => void) | undefined;
     let finished = false;
     let failure: unknown;
-    const collector = { handleLLMNewToken: async (t: string) => { pending.push(t); wake?.(); } } as unknown as CallbackManagerForLLMRun;
-    const run = this._call(messages, options, collector).then(
+    const collector: TokenSink = { handleLLMNewToken: async (t: string) => { pending.push(t); wake?.(); } };
+    const run = this.queued(messages, options, collector).then(
       () => { finished = true; wake?.(); },
       (err: unknown) => { failure = err; finished = true; wake?.(); },
     );
     for (;;) {
-      while (pending.length) {
-        const text = pending.shift()!;
+      for (let text = pending.shift(); text !== undefined; text = pending.shift()) {
         yield new ChatGenerationChunk({ text, message: new AIMessageChunk({ content: text }) });
         await runManager?.handleLLMNewToken(text);
       }

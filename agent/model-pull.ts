@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
 /**
  * `kedrec model pull <name>`: fetches a GGUF file for the embedded runtime (KEDREC_LLM_PROVIDER=
@@ -83,12 +84,15 @@ export async function pullModel(o: PullOptions): Promise<{ path: string; bytes: 
   const resumed = res.status === 206;
   let total: number | undefined;
   if (res.status !== 416) {
+    // Checked above for every status but 416; said again so the type knows.
+    if (!res.body) throw new Error(`${o.target.url} answered HTTP ${res.status} without a body`);
     const length = Number(res.headers.get('content-length') ?? NaN);
     total = Number.isFinite(length) ? length + (resumed ? have : 0) : undefined;
     // A server that ignores Range sends the whole file again: start over rather than append it.
     const out = fs.createWriteStream(part, { flags: resumed ? 'a' : 'w' });
     let bytes = resumed ? have : 0;
-    const counted = Readable.fromWeb(res.body as never).on('data', (c: Buffer) => {
+    // The same stream at run time; @types/node declares fetch's ReadableStream and node:stream/web's apart, and they disagree.
+    const counted = Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>).on('data', (c: Buffer) => {
       bytes += c.length;
       o.onProgress?.(bytes, total);
     });

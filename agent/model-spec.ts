@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { BaseChatModelCallOptions } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import type { Config } from '../config.js';
 import { EmbeddedLlamaCpp } from './llama-cpp-model.js';
@@ -11,7 +12,7 @@ import { selectionCallOptions } from './selection.js';
  * with, so the evals and distillation score a model through the client that answers users: one
  * client, one prompt path, one grammar for the embedded runtime.
  */
-export type ModelProvider = 'ollama' | 'openai-compatible' | 'llama-cpp';
+type ModelProvider = 'ollama' | 'openai-compatible' | 'llama-cpp';
 
 export interface ModelSpec {
   provider: ModelProvider;
@@ -31,7 +32,7 @@ export function parseModelSpec(spec: string, flag = '--model'): ModelSpec {
   return { provider, model };
 }
 
-export function specLabel(s: ModelSpec): string {
+function specLabel(s: ModelSpec): string {
   return `${s.provider}:${s.model}`;
 }
 
@@ -78,7 +79,9 @@ export function textModel(handle: ChatModelHandle, name: string, timeoutMs = 300
     async complete(messages, opts = {}) {
       const grammar = model instanceof EmbeddedLlamaCpp && opts.candidates?.length ? selectionCallOptions(opts.candidates) : {};
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-      const ai = await model.invoke(messages.map(toMessage), { signal, ...grammar } as never);
+      // The embedded runtime reads its grammar from the call options; served models get none.
+      const options: BaseChatModelCallOptions = { signal, ...grammar };
+      const ai = await model.invoke(messages.map(toMessage), options);
       const raw = typeof ai.content === 'string' ? ai.content : ai.content.map((p) => ('text' in p && typeof p.text === 'string' ? p.text : '')).join('');
       if (!raw.trim()) throw new Error(`${name} returned an empty answer`);
       return raw;

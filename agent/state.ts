@@ -4,8 +4,8 @@ import { emptyCase } from '../clinical/case-types.js';
 import type { TurnSummary } from './changes.js';
 import type { ExcludedDrug, FinalAnswer, RecommendedDrug, Warning } from './types.js';
 
-export type { CaseEntity, LedgerItem, TrackedCase } from '../clinical/case-types.js';
-export { emptyCase, toPatientCase } from '../clinical/case-types.js';
+export type { LedgerItem, TrackedCase } from '../clinical/case-types.js';
+export { toPatientCase } from '../clinical/case-types.js';
 
 export type TurnMode = 'model' | 'evidence-only';
 
@@ -15,9 +15,9 @@ export type TurnMode = 'model' | 'evidence-only';
  * evidence cards of the turns in progress, and an unbounded ledger made every checkpoint (and so
  * storage per turn) grow with the whole conversation.
  */
-export const MAX_LEDGER_ITEMS = 150;
+const MAX_LEDGER_ITEMS = 150;
 /** Citable ids kept per thread, newest last. */
-export const MAX_CITABLE_IDS = 1500;
+const MAX_CITABLE_IDS = 1500;
 
 const mergeById = <T extends { id: string; type?: string }>(a: T[], b: T[]): T[] => {
   if (!b?.length) return a;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph';
 
 /**
  * Principal of callers that do not say who they are (local CLI, tests, a server without tokens).
@@ -67,7 +67,7 @@ export function sqliteThreadRegistry(db: Database.Database): ThreadRegistry {
  * Their age is unknown, so they count as used now: retention gives them a full TTL rather than
  * deleting a deployment's history on its first prune. A file without checkpoints yet has none.
  */
-export function backfillLegacyThreads(db: Database.Database): number {
+function backfillLegacyThreads(db: Database.Database): number {
   const hasCheckpoints = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
   if (!hasCheckpoints) return 0;
   const now = Date.now();
@@ -99,7 +99,12 @@ export function memoryThreadRegistry(): ThreadRegistry {
       if (r) Object.assign(r, { turns: r.turns + 1, lastTurnAt: Date.now() });
     },
     delete: async (id) => void m.delete(id),
-    idleSince: async (before, limit = 1000) => [...m.values()].filter((r) => r.lastTurnAt < before).sort((a, b) => a.lastTurnAt - b.lastTurnAt).slice(0, limit).map((r) => r.threadId),
+    idleSince: async (before, limit = 1000) =>
+      [...m.values()]
+        .filter((r) => r.lastTurnAt < before)
+        .sort((a, b) => a.lastTurnAt - b.lastTurnAt)
+        .slice(0, limit)
+        .map((r) => r.threadId),
   };
 }
 
@@ -113,20 +118,32 @@ export async function compactThread(saver: BaseCheckpointSaver, threadId: string
   const latest = await saver.getTuple({ configurable: { thread_id: threadId } });
   const keep = latest?.config.configurable?.checkpoint_id as string | undefined;
   if (!keep) return;
-  const db = (saver as unknown as { db?: Database.Database }).db;
-  if (db && typeof db.prepare === 'function') {
+  const db = sqliteDbOf(saver);
+  if (db) {
     db.transaction(() => {
       db.prepare('DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id != ?').run(threadId, keep);
       db.prepare('DELETE FROM writes WHERE thread_id = ? AND checkpoint_id != ?').run(threadId, keep);
     })();
     return;
   }
-  const mem = saver as unknown as { storage?: Record<string, Record<string, Record<string, unknown>>>; writes?: Record<string, unknown> };
-  if (mem.storage?.[threadId]) {
-    for (const ns of Object.values(mem.storage[threadId])) for (const id of Object.keys(ns)) if (id !== keep) delete ns[id];
-    for (const key of Object.keys(mem.writes ?? {})) {
+  if (saver instanceof MemorySaver && saver.storage[threadId]) {
+    for (const ns of Object.values(saver.storage[threadId])) for (const id of Object.keys(ns)) if (id !== keep) delete ns[id];
+    for (const key of Object.keys(saver.writes)) {
       const [t, , id] = JSON.parse(key) as [string, string, string];
-      if (t === threadId && id !== keep) delete mem.writes![key];
+      if (t === threadId && id !== keep) delete saver.writes[key];
     }
   }
+}
+
+/**
+ * The SQLite connection of a saver that has one: LangGraph's SqliteSaver keeps it in `db`, which
+ * BaseCheckpointSaver does not declare. Any other saver (memory, Postgres): undefined.
+ */
+export function sqliteDbOf(saver: BaseCheckpointSaver): Database.Database | undefined {
+  const db: unknown = 'db' in saver ? saver.db : undefined;
+  return isSqliteConnection(db) ? db : undefined;
+}
+
+function isSqliteConnection(value: unknown): value is Database.Database {
+  return typeof value === 'object' && value !== null && 'prepare' in value && typeof value.prepare === 'function';
 }

@@ -5,7 +5,7 @@
 
 import type { ExcludedDrug, PatientCase, RecommendedDrug, Warning } from '../clinical/types.js';
 
-export type { EvidenceItem, EvidenceType, ExcludedDrug, PatientCase, RecommendedDrug, Severity, Warning } from '../clinical/types.js';
+export type { ExcludedDrug, PatientCase, RecommendedDrug, Warning } from '../clinical/types.js';
 
 /**
  * The longest user turn any interface accepts (characters). A case description fits in far less;

@@ -27,7 +27,10 @@ export interface WorkerPoolOptions {
   turnTimeoutMs: number;
   /** How long a cancelled turn over budget may take to stop before its worker is terminated (ms; default 5000). */
   cancelGraceMs?: number;
-  /** Delay before replacing a stopped worker: `initialMs`, doubled for each further loss of that slot up to `maxMs`, back to `initialMs` after a turn it completes (default 100 → 5000). */
+  /**
+   * Delay before replacing a stopped worker: `initialMs`, doubled for each further loss of that
+   * slot up to `maxMs`, back to `initialMs` after a turn it completes (default 100 → 5000).
+   */
   respawnBackoff?: { initialMs: number; maxMs: number };
   /** Workers stopped, failed and replaced; default: silent. */
   log?: Logger;
@@ -247,8 +250,7 @@ export function createWorkerPoolAgent(opts: WorkerPoolOptions): ChatAgent & { re
     }, opts.turnTimeoutMs);
     try {
       for (;;) {
-        while (queue.length) {
-          const e = queue.shift()!;
+        for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
           if (e.type === 'final' || e.type === 'error') told = true;
           yield e;
           if (told) return;
@@ -282,7 +284,7 @@ export function createWorkerPoolAgent(opts: WorkerPoolOptions): ChatAgent & { re
       await Promise.all(
         slots.map(async (_, i) => {
           await respawned[i];
-          await slots[i]!.ready;
+          await slots[i].ready;
         }),
       );
     },

@@ -82,8 +82,15 @@ export async function runGraphBench(opts: {
     const cli = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'bin', 'kedrec.mjs');
     const child = spawnSync(process.execPath, [cli, 'kb', 'build', '--data', opts.dataDir, '--out', kbPath, '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`knowledge-base build failed: ${child.stderr}`);
-    const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number; peakRssMb: number; steps: { id: string; seconds: number }[] };
-    build = { seconds: Math.round(r.seconds * 10) / 10, megabytes: Math.round(r.bytes / 1e5) / 10, peakRssMb: r.peakRssMb, steps: Object.fromEntries(r.steps.map((s) => [s.id, Math.round(s.seconds * 100) / 100])) };
+    // `--json` prints the summary as the build's last line of output.
+    const lines = child.stdout.trim().split('\n');
+    const r = JSON.parse(lines[lines.length - 1]) as { seconds: number; bytes: number; peakRssMb: number; steps: { id: string; seconds: number }[] };
+    build = {
+      seconds: Math.round(r.seconds * 10) / 10,
+      megabytes: Math.round(r.bytes / 1e5) / 10,
+      peakRssMb: r.peakRssMb,
+      steps: Object.fromEntries(r.steps.map((s) => [s.id, Math.round(s.seconds * 100) / 100])),
+    };
     progress(`  built in ${build.seconds} s, ${build.megabytes} MB, build peak RSS ${build.peakRssMb} MB`);
   }
   if (!kbPath) throw new Error('runGraphBench needs kbPath when skipBuild is set');

@@ -12,15 +12,12 @@ import { graphTools } from '../tools/graph-tools.js';
 import type { ToolDeps } from '../tools/spec.js';
 import { listen } from '../lib/net.js';
 import { childProcessEnv } from '../lib/server-process.js';
+import { percentile } from './stats.js';
 import { loadConfig } from '../config.js';
 import { scriptedAgent } from '../agent/scripted-agent.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 const round = (x: number) => Math.round(x * 100) / 100;
 
 const GRAPH_CALLS = [
@@ -47,11 +44,11 @@ async function mcpHttpRoundTrip(kbPath: string, n: number): Promise<{ p50: numbe
   await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
   let errors = 0;
   try {
-    for (let i = 0; i < 20; i++) await client.callTool(GRAPH_CALLS[i % GRAPH_CALLS.length]!);
+    for (let i = 0; i < 20; i++) await client.callTool(GRAPH_CALLS[i % GRAPH_CALLS.length]);
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      const r = await client.callTool(GRAPH_CALLS[i % GRAPH_CALLS.length]!);
+      const r = await client.callTool(GRAPH_CALLS[i % GRAPH_CALLS.length]);
       times.push(performance.now() - t0);
       if (r.isError) errors += 1;
     }
@@ -84,7 +81,7 @@ async function coldStart(kbPath: string, runs: number): Promise<{ median: number
     if (r.isError) throw new Error('cold-start tool call failed');
   }
   times.sort((a, b) => a - b);
-  return { median: percentile(times, 50), max: times.at(-1)! };
+  return { median: percentile(times, 50), max: times[times.length - 1] };
 }
 
 /** /v1/chat with the scripted agent: `clients` concurrent loops for `seconds`. */
@@ -133,7 +130,12 @@ async function chatThroughput(clients: number, seconds: number): Promise<{ rps: 
  * a scripted agent (requests/s, p50/p95 ms, errors). Targets: MCP p95 < 20 ms, cold start < 1.5 s,
  * zero errors.
  */
-export async function runInterfacesBench(opts: { kbPath: string; mcpCalls?: number; coldStartRuns?: number; chatSeconds?: number }): Promise<Record<string, number>> {
+export async function runInterfacesBench(opts: {
+  kbPath: string;
+  mcpCalls?: number;
+  coldStartRuns?: number;
+  chatSeconds?: number;
+}): Promise<Record<string, number>> {
   const mcp = await mcpHttpRoundTrip(opts.kbPath, opts.mcpCalls ?? 400);
   const cold = await coldStart(opts.kbPath, opts.coldStartRuns ?? 3);
   const chat = await chatThroughput(16, opts.chatSeconds ?? 5);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startServerProcess } from '../lib/server-process.js';
+import { percentile } from './stats.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -53,6 +54,18 @@ export async function runLoadBench(opts: {
   const threadIds = Array.from({ length: nThreads }, (_, i) => `${runId}-t${i}`);
   const committed = new Map<string, string[]>(threadIds.map((t) => [t, []]));
   const pending = new Map<string, string>();
+  /** The turns a thread of this run has completed (each has its list from the start). */
+  const committedOf = (t: string): string[] => {
+    const done = committed.get(t);
+    if (!done) throw new Error(`load bench: ${t} is not one of this run's threads`);
+    return done;
+  };
+  /** The message a busy thread was sent (recorded when it was marked busy). */
+  const pendingOf = (t: string): string => {
+    const message = pending.get(t);
+    if (message === undefined) throw new Error(`load bench: thread ${t} is busy but no message was recorded for it`);
+    return message;
+  };
   const busy = new Set<string>();
   const turnNo = new Map<string, number>();
   let cursor = 0;
@@ -94,7 +107,7 @@ export async function runLoadBench(opts: {
             // Next idle thread, round robin: one request per thread at a time.
             let t: string | undefined;
             for (let i = 0; i < nThreads && !t; i++) {
-              const cand = threadIds[(cursor + i) % nThreads]!;
+              const cand = threadIds[(cursor + i) % nThreads];
               if (!busy.has(cand)) {
                 t = cand;
                 cursor = (cursor + i + 1) % nThreads;
@@ -123,7 +136,7 @@ export async function runLoadBench(opts: {
             }
             const t0 = startedAt.get(t);
             if (t0 !== undefined) latencies.push(performance.now() - t0);
-            if (status === 200 && body.includes('event: final')) committed.get(t)!.push(pending.get(t)!);
+            if (status === 200 && body.includes('event: final')) committedOf(t).push(pendingOf(t));
             else badBodies += 1;
             pending.delete(t);
             busy.delete(t);
@@ -143,7 +156,7 @@ export async function runLoadBench(opts: {
     let outOfOrder = 0;
     let verified = 0;
     const checkOne = async (t: string) => {
-      const done = committed.get(t)!;
+      const done = committedOf(t);
       const extra = pending.get(t);
       if (!done.length && !extra) return;
       const r = await fetch(`${server.url}/v1/threads/${encodeURIComponent(t)}`);
@@ -169,7 +182,7 @@ export async function runLoadBench(opts: {
 
     latencies.sort((a, b) => a - b);
     health.sort((a, b) => a - b);
-    const pctOf = (xs: number[], p: number) => (xs.length ? Math.round(xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]! * 10) / 10 : NaN);
+    const pctOf = (xs: number[], p: number) => Math.round(percentile(xs, p) * 10) / 10;
     const pct = (p: number) => pctOf(latencies, p);
     const turns = [...committed.values()].reduce((s, x) => s + x.length, 0);
     // Conversation storage after the run: bytes in use (pages minus free pages) per completed turn.

@@ -36,7 +36,7 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<Record<str
   let first = 0;
   let tokens = 0;
   const t0 = performance.now();
-  const stream = await model.stream('List three drug classes used for hypertension.', { maxTokens: 64 } as never);
+  const stream = await model.stream('List three drug classes used for hypertension.', { maxTokens: 64 });
   for await (const chunk of stream) {
     if (!first) first = performance.now() - t0;
     if (String(chunk.content)) tokens++;
@@ -52,7 +52,7 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<Record<str
   let modelTurns = 0;
   for (let i = 0; i < (opts.turns ?? 3); i++) {
     const t = performance.now();
-    const a = await agent.invoke({ threadId: `bench-model-${i}`, message: CASES[i % CASES.length]! });
+    const a = await agent.invoke({ threadId: `bench-model-${i}`, message: CASES[i % CASES.length] });
     turns.push(performance.now() - t);
     if (a.mode === 'model') modelTurns++;
   }

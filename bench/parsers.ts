@@ -11,7 +11,7 @@ import { stripMentions } from '../server/slack.js';
  * numbers with units, nested brackets, citation look-alikes, hyphen runs and hyphen-joined chains. Linear parsers take ~16× longer for
  * 16× the text; a quadratic one ~256×.
  */
-export const PARSERS: Record<string, (text: string) => unknown> = {
+const PARSERS: Record<string, (text: string) => unknown> = {
   parseCaseDelta,
   readFactors,
   splitMentions,
@@ -23,7 +23,7 @@ export const PARSERS: Record<string, (text: string) => unknown> = {
   planTurn: (t) => planTurn([{ role: 'user', content: t }]),
 };
 
-export const ADVERSARIAL: Record<string, (n: number) => string> = {
+const ADVERSARIAL: Record<string, (n: number) => string> = {
   letters: (n) => 'a'.repeat(n),
   cueWords: (n) => 'with diabetes and takes warfarin allergic to ckd egfr cirrhosis pregnant weeks '.repeat(Math.ceil(n / 82)).slice(0, n),
   dosing: (n) => 'metformin 500 mg daily bid '.repeat(Math.ceil(n / 27)).slice(0, n),
@@ -40,7 +40,7 @@ export const ADVERSARIAL: Record<string, (n: number) => string> = {
 };
 
 /** Milliseconds one parser takes on one input (best of `reps`). */
-export function timeParser(fn: (t: string) => unknown, text: string, reps = 2): number {
+function timeParser(fn: (t: string) => unknown, text: string, reps = 2): number {
   let best = Infinity;
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();

@@ -9,6 +9,7 @@ import type { Embedder } from '../kb/corpus/embedder.js';
 import { InMemoryDenseIndex } from '../kb/corpus/memory-index.js';
 import { corpusBuildSteps, corpusDdl, corpusIndexes } from '../kb/corpus/steps.js';
 import { createEvidenceStore, type EvidenceStore } from '../kb/corpus/store.js';
+import { percentile } from './stats.js';
 
 export interface RetrievalBenchOptions {
   /** Knowledge base holding the corpus (built with the BC5CDR source). */
@@ -28,7 +29,7 @@ export interface RetrievalBenchOptions {
   print?: (line: string) => void;
 }
 
-export interface QualityFigures {
+interface QualityFigures {
   queries: number;
   recallAtK: number;
   mrr: number;
@@ -36,7 +37,7 @@ export interface QualityFigures {
   hitAtK: number;
 }
 
-export interface LatencyFigures {
+interface LatencyFigures {
   queries: number;
   p50Ms: number;
   p95Ms: number;
@@ -67,7 +68,7 @@ interface Task {
  * form of that MeSH id across the corpus annotations. Relevant = every corpus abstract curated
  * with that relation (any split).
  */
-export function bc5cdrTasks(db: Database.Database): Task[] {
+function bc5cdrTasks(db: Database.Database): Task[] {
   const names = new Map<string, string>();
   for (const r of db
     .prepare('SELECT mesh_id, name, sum(mentions) AS n FROM article_concepts GROUP BY mesh_id, name ORDER BY mesh_id, n DESC, name')
@@ -92,16 +93,11 @@ export function bc5cdrTasks(db: Database.Database): Task[] {
 }
 
 /** Recall@k (relevant found in the top k / min(|relevant|, k)), reciprocal rank of the first hit. */
-export function scoreRanking(ranked: string[], relevant: Set<string>, k: number): { recall: number; rr: number; hit: boolean } {
+function scoreRanking(ranked: string[], relevant: Set<string>, k: number): { recall: number; rr: number; hit: boolean } {
   const top = ranked.slice(0, k);
   const found = top.filter((id) => relevant.has(id)).length;
   const first = ranked.findIndex((id) => relevant.has(id));
   return { recall: found / Math.min(relevant.size, k), rr: first >= 0 ? 1 / (first + 1) : 0, hit: first >= 0 && first < k };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 async function timeQueries(run: (i: number) => Promise<unknown>, n: number): Promise<LatencyFigures> {
@@ -233,7 +229,15 @@ export async function runRetrievalBench(opts: RetrievalBenchOptions): Promise<Re
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }
-    return { k, corpus: { trials: stats.trials, articles: stats.articles }, bm25, dense, hybrid, latency: { ...latency, ...(denseLatency.query ? { hybrid: denseLatency.query } : {}) }, build };
+    return {
+      k,
+      corpus: { trials: stats.trials, articles: stats.articles },
+      bm25,
+      dense,
+      hybrid,
+      latency: { ...latency, ...(denseLatency.query ? { hybrid: denseLatency.query } : {}) },
+      build,
+    };
   } finally {
     db.close();
   }

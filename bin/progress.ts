@@ -10,8 +10,12 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
   if (!stream.isTTY) {
     return {
       onProgress(e) {
-        if (!started.has(e.step)) started.set(e.step, performance.now());
-        if (e.finished) stream.write(`  ✓ ${e.title} (${((performance.now() - started.get(e.step)!) / 1000).toFixed(1)} s)\n`);
+        let t0 = started.get(e.step);
+        if (t0 === undefined) {
+          t0 = performance.now();
+          started.set(e.step, t0);
+        }
+        if (e.finished) stream.write(`  ✓ ${e.title} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
       },
       stop() {},
     };

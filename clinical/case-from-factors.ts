@@ -10,7 +10,12 @@ import { statesInPhrase } from './safety/patient.js';
  * arguments): every name resolved against the KB, every comorbidity and device matched to the
  * rule tables' states. What matches nothing is returned in `notices`, never dropped silently.
  */
-export async function caseFromFactors(graph: GraphStore, k: SafetyKnowledge, conditions: string[], f: PatientFactors): Promise<{ case: TrackedCase; notices: string[]; unresolvedConditions: string[] }> {
+export async function caseFromFactors(
+  graph: GraphStore,
+  k: SafetyKnowledge,
+  conditions: string[],
+  f: PatientFactors,
+): Promise<{ case: TrackedCase; notices: string[]; unresolvedConditions: string[] }> {
   const notices: string[] = [];
   const resolved: CaseEntity[] = [];
   const unresolvedConditions: string[] = [];
@@ -58,7 +63,13 @@ export async function caseFromFactors(graph: GraphStore, k: SafetyKnowledge, con
     ...(f.age !== undefined ? { age: f.age } : {}),
     ...(f.sex ? { sex: f.sex } : {}),
     ...(f.weight_kg !== undefined ? { weightKg: f.weight_kg } : {}),
-    ...(f.pregnancy ? { pregnant: f.pregnancy.pregnant, ...(f.pregnancy.weeks !== undefined ? { pregnancyWeeks: f.pregnancy.weeks } : {}), ...(f.pregnancy.trimester ? { trimester: f.pregnancy.trimester } : {}) } : {}),
+    ...(f.pregnancy
+      ? {
+          pregnant: f.pregnancy.pregnant,
+          ...(f.pregnancy.weeks !== undefined ? { pregnancyWeeks: f.pregnancy.weeks } : {}),
+          ...(f.pregnancy.trimester ? { trimester: f.pregnancy.trimester } : {}),
+        }
+      : {}),
     ...(f.breastfeeding !== undefined ? { breastfeeding: f.breastfeeding } : {}),
     ...(r ? { egfr: r.egfr, crcl: r.crcl, ckdStage: r.ckd_stage, dialysis: r.dialysis, renal: describeRenal(r) } : {}),
     ...(h ? { hepaticLevel: hepaticLevel(h), activeLiverDisease: h.active_liver_disease, hepatic: [h.child_pugh ? `Child–Pugh ${h.child_pugh}` : '', h.impairment ? `${h.impairment} impairment` : '', h.active_liver_disease ? 'active liver disease' : ''].filter(Boolean).join(', ') } : {}),

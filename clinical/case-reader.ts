@@ -1,5 +1,5 @@
 import { DISEASE_FUZZY_ACCEPT } from '../kb/graph/shared.js';
-import type { GraphStore } from '../kb/graph/store.js';
+import type { EntityMatch, EntityRef, GraphStore } from '../kb/graph/store.js';
 import type { AllergyEntity, CaseEntity, CaseState, TrackedCase } from './case-types.js';
 import { clauses, negatedBefore, readFactors, type FactorDelta } from './factors-reader.js';
 import { blankSpans, contextOf, readContext, scopeText } from './context.js';
@@ -37,7 +37,9 @@ export async function resolveMention(graph: GraphStore, text: string, kind: 'Dis
   let cache = resolveCache.get(graph);
   if (!cache) resolveCache.set(graph, (cache = new Map()));
   const key = `${kind}|${cleaned.toLowerCase()}`;
-  if (cache.has(key)) return cache.get(key)!;
+  // Cached values are an entity or null (nothing close enough); undefined only when not cached.
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
   const r = await graph.resolve(cleaned, { kinds: [kind], limit: 3 });
   // The top match or nothing, as the tools decide: a weaker match further down is not picked instead.
   const best = r.matches[0] && (r.matches[0].matchType !== 'fuzzy' || r.matches[0].score >= FUZZY_ACCEPT) ? r.matches[0] : undefined;
@@ -57,7 +59,7 @@ export async function resolveMention(graph: GraphStore, text: string, kind: 'Dis
  * of kb/vocabulary/lay-terms.tsv with one target each): all of them, so every component is checked.
  * One drug, or none, otherwise.
  */
-export async function resolveDrugs(graph: GraphStore, text: string): Promise<CaseEntity[]> {
+async function resolveDrugs(graph: GraphStore, text: string): Promise<CaseEntity[]> {
   const cleaned = cleanMention(text);
   if (!cleaned) return [];
   const r = await graph.resolve(cleaned, { kinds: ['Compound'], limit: 6, exactOnly: true });
@@ -242,7 +244,8 @@ const sameEntity = (a: CaseEntity, b: CaseEntity) => (a.id && b.id ? a.id === b.
 function removeMatching(list: CaseEntity[], mention: string, resolved: CaseEntity | null): CaseEntity[] {
   // A stem stands in only for one word ("diabetic"): "no hepatitis B" must not take hepatitis C off.
   const stem = resolved && /\s/.test(mention.trim()) ? '' : mention.toLowerCase().replace(/(?:ic|ics|es|s)$/, '').slice(0, 7);
-  return list.filter((e) => !((resolved && sameEntity(e, resolved)) || (stem.length >= 4 && (e.name.toLowerCase().includes(stem) || e.text.toLowerCase().includes(stem)))));
+  const sharesStem = (e: CaseEntity) => stem.length >= 4 && (e.name.toLowerCase().includes(stem) || e.text.toLowerCase().includes(stem));
+  return list.filter((e) => !((resolved && sameEntity(e, resolved)) || sharesStem(e)));
 }
 
 /**
@@ -274,7 +277,7 @@ export async function scanDiseaseTerms(graph: GraphStore, message: string): Prom
 }
 
 /** One dictionary hit: the entity, and where its words stand in the text. */
-export interface TermHit {
+interface TermHit {
   entity: CaseEntity;
   start: number;
   end: number;
@@ -297,7 +300,7 @@ const NOT_A_MEDICATION = new Set(['allergy', 'allergies', 'allergic', 'cough', '
  * fuzzily, so ordinary words do not turn into diagnoses or drugs. Diseases count only when the
  * graph can answer for them (in the graph, indicated, or mapped onto one).
  */
-export async function scanTerms(graph: GraphStore, message: string, kind: 'Disease' | 'Compound', maxN: number): Promise<TermHit[]> {
+async function scanTerms(graph: GraphStore, message: string, kind: 'Disease' | 'Compound', maxN: number): Promise<TermHit[]> {
   const out: TermHit[] = [];
   const ambiguous: { start: number; end: number; text: string }[] = [];
   // Codes count only where the text says it writes codes ("Diagnoses (ICD-10): I10, E11.9"); a bare number never.
@@ -342,11 +345,13 @@ export async function scanTerms(graph: GraphStore, message: string, kind: 'Disea
           if (n === 1 && (m.matchType === 'synonym' || m.matchType === 'brand') && !(await plausibleBrand(graph, text))) continue;
           out.push({ entity: { id: m.id, name: m.name, text }, start, end, matchType: m.matchType });
           matched = n;
-        } else if (m.inGraph || m.indicated || m.mapsTo?.length) {
-          const direct = m.inGraph || m.indicated;
-          const graphDisease = direct ? m : { ...m.mapsTo![0] };
-          out.push({ entity: { id: graphDisease.id, name: graphDisease.name, text, ...(direct ? {} : { matchedId: m.id }) }, start, end, matchType: m.matchType });
-          matched = n;
+        } else {
+          const target = graphDiseaseFor(m);
+          if (target) {
+            const entity = { id: target.disease.id, name: target.disease.name, text, ...(target.direct ? {} : { matchedId: m.id }) };
+            out.push({ entity, start, end, matchType: m.matchType });
+            matched = n;
+          }
         }
       }
       i += matched || 1;
@@ -368,7 +373,7 @@ export async function scanTerms(graph: GraphStore, message: string, kind: 'Disea
 }
 
 /** Edit distance with adjacent transpositions (optimal string alignment): "athsma" is one edit from "asthma". */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
@@ -413,15 +418,26 @@ async function typoDiseases(graph: GraphStore, text: string, hits: TermHit[]): P
       const r = (await graph.resolve(word, { kinds: ['Disease'], limit: 1 })).matches[0];
       if (r && r.matchType === 'fuzzy' && r.score >= FUZZY_ACCEPT && !/\s/.test(r.matchedOn) && editDistance(word, r.matchedOn.toLowerCase()) <= typoBudget(word)) m = r;
     }
-    if (!m || !(m.inGraph || m.indicated || m.mapsTo?.length)) continue;
-    const direct = m.inGraph || m.indicated;
-    const target = direct ? m : m.mapsTo![0];
-    out.push({ entity: { id: target.id, name: target.name, text: w[0], ...(direct ? {} : { matchedId: m.id }) }, start, end, matchType: 'typo' });
+    if (!m) continue;
+    const target = graphDiseaseFor(m);
+    if (!target) continue;
+    out.push({ entity: { id: target.disease.id, name: target.disease.name, text: w[0], ...(target.direct ? {} : { matchedId: m.id }) }, start, end, matchType: 'typo' });
   }
   return out;
 }
 
 /** The exact match for a term, trying the US spelling ("haemorrhoids" → "hemorrhoids") and the singular after the text as written. */
+/**
+ * The graph disease a matched disease term stands for: the term itself when the graph holds it or
+ * records an indication for it (direct), else the first graph disease it maps to; undefined when
+ * neither, since a disease the graph cannot answer for is not read into the case.
+ */
+function graphDiseaseFor(m: EntityMatch): { disease: EntityRef; direct: boolean } | undefined {
+  if (m.inGraph || m.indicated) return { disease: m, direct: true };
+  const mapped = m.mapsTo?.[0];
+  return mapped ? { disease: mapped, direct: false } : undefined;
+}
+
 async function lookupSpelling(graph: GraphStore, text: string, kind: 'Disease' | 'Compound') {
   const first = (await graph.resolve(text, { kinds: [kind], limit: 1, exactOnly: true })).matches[0];
   if (first || text.length < 6) return first;
@@ -467,7 +483,7 @@ const PAST_BEFORE = /\b(?:stopped|discontinued|ceased|quit|came off|previously|f
  * a relative's or negated stretch (already blanked), an allergy or reaction, a question or plan
  * ("what about methyldopa?", "switch to sertraline"), or the past ("previously on sertraline").
  */
-export async function scanCurrentDrugs(graph: GraphStore, text: string, diseaseHits: TermHit[]): Promise<TermHit[]> {
+async function scanCurrentDrugs(graph: GraphStore, text: string, diseaseHits: TermHit[]): Promise<TermHit[]> {
   const diseaseSpans = diseaseHits.filter((h) => /\s/.test(h.entity.text));
   // A drug's name inside a longer disease name ("lithium toxicity", "aspirin-exacerbated respiratory disease") is the disease.
   const rest = blankSpans(text, diseaseSpans);
@@ -517,7 +533,9 @@ export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, de
       next.currentMedications = next.currentMedications.filter((e) => !sameEntity(e, drug));
       if (allergy) next.allergies = next.allergies.filter((e) => !sameEntity(e, drug));
     }
-    if (allergy && knowledge && groupsNamedByPhrase(knowledge, mention)) next.allergies = next.allergies.filter((e) => e.name.toLowerCase() !== mention.toLowerCase());
+    if (allergy && knowledge && groupsNamedByPhrase(knowledge, mention)) {
+      next.allergies = next.allergies.filter((e) => e.name.toLowerCase() !== mention.toLowerCase());
+    }
   }
   // A relative's diagnoses are family history: kept apart, never the patient's conditions.
   for (const m of delta.family ?? []) {
@@ -769,7 +787,7 @@ function readAllergyDetails(message: string, delta: CaseDelta): void {
  * match on each clause, and the ones it negates ("no asthma", "no longer has heart failure").
  * Linear: each clause's words are looked up in an index of the terms' first words.
  */
-export function scanStates(k: SafetyKnowledge, message: string): { add: CaseState[]; remove: string[]; negated: string[] } {
+function scanStates(k: SafetyKnowledge, message: string): { add: CaseState[]; remove: string[]; negated: string[] } {
   const index = stateIndex(k);
   const add: CaseState[] = [];
   const remove: string[] = [];
@@ -803,7 +821,7 @@ export function scanStates(k: SafetyKnowledge, message: string): { add: CaseStat
  * (UK Kidney Association, Clinical Practice Guideline: Treatment of Acute Hyperkalaemia in Adults,
  * 2020), the state the rule tables key potassium-raising drugs on; a normal value takes it off.
  */
-export function potassiumStates(k: SafetyKnowledge, message: string): { add: CaseState[]; remove: string[] } {
+function potassiumStates(k: SafetyKnowledge, message: string): { add: CaseState[]; remove: string[] } {
   if (!k.conditions.some((c) => c.key === 'hyperkalaemia')) return { add: [], remove: [] };
   const m = /\bpotassium\b[^.;\d]{0,24}?(\d(?:\.\d{1,2})?)\b(?!\s*(?:mg|g|%|years?))/i.exec(message) ?? /\bK\+?\s*(?:is|was|of|now)?\s*[:=]?\s*(\d\.\d{1,2})\b/.exec(message);
   const value = m ? Number(m[1]) : NaN;

@@ -75,9 +75,13 @@ export function toPatientCase(c: TrackedCase): PatientCase {
   if (comorbidities.length) out.comorbidities = comorbidities;
   if (c.intent) out.intent = c.intent.phase;
   if (c.askedClass) out.askedClass = c.askedClass.name;
-  for (const k of ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'familyHistory', 'notes'] as const) {
-    const v = c[k];
-    if (v !== undefined && !(Array.isArray(v) && !v.length)) (out as unknown as Record<string, unknown>)[k] = v;
-  }
+  const shared = ['age', 'sex', 'weightKg', 'pregnant', 'pregnancyWeeks', 'trimester', 'breastfeeding', 'renal', 'hepatic', 'qtcMs', 'longQt', 'overrides', 'familyHistory', 'notes'] as const;
+  for (const k of shared) copyStatedFact(c, out, k);
   return out;
+}
+
+/** Copies one shared fact when it was stated: an empty list says nothing, so it is left out. */
+function copyStatedFact<K extends keyof SharedFacts>(from: SharedFacts, to: SharedFacts, k: K): void {
+  const v = from[k];
+  if (v !== undefined && !(Array.isArray(v) && !v.length)) to[k] = v;
 }

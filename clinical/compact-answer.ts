@@ -26,14 +26,14 @@ export interface AnswerLike {
  * holds is hidden: every exclusion is listed or counted, and the full rationale stays in the
  * structured answer (and the web page's expandable cards).
  */
-export interface CompactSource {
+interface CompactSource {
   /** The evidence id, for a model to cite ("NCT01234567", "GUIDELINE:hypertension"). */
   id: string;
   label: string;
   url?: string;
 }
 
-export interface CompactDrug {
+interface CompactDrug {
   rank: number;
   name: string;
   id: string;
@@ -46,7 +46,7 @@ export interface CompactDrug {
   sources: CompactSource[];
 }
 
-export interface CompactLeftOut {
+interface CompactLeftOut {
   /** The drugs one rule leaves out, named together ("Apixaban, Rivaroxaban"). */
   name: string;
   label: string;
@@ -82,7 +82,7 @@ const SEVERITY_WORDS: Record<ExcludedDrug['severity'], string> = {
 };
 
 /** The case in one line: who, what, and the facts the safety check used. */
-export function caseLine(c: PatientCase): string {
+function caseLine(c: PatientCase): string {
   const who = [c.age !== undefined ? `${c.age}-year-old` : '', c.sex && c.sex !== 'other' ? c.sex : ''].filter(Boolean).join(' ');
   const facts = [
     c.conditions.length ? c.conditions.map((x) => x.replace(/\s*\([A-Z]+:[^)]*\)$/, '')).join(', ') : 'no condition read',
@@ -93,7 +93,7 @@ export function caseLine(c: PatientCase): string {
     c.currentMedications.length ? `takes ${c.currentMedications.map(plainName).join(', ')}` : '',
     c.allergies.length ? `allergic to ${c.allergies.map(plainName).join(', ')}` : '',
   ].filter(Boolean);
-  return `${who ? `${who[0]!.toUpperCase()}${who.slice(1)}: ` : ''}${facts.join('; ')}`;
+  return `${who ? `${who[0].toUpperCase()}${who.slice(1)}: ` : ''}${facts.join('; ')}`;
 }
 
 const plainName = (s: string) => s.replace(/\s*\((?:DB\d{5}|CHEMBL\d+|[A-Z]+:[^)]*)\)$/, '');
@@ -126,7 +126,7 @@ export function sourceLabel(e: Pick<EvidenceItem, 'type' | 'id' | 'snippet' | 's
 }
 
 /** Link for an evidence item: its own URL, else the public page its identifier names. */
-export function evidenceUrl(e: Pick<EvidenceItem, 'type' | 'id' | 'url'>): string | undefined {
+function evidenceUrl(e: Pick<EvidenceItem, 'type' | 'id' | 'url'>): string | undefined {
   if (e.url) return e.url;
   if (/^NCT\d{8}$/.test(e.id)) return `https://clinicaltrials.gov/study/${e.id}`;
   const pmid = e.id.replace(/^PMID:/i, '');
@@ -181,13 +181,14 @@ export function compactAnswer(a: AnswerLike): CompactAnswer {
   const clean = said.map((ss) => ss.map((x) => CHECKED_CLEAN.exec(x)?.[1]).find(Boolean));
   const checkedAgainst = clean.length && clean.every((f) => f && f === clean[0]) ? clean[0] : undefined;
   const leftOuts = said.map((ss) => ss.find((x) => x.startsWith('First-line drugs left out')));
-  const firstLineLeftOut = leftOuts.length && leftOuts.every((x) => x && x === leftOuts[0]) ? leftOuts[0]!.replace(/\s*\(see "[^"]+"\)/, '') : undefined;
+  const firstLeftOut = leftOuts[0];
+  const firstLineLeftOut = firstLeftOut && leftOuts.every((x) => x === firstLeftOut) ? firstLeftOut.replace(/\s*\(see "[^"]+"\)/, '') : undefined;
   const drugs: CompactDrug[] = a.recommendations.map((r, i) => ({
     rank: r.rank,
     name: r.drug.name,
     id: r.drug.id,
-    summary: r.summary ?? said[i]![0]?.replace(/\s*\[[^\]]+\]/g, '') ?? '',
-    forPatient: said[i]!.filter((x) => PATIENT_SENTENCE.test(x) && !(checkedAgainst && CHECKED_CLEAN.test(x)) && !(firstLineLeftOut && x.startsWith('First-line drugs left out'))),
+    summary: r.summary ?? said[i][0]?.replace(/\s*\[[^\]]+\]/g, '') ?? '',
+    forPatient: said[i].filter((x) => PATIENT_SENTENCE.test(x) && !(checkedAgainst && CHECKED_CLEAN.test(x)) && !(firstLineLeftOut && x.startsWith('First-line drugs left out'))),
     flags: flagsOf(r.warnings),
     sources: sourcesOf(r.evidence),
   }));
@@ -215,7 +216,7 @@ export function compactAnswer(a: AnswerLike): CompactAnswer {
       name: names.join(', '),
       label: `${SEVERITY_WORDS[e.severity]}${e.overridable ? ' (can be overridden)' : ''}`,
       reason,
-      ...(e.citation ? { cite: { label: e.citation.source.split(/\s*[(:;]/)[0]!, ...(e.citation.url ? { url: e.citation.url } : {}) } } : {}),
+      ...(e.citation ? { cite: { label: e.citation.source.split(/\s*[(:;]/)[0], ...(e.citation.url ? { url: e.citation.url } : {}) } } : {}),
     })),
     otherLeftOut: { count: other.length, names: other.map((e) => e.drug.name), already: already.map((e) => e.drug.name) },
     changes: a.changes ?? [],
@@ -233,7 +234,7 @@ export interface TextFormat {
   link: (label: string, url: string) => string;
 }
 
-export const MARKDOWN: TextFormat = {
+const MARKDOWN: TextFormat = {
   bold: (s) => `**${s}**`,
   italic: (s) => `_${s}_`,
   link: (label, url) => `[${label.replace(/[[\]]/g, '')}](${url})`,
@@ -242,7 +243,7 @@ export const MARKDOWN: TextFormat = {
 /** Names listed for the counted left-out groups before "and N more". */
 const NAMED = 6;
 
-export const EVIDENCE_ONLY_LINE = 'Evidence-only answer: assembled from the knowledge base by a deterministic recommender; no language model wrote it.';
+const EVIDENCE_ONLY_LINE = 'Evidence-only answer: assembled from the knowledge base by a deterministic recommender; no language model wrote it.';
 
 /** The compact answer as text in a channel's dialect (Markdown by default). */
 export function renderCompact(a: AnswerLike | CompactAnswer, f: TextFormat = MARKDOWN, opts: { includeModelText?: boolean } = {}): string {
@@ -304,7 +305,14 @@ export function summarizeRecommendations(r: Pick<AnswerLike, 'recommendations' |
     text: lines.join('\n'),
     structured: {
       ...(c.checkedAgainst ? { checked_against: c.checkedAgainst } : {}),
-      recommendations: c.drugs.map((d) => ({ rank: d.rank, drug: { id: d.id, name: d.name }, summary: d.summary, for_patient: d.forPatient, flags: d.flags, cite: d.sources })),
+      recommendations: c.drugs.map((d) => ({
+        rank: d.rank,
+        drug: { id: d.id, name: d.name },
+        summary: d.summary,
+        for_patient: d.forPatient,
+        flags: d.flags,
+        cite: d.sources,
+      })),
       not_for_patient: c.leftOut,
       other_left_out: { count: o.count, names: o.names.slice(0, NAMED), already_taking: o.already },
       warnings: c.warnings,

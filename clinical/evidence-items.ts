@@ -1,14 +1,13 @@
 import type { IndicationRelation, IndicationTier } from '../kb/graph/store.js';
 import type { LedgerItem } from './case-types.js';
 import { tierWords } from './indication-words.js';
+import { articleUrl, trialUrl } from '../kb/base/corpus-types.js';
 
 /**
  * Evidence items: each fact, path, trial, article, interaction or side effect a recommendation
  * stands on, in the one shape every answer cites (id, link, snippet, source, license).
  */
 
-export const trialUrl = (nct: string) => `https://clinicaltrials.gov/study/${nct}`;
-export const articleUrl = (pmid: string) => `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;
 export const drugUrl = (id: string) =>
   /^DB\d{5}$/.test(id) ? `https://go.drugbank.com/drugs/${id}` : /^CHEMBL\d+$/.test(id) ? `https://www.ebi.ac.uk/chembl/compound_report_card/${id}/` : undefined;
 
@@ -23,7 +22,7 @@ export const licenses = (p: Prov[] | undefined) => [...new Set((p ?? []).map((x)
 export const sources = (p: Prov[] | undefined) => [...new Set((p ?? []).map((x) => x.source))].join(', ') || 'KEDRec knowledge base';
 
 /** Mechanism path as a fact id: drug-CbG-gene-DaG-disease, each hop in the path's own direction. */
-export function pathId(p: PathLike): string {
+function pathId(p: PathLike): string {
   let id = p.nodes[0].id;
   p.edges.forEach((e, i) => (id += `-${e.metaedge}-${p.nodes[i + 1].id}`));
   return id;
@@ -89,20 +88,56 @@ function snippetAfter(title: string, snippet: string | undefined): string {
   return s && !t.includes(s) ? ` — ${snippet}` : '';
 }
 
-export function trialItem(t: { nct_id?: string; nctId?: string; title: string; snippet?: string; url?: string; phase?: string | null; status?: string | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
-  const nct = (t.nct_id ?? t.nctId)!;
+/** A trial as the tools write it (`nct_id`) or as the evidence store returns it (`nctId`). */
+interface TrialLike {
+  nct_id?: string;
+  nctId?: string;
+  title: string;
+  snippet?: string;
+  url?: string;
+  phase?: string | null;
+  status?: string | null;
+  provenance?: { license: string; sources?: string[] };
+  license?: string;
+  sources?: string[];
+}
+
+export function trialItem(t: TrialLike, drugs: string[] = [], conditions: string[] = []): LedgerItem {
+  const nct = t.nct_id ?? t.nctId;
+  if (nct === undefined) throw new Error(`trialItem: the trial "${t.title}" has no NCT id (neither nct_id nor nctId)`);
   const license = t.provenance?.license ?? t.license ?? 'see source';
   const src = (t.provenance?.sources ?? t.sources ?? ['ClinicalTrials.gov']).join(', ');
   const tag = [t.phase, t.status].filter(Boolean).join(', ');
-  return { type: 'trial', id: nct, url: t.url ?? trialUrl(nct), snippet: `${t.title}${tag ? ` [${tag}]` : ''}${snippetAfter(t.title, t.snippet)}`.slice(0, 400), source: src, license, drugs, conditions };
+  const snippet = `${t.title}${tag ? ` [${tag}]` : ''}${snippetAfter(t.title, t.snippet)}`.slice(0, 400);
+  return { type: 'trial', id: nct, url: t.url ?? trialUrl(nct), snippet, source: src, license, drugs, conditions };
 }
 
-export function articleItem(a: { pmid: string; title: string; snippet?: string; url?: string; year?: number | null; provenance?: { license: string; sources?: string[] }; license?: string; sources?: string[] }, drugs: string[] = [], conditions: string[] = []): LedgerItem {
+/** An article as the tools write it or as the evidence store returns it. */
+interface ArticleLike {
+  pmid: string;
+  title: string;
+  snippet?: string;
+  url?: string;
+  year?: number | null;
+  provenance?: { license: string; sources?: string[] };
+  license?: string;
+  sources?: string[];
+}
+
+export function articleItem(a: ArticleLike, drugs: string[] = [], conditions: string[] = []): LedgerItem {
   const license = a.provenance?.license ?? a.license ?? 'see source';
   const src = (a.provenance?.sources ?? a.sources ?? ['PubMed']).join(', ');
-  return { type: 'article', id: `PMID:${a.pmid}`, url: a.url ?? articleUrl(a.pmid), snippet: `${a.title}${a.year ? ` (${a.year})` : ''}${snippetAfter(a.title, a.snippet)}`.slice(0, 400), source: src, license, drugs, conditions };
+  const snippet = `${a.title}${a.year ? ` (${a.year})` : ''}${snippetAfter(a.title, a.snippet)}`.slice(0, 400);
+  return { type: 'article', id: `PMID:${a.pmid}`, url: a.url ?? articleUrl(a.pmid), snippet, source: src, license, drugs, conditions };
 }
 
 /** The contract's EvidenceItem (drops the ledger's entity links). */
-export const publicItem = (e: LedgerItem) => ({ type: e.type, id: e.id, ...(e.url ? { url: e.url } : {}), snippet: e.snippet, source: e.source, license: e.license });
+export const publicItem = (e: LedgerItem) => ({
+  type: e.type,
+  id: e.id,
+  ...(e.url ? { url: e.url } : {}),
+  snippet: e.snippet,
+  source: e.source,
+  license: e.license,
+});
 

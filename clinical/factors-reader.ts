@@ -68,8 +68,6 @@ export function negatedBefore(clause: string, at: number): boolean {
 /** Negation words that negate something other than the term that follows. */
 const PSEUDO_NEGATION = /\b(?:no|not|without)\s+(?:(?:recent|new|further|current|acute|major|significant)\s+)?(?:problems?|issues?|complications?|changes?|worsening|exacerbations?|flares?|episodes?|concerns?)\b|\bnot (?:sure|certain|clear|known)\b|\bno change\b|\bnot only\b|\bnot just\b/;
 
-const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
-
 const STAGE: Record<string, CkdStage> = { '1': '1', '2': '2', '3': '3a', '3a': '3a', '3b': '3b', '4': '4', '5': '5' };
 
 /** Reads the factors one message states. */
@@ -145,12 +143,12 @@ function readPregnancy(raw: string, c: string, out: FactorDelta): void {
  * trend ("fell from 60 to 25"); a "<" or "below" makes it an upper bound just under the number,
  * a ">" or "above" a lower bound just over it. Years and identifiers (4+ digits) are skipped.
  */
-export function measuredValue(after: string, max: number): number | undefined {
-  const window = after.slice(0, 48).split(/[;,]/)[0]!;
+function measuredValue(after: string, max: number): number | undefined {
+  const window = after.slice(0, 48).split(/[;,]/)[0];
   const nums = [...window.matchAll(/(<=|>=|[<>≤≥]|\b(?:below|under|less than|above|over|more than|greater than)\b)?\s*\b(\d{1,3}(?:\.\d+)?)\b(?![\d/])/g)].filter((m) => Number(m[2]) <= max);
   if (!nums.length) return undefined;
   const trend = /\bfrom\b.*\bto\b|→|->|\bnow\b|\bdown to\b|\bfallen to\b|\bdropped to\b/.test(window);
-  const m = trend ? nums[nums.length - 1]! : nums[0]!;
+  const m = trend ? nums[nums.length - 1] : nums[0];
   const n = Number(m[2]);
   const cmp = m[1] ?? '';
   if (/[<≤]|below|under|less/.test(cmp)) return cmp === '<=' || cmp === '≤' ? n : n - 0.1;
@@ -187,7 +185,12 @@ function readRenal(raw: string, c: string, out: FactorDelta): void {
     said = true;
   }
   const plain = /\b(?:renal|kidney) (?:impairment|insufficiency|failure|function)\b/.exec(c);
-  if (said || plain) out.renalText = statedStretch(raw, Math.min(...[egfrAt, crclAt, stage, dialysis, plain].filter((m) => m).map((m) => m!.index)));
+  if (said || plain) out.renalText = statedStretch(raw, Math.min(...startsOf([egfrAt, crclAt, stage, dialysis, plain])));
+}
+
+/** Where each match that was found starts (the ones not found are null). */
+function startsOf(matches: (RegExpExecArray | null)[]): number[] {
+  return matches.filter((m): m is RegExpExecArray => m !== null).map((m) => m.index);
 }
 
 /**
@@ -215,7 +218,7 @@ function readHepatic(raw: string, c: string, out: FactorDelta): void {
   if (active && !negatedBefore(c, active.index)) out.activeLiverDisease = true;
   if (level) out.hepaticLevel = level;
   const failure = /\b(?:hepatic|liver) failure\b/.exec(c);
-  const at = [cp, cpScore, cirr, imp, failure, active].filter((m) => m).map((m) => m!.index);
+  const at = startsOf([cp, cpScore, cirr, imp, failure, active]);
   // "Decompensated cirrhosis": the qualifier before the finding belongs to it.
   const lead = cirr && /\b(?:decompensated|compensated|alcoholic)\s+$/.exec(c.slice(0, cirr.index));
   if (level || out.activeLiverDisease) out.hepaticText = statedStretch(raw, Math.min(...at, lead ? lead.index : Infinity));
@@ -231,9 +234,9 @@ function readOverrides(c: string, out: FactorDelta): void {
   const asks = /\?/.test(c) || /\b(?:can|could|should|may|shall) (?:i|we|she|he|you)\b/.test(c);
   for (const re of patterns) {
     for (const m of c.matchAll(re)) {
-      if (['the', 'it', 'this', 'that'].includes(m[1]!) || asks || /\b(?:do not|don't|never|not|no)\s+(?:\w+\s+){0,2}$/.test(c.slice(Math.max(0, (m.index ?? 0) - 24), m.index))) continue;
-      out.overrides.push(m[1]!);
+      if (['the', 'it', 'this', 'that'].includes(m[1]) || asks || /\b(?:do not|don't|never|not|no)\s+(?:\w+\s+){0,2}$/.test(c.slice(Math.max(0, (m.index ?? 0) - 24), m.index))) continue;
+      out.overrides.push(m[1]);
     }
   }
-  for (const m of c.matchAll(/\b(?:cancel|revoke|remove|undo|withdraw)\s+(?:the\s+|my\s+)?override(?:\s+(?:for|of|on))?\s+([a-z][a-z0-9-]{2,40})\b/g)) out.revokedOverrides.push(m[1]!);
+  for (const m of c.matchAll(/\b(?:cancel|revoke|remove|undo|withdraw)\s+(?:the\s+|my\s+)?override(?:\s+(?:for|of|on))?\s+([a-z][a-z0-9-]{2,40})\b/g)) out.revokedOverrides.push(m[1]);
 }

@@ -26,7 +26,7 @@ export interface FirstLineRow {
   reviewed: string;
 }
 
-export const DEFAULT_FIRST_LINE_FILE = fileURLToPath(new URL('./guidelines/first-line.tsv', import.meta.url));
+const DEFAULT_FIRST_LINE_FILE = fileURLToPath(new URL('./guidelines/first-line.tsv', import.meta.url));
 const HEADER = 'id\tconditions\tpopulation\tmembers\tsource\turl\treviewed';
 const POPULATIONS: Population[] = ['all', 'pregnancy'];
 
@@ -40,15 +40,23 @@ export function readFirstLine(file = DEFAULT_FIRST_LINE_FILE): FirstLineRow[] {
     if (!line.trim()) return;
     const where = `${file}: line ${i + 2}`;
     const [id, conditions, population, members, source, url, reviewed] = line.split('\t');
-    if (!/^[a-z0-9-]+$/.test(id ?? '') || seen.has(id!)) throw new Error(`${where}: id must be a unique lower-case key such as hypertension-pregnancy, got ${JSON.stringify(id)}`);
-    seen.add(id!);
+    if (!/^[a-z0-9-]+$/.test(id ?? '') || seen.has(id)) throw new Error(`${where}: id must be a unique lower-case key such as hypertension-pregnancy, got ${JSON.stringify(id)}`);
+    seen.add(id);
     const conds = (conditions ?? '').split(';').map((c) => c.trim()).filter(Boolean);
     const bad = conds.find((c) => !/^(?:DOID|EFO|MONDO|HP):\d+$/.test(c));
     if (!conds.length || bad) throw new Error(`${where}: conditions must be disease ids separated by ";" such as DOID:10763, got ${JSON.stringify(bad ?? conditions)}`);
     if (!POPULATIONS.includes(population as Population)) throw new Error(`${where}: population must be one of ${POPULATIONS.join(', ')}, got ${JSON.stringify(population)}`);
     if (!members?.trim()) throw new Error(`${where}: members must list drugs or group:<key>`);
     if (!source?.trim() || !/^https:\/\//.test(url ?? '') || !reviewed?.trim()) throw new Error(`${where}: every row needs its source, an https URL and who reviewed it`);
-    out.push({ id: id!, conditions: conds, population: population as Population, members: members.split(';').map((m) => m.trim()).filter(Boolean), source: source!, url: url!, reviewed: reviewed! });
+    out.push({
+      id,
+      conditions: conds,
+      population: population as Population,
+      members: members.split(';').map((m) => m.trim()).filter(Boolean),
+      source,
+      url,
+      reviewed,
+    });
   });
   return out;
 }

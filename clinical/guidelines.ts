@@ -18,7 +18,7 @@ export interface AgainstRow {
   reviewed: string;
 }
 
-export const DEFAULT_AGAINST_FILE = fileURLToPath(new URL('./guidelines/recommended-against.tsv', import.meta.url));
+const DEFAULT_AGAINST_FILE = fileURLToPath(new URL('./guidelines/recommended-against.tsv', import.meta.url));
 const HEADER = 'condition\tdrugs\tstrength\treason\tsource\turl\treviewed';
 
 /** Reads the table; a malformed row stops with its line and what is valid. */
@@ -33,7 +33,7 @@ export function readRecommendedAgainst(file = DEFAULT_AGAINST_FILE): AgainstRow[
     if (!/^(?:DOID|EFO|MONDO|HP):\d+$/.test(condition ?? '')) throw new Error(`${where}: condition must be a disease id such as DOID:0050156, got ${JSON.stringify(condition)}`);
     if (strength !== 'strong' && strength !== 'conditional') throw new Error(`${where}: strength must be strong or conditional, got ${JSON.stringify(strength)}`);
     if (!drugs?.trim() || !reason?.trim() || !source?.trim() || !/^https:\/\//.test(url ?? '') || !reviewed?.trim()) throw new Error(`${where}: needs drugs, a reason, a source, an https url and a reviewed note`);
-    out.push({ condition: condition!, drugs: drugs.split(';').map((d) => d.trim()).filter(Boolean), strength, reason: reason!, source: source!, url: url!, reviewed: reviewed! });
+    out.push({ condition, drugs: drugs.split(';').map((d) => d.trim()).filter(Boolean), strength, reason, source, url, reviewed });
   });
   return out;
 }

@@ -85,7 +85,7 @@ export interface IntentRole {
   reviewed: string;
 }
 
-export const DEFAULT_INTENT_ROLES_FILE = fileURLToPath(new URL('./intent/roles.tsv', import.meta.url));
+const DEFAULT_INTENT_ROLES_FILE = fileURLToPath(new URL('./intent/roles.tsv', import.meta.url));
 const HEADER = 'condition\tphase\tmembers\tsource\turl\treviewed';
 
 /** Reads the roles table; a malformed row stops with its line and what is valid. */
@@ -101,7 +101,7 @@ export function readIntentRoles(file = DEFAULT_INTENT_ROLES_FILE): IntentRole[] 
     if (phase !== 'acute' && phase !== 'prevention') throw new Error(`${where}: phase must be acute or prevention, got ${JSON.stringify(phase)}`);
     if (!members?.trim()) throw new Error(`${where}: members must list drugs or group:<key>`);
     if (!source?.trim() || !/^https?:\/\//.test(url ?? '') || !reviewed?.trim()) throw new Error(`${where}: every row needs its source, a URL and who reviewed it`);
-    out.push({ condition, phase, members: members.split(';').map((m) => m.trim()).filter(Boolean), source, url: url!, reviewed });
+    out.push({ condition, phase, members: members.split(';').map((m) => m.trim()).filter(Boolean), source, url, reviewed });
   });
   return out;
 }
@@ -146,7 +146,12 @@ export const PHASE_WORDS: Record<IntentPhase, string> = { acute: 'acute treatmen
  * How a drug fits the asked phase for one condition: `fits` when the guideline lists it for that
  * phase, `other` (with the phase it belongs to) when listed only for the other one, else nothing.
  */
-export function intentFit(roles: ResolvedRoles, conditionId: string, drugId: string, phase: IntentPhase): { fits: true; role: IntentRole } | { fits: false; other: IntentPhase; role: IntentRole } | undefined {
+export function intentFit(
+  roles: ResolvedRoles,
+  conditionId: string,
+  drugId: string,
+  phase: IntentPhase,
+): { fits: true; role: IntentRole } | { fits: false; other: IntentPhase; role: IntentRole } | undefined {
   const byPhase = roles.get(conditionId);
   if (!byPhase) return undefined;
   const asked = byPhase.get(phase);

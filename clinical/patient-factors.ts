@@ -22,12 +22,11 @@ export const allergySchema = z
       .describe('severe = anaphylaxis, angioedema, bronchospasm, SJS/TEN, DRESS, organ involvement; nonsevere = rash, itch, GI upset; unknown when not stated (derived from `reaction` when omitted)'),
   })
   .strict();
-export type Allergy = z.infer<typeof allergySchema>;
 
 export const CKD_STAGES = ['1', '2', '3a', '3b', '4', '5'] as const;
 export type CkdStage = (typeof CKD_STAGES)[number];
 
-export const renalSchema = z
+const renalSchema = z
   .object({
     egfr: z.number().min(0).max(200).optional().describe('eGFR in mL/min/1.73 m²'),
     crcl: z.number().min(0).max(250).optional().describe('Creatinine clearance (Cockcroft–Gault) in mL/min'),
@@ -40,7 +39,7 @@ export type RenalFunction = z.infer<typeof renalSchema>;
 export const HEPATIC_LEVELS = ['mild', 'moderate', 'severe'] as const;
 export type HepaticLevel = (typeof HEPATIC_LEVELS)[number];
 
-export const hepaticSchema = z
+const hepaticSchema = z
   .object({
     child_pugh: z.enum(['A', 'B', 'C']).optional().describe('Child–Pugh class'),
     impairment: z.enum(HEPATIC_LEVELS).optional().describe('mild (Child–Pugh A), moderate (B), severe (C); "cirrhosis" without a class counts as moderate'),
@@ -49,7 +48,7 @@ export const hepaticSchema = z
   .strict();
 export type HepaticFunction = z.infer<typeof hepaticSchema>;
 
-export const pregnancySchema = z
+const pregnancySchema = z
   .object({
     pregnant: z.boolean().describe('Currently pregnant'),
     weeks: z.number().int().min(0).max(45).optional().describe('Gestational age in weeks'),
@@ -89,7 +88,6 @@ export const patientFactorsSchema = z
       .describe('Drugs (or rule ids) the prescriber has decided to use despite an "avoid unless" rule; contraindications cannot be overridden'),
   })
   .strict();
-export type PatientFactorsInput = z.input<typeof patientFactorsSchema>;
 export type PatientFactors = z.infer<typeof patientFactorsSchema>;
 
 /** Reactions that make an allergy severe (cross-reactive classes are then avoided, not only flagged). */

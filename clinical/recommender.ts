@@ -8,7 +8,7 @@ import { resolvedRecommendedAgainst, type AgainstRow } from './guidelines.js';
 import { tierWords } from './indication-words.js';
 import { intentFit, PHASE_WORDS, resolvedIntentRoles } from './intent.js';
 import { describeCase } from './case-reader.js';
-import type { LedgerItem, TrackedCase } from './case-types.js';
+import type { CaseEntity, LedgerItem, TrackedCase } from './case-types.js';
 import type { ClinicalDeps } from './deps.js';
 import { articleItem, indicationItem, pathItem, publicItem, trialItem } from './evidence-items.js';
 import { exclusionReason, findingsAsWarnings, SEVERITY_LABEL, type DrugVerdict, type SafetyReport } from './safety/engine.js';
@@ -85,7 +85,7 @@ export const SCORE_WEIGHTS = {
 } as const;
 
 /** Document counts above this add nothing: bounds the volume terms at 3 × their weight. */
-export const VOLUME_CAP = 1000;
+const VOLUME_CAP = 1000;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -119,7 +119,7 @@ function curationSupport(provenance: { detail?: string }[]): Curation {
 }
 
 /** The named terms of a score. */
-export interface ScoreComponents {
+interface ScoreComponents {
   indication: number;
   /** First-line in a guideline for this population (SCORE_WEIGHTS.firstLine), by clinical/guidelines/first-line.tsv. */
   guideline: number;
@@ -134,10 +134,7 @@ export interface ScoreComponents {
   notIndicated: number;
 }
 
-/** The order the rationale explains the terms in: most trusted first. */
-const COMPONENT_ORDER: (keyof ScoreComponents)[] = ['indication', 'guideline', 'intent', 'curation', 'trials', 'articles', 'mechanism', 'safety', 'notIndicated'];
-
-export interface Recommendation extends RecommendedDrug {
+interface Recommendation extends RecommendedDrug {
   components: ScoreComponents;
 }
 
@@ -164,7 +161,7 @@ export interface RecommendResult {
   text: string;
 }
 
-export const EVIDENCE_ONLY_BANNER = 'Evidence-only answer: no language model wrote this. It was assembled by a deterministic recommender from the knowledge graph, trials and literature in the knowledge base.';
+const EVIDENCE_ONLY_BANNER = 'Evidence-only answer: no language model wrote this. It was assembled by a deterministic recommender from the knowledge graph, trials and literature in the knowledge base.';
 
 /** Indications read per condition: all of them in practice (hypertension, the most, has 70), so none is cut before it is scored. */
 const MAX_INDICATED = 200;
@@ -203,12 +200,6 @@ interface Candidate {
 }
 
 const total = (c: ScoreComponents) => round3(Object.values(c).reduce((a, b) => a + b, 0));
-
-/** Explains a score as "1.35 = indication 1.00 + trials 0.20 + …", leaving out zero terms. */
-export function explainScore(c: ScoreComponents): string {
-  const parts = COMPONENT_ORDER.filter((k) => c[k] !== 0).map((k) => `${k} ${c[k] >= 0 ? '' : '−'}${Math.abs(c[k]).toFixed(2)}`);
-  return `${total(c).toFixed(2)} = ${parts.join(' + ') || '0'}`;
-}
 
 /**
  * Corpus lookups memoised per store: the knowledge base is read-only while a process runs, and
@@ -266,8 +257,19 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const get = (drug: EntityRef) => {
     let x = candidates.get(drug.id);
     if (!x) {
-      const components: ScoreComponents = { indication: 0, guideline: 0, intent: 0, curation: 0, trials: 0, articles: 0, mechanism: 0, safety: 0, notIndicated: 0 };
-      candidates.set(drug.id, (x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [], cls: drug.id }));
+      const components: ScoreComponents = {
+        indication: 0,
+        guideline: 0,
+        intent: 0,
+        curation: 0,
+        trials: 0,
+        articles: 0,
+        mechanism: 0,
+        safety: 0,
+        notIndicated: 0,
+      };
+      x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [], cls: drug.id };
+      candidates.set(drug.id, x);
     }
     return x;
   };
@@ -288,7 +290,14 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       const agreement = round3(SCORE_WEIGHTS.agreement * Math.min(Math.max(d.resources.length - 1, 0), 3));
       if (cur.score + agreement > x.curation.score) x.curation = { ...cur, score: round3(cur.score + agreement), factId: fact.id };
       x.components.curation = x.curation.score;
-      x.indications.push({ relation: d.relation, tier: d.tier, disease: ind.disease, ...(d.via ? { via: d.via } : {}), resources: d.resources, factId: fact.id });
+      x.indications.push({
+        relation: d.relation,
+        tier: d.tier,
+        disease: ind.disease,
+        ...(d.via ? { via: d.via } : {}),
+        resources: d.resources,
+        factId: fact.id,
+      });
       x.evidence.push(fact);
     }
     for (const n of ind.notIndicated) notIndicated.set(n.drug.id, `${n.drug.name} is recorded as not indicated for ${ind.disease.name}`);
@@ -311,7 +320,9 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
     // the most trials of the condition, kept when the graph knows the drug by that exact id.
     if (candidates.size < limit) {
       for (const v of counted) {
-        const studied = [...v.counts].filter(([id, n]) => n.trials > 0 && !candidates.has(id)).sort((a, b) => b[1].trials - a[1].trials || a[0].localeCompare(b[0]));
+        const studied = [...v.counts]
+          .filter(([id, n]) => n.trials > 0 && !candidates.has(id))
+          .sort((a, b) => b[1].trials - a[1].trials || a[0].localeCompare(b[0]));
         for (const [id] of studied.slice(0, Math.max(2 * limit, 10))) {
           const m = (await graph.resolve(id, { kinds: ['Compound'], limit: 1, exactOnly: true })).matches[0];
           if (m && m.matchType === 'id' && !candidates.has(m.id)) get({ id: m.id, kind: m.kind, name: m.name });
@@ -349,7 +360,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const against = await resolvedRecommendedAgainst(graph);
   const firstLine = await resolvedFirstLine(graph, deps.safety.knowledge);
   for (const x of candidates.values()) {
-    const v = safety.verdicts.get(x.drug.id)!;
+    const v = verdictFor(safety, x.drug.id);
     const out = exclusionOf(v);
     if (out) {
       excluded.push(out);
@@ -358,7 +369,8 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
     if (roles && c.intent) {
       // The asked phase: a drug the guideline lists only for the other phase is not an answer to
       // this question (a migraine preventive for an attack); it is listed, with the guideline.
-      const fits = conditions.map((cond) => intentFit(roles, cond.id, x.drug.id, c.intent!.phase)).filter((f) => f !== undefined);
+      const askedPhase = c.intent.phase;
+      const fits = conditions.map((cond) => intentFit(roles, cond.id, x.drug.id, askedPhase)).filter((f) => f !== undefined);
       const wrong = fits.find((f) => !f.fits);
       if (wrong && !wrong.fits && !fits.some((f) => f.fits)) {
         excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: `${x.drug.name} is for ${PHASE_WORDS[wrong.other]}, and the question asks for ${PHASE_WORDS[c.intent.phase]} ("${c.intent.cue}")`, citation: { source: wrong.role.source, url: wrong.role.url }, overridable: false });
@@ -380,7 +392,11 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       continue;
     }
     if (x.components.notIndicated) {
-      excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: notIndicated.get(x.drug.id)!, citation: { source: 'PharmacotherapyDB (curated non-indication)' }, overridable: false });
+      const reason = notIndicated.get(x.drug.id);
+      // The component is set only for drugs in notIndicated (above), so the reason is there.
+      if (reason === undefined) throw new Error(`recommendDrugs: ${x.drug.id} is scored not indicated but has no recorded reason`);
+      const citation = { source: 'PharmacotherapyDB (curated non-indication)' };
+      excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason, citation, overridable: false });
       continue;
     }
     x.components.safety = round3(SCORE_WEIGHTS.caution * Math.min(v.cautions, 2));
@@ -468,7 +484,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   // Answer-level notes (unmatched allergies, uncovered pregnancy data…) are about the drugs shown.
   safety.general = full.general;
   const recommendations: Recommendation[] = shown.map((x, i) => {
-    const warnings = findingsAsWarnings(safety.verdicts.get(x.drug.id)!);
+    const warnings = findingsAsWarnings(verdictFor(safety, x.drug.id));
     return {
       rank: i + 1,
       drug: { id: x.drug.id, name: x.drug.name },
@@ -483,17 +499,31 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       warnings,
     };
   });
-  excluded.sort((a, b) => (candidates.get(b.drug.id) ? total(candidates.get(b.drug.id)!.components) : 0) - (candidates.get(a.drug.id) ? total(candidates.get(a.drug.id)!.components) : 0));
+  const candidateScore = (id: string) => {
+    const x = candidates.get(id);
+    return x ? total(x.components) : 0;
+  };
+  excluded.sort((a, b) => candidateScore(b.drug.id) - candidateScore(a.drug.id));
   const shownIds = new Set(recommendations.map((r) => r.drug.id));
-  const evidence = [...enrich.flatMap((x) => x.evidence), ...safety.evidence.filter((e) => !e.drugs?.length || e.drugs.some((d) => shownIds.has(d) || excluded.some((x) => x.drug.id === d)))];
+  const aboutListedDrug = (e: LedgerItem) => !e.drugs?.length || e.drugs.some((d) => shownIds.has(d) || excluded.some((x) => x.drug.id === d));
+  const evidence = [...enrich.flatMap((x) => x.evidence), ...safety.evidence.filter(aboutListedDrug)];
   const text = renderAnswer(c, recommendations, excluded, safety.general, notices);
   return { recommendations, excluded, verdicts: safety.verdicts, warnings: safety.general, notices, evidence, text };
+}
+
+/** The engine's verdict for a drug it was asked to check; a missing one is a bug, never a pass. */
+function verdictFor(report: SafetyReport, drugId: string): DrugVerdict {
+  const v = report.verdicts.get(drugId);
+  if (!v) throw new Error(`the safety engine returned no verdict for ${drugId}, which it was asked to check`);
+  return v;
 }
 
 /** A verdict as an exclusion (with the rule and citation that decide it), or undefined when the drug is kept. */
 export function exclusionOf(v: DrugVerdict): ExcludedDrug | undefined {
   if (v.verdict !== 'excluded') return undefined;
-  const f = exclusionReason(v)!;
+  const f = exclusionReason(v);
+  // An excluded verdict comes from a contraindicated or avoid-unless finding; without one it is a bug.
+  if (!f) throw new Error(`exclusionOf: the excluded verdict for ${v.drug.id} has no contraindicated or avoid-unless finding`);
   const severity = f.kind === 'already_taking' ? 'already_taking' : f.severity === 'contraindicated' ? 'contraindicated' : 'avoid_unless';
   const more = v.findings.filter((x) => x !== f && x.kind !== 'already_taking' && (x.severity === 'contraindicated' || x.severity === 'avoid_unless')).length;
   const current = f.kind !== 'already_taking' && v.findings.some((x) => x.kind === 'already_taking');
@@ -697,7 +727,12 @@ function renderAnswer(c: TrackedCase, recs: Recommendation[], excluded: Excluded
  * Answers "why not X?" from the evidence and the same safety engine: whether X is indicated for
  * the case's conditions, what the engine says about X for this patient, and where it ranks.
  */
-export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText: string, result: RecommendResult): Promise<{ text: string; evidence: LedgerItem[]; drug?: EntityRef; excluded?: boolean }> {
+export async function explainWhyNot(
+  deps: ClinicalDeps,
+  c: TrackedCase,
+  drugText: string,
+  result: RecommendResult,
+): Promise<{ text: string; evidence: LedgerItem[]; drug?: EntityRef; excluded?: boolean }> {
   const m = await resolveAskedDrug(deps, drugText);
   if (!m) return { text: `"${drugText}" is not a drug this knowledge base knows.`, evidence: [] };
   const drug = { id: m.id, kind: m.kind, name: m.name };
@@ -705,16 +740,16 @@ export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText
   const evidence: LedgerItem[] = [];
   const rec = result.recommendations.find((r) => r.drug.id === drug.id);
   if (rec) lines.push(`${drug.name} is recommended (rank ${rec.rank}, score ${rec.score}).`);
-  for (const cond of c.conditions.filter((x) => x.id)) {
+  for (const cond of c.conditions.filter((x): x is CaseEntity & { id: string } => !!x.id)) {
     // The same lookup the recommender and find_drugs_for_condition use: the answers cannot disagree.
-    const indicated = await deps.graph.indicatedDrugs(cond.id!, { limit: 100_000 }).catch(() => null);
+    const indicated = await deps.graph.indicatedDrugs(cond.id, { limit: 100_000 }).catch(() => null);
     const ind = indicated?.drugs.find((d) => d.drug.id === drug.id);
     if (ind && indicated) {
       const ev = indicationItem(drug, ind.relation, indicated.disease, ind.provenance, ind.tier, ind.via);
       evidence.push(ev);
       lines.push(`${drug.name} for ${ind.via ? `${ind.via.name}, a form of ${cond.name}` : cond.name}: ${tierWords(ind.relation, ind.tier)} [${ev.id}].`);
     } else lines.push(`${drug.name} is not a recorded indication for ${cond.name} in this knowledge base.`);
-    const paths = await deps.graph.mechanismPaths(drug.id, cond.id!, { limit: 2, viaGeneGene: false }).catch(() => []);
+    const paths = await deps.graph.mechanismPaths(drug.id, cond.id, { limit: 2, viaGeneGene: false }).catch(() => []);
     if (paths.length) {
       const ev = pathItem(paths[0]);
       evidence.push(ev);
@@ -724,7 +759,7 @@ export async function explainWhyNot(deps: ClinicalDeps, c: TrackedCase, drugText
   // The same engine that screened the candidates, so the answer cannot disagree with the list.
   const report: SafetyReport = await deps.safety.check([drug], safetyPatientFromCase(deps.safety.knowledge, c));
   evidence.push(...report.evidence);
-  const v = report.verdicts.get(drug.id)!;
+  const v = verdictFor(report, drug.id);
   const out = exclusionOf(v) ?? result.excluded.find((e) => e.drug.id === drug.id);
   if (out) lines.push(`Left out for this patient — ${exclusionLine(out)}.`);
   for (const f of v.findings) {

@@ -34,7 +34,7 @@ export interface PatientCase {
   notes?: string;
 }
 
-export type EvidenceType = 'kg_fact' | 'kg_path' | 'trial' | 'article' | 'interaction' | 'side_effect' | 'label' | 'guideline';
+type EvidenceType = 'kg_fact' | 'kg_path' | 'trial' | 'article' | 'interaction' | 'side_effect' | 'label' | 'guideline';
 
 export interface EvidenceItem {
   type: EvidenceType;

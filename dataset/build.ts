@@ -18,7 +18,7 @@ import { writeAtomic } from '../lib/write-atomic.js';
 export const VARIANTS = ['vanilla', 'trials', 'pubmed', 'both'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-export const VARIANT_DEFINITIONS: Record<Variant, string> = {
+const VARIANT_DEFINITIONS: Record<Variant, string> = {
   vanilla: 'no background: condition and candidate list only',
   trials: 'background = clinical-trial records (ClinicalTrials.gov-derived corpus) for the condition and each candidate',
   pubmed: 'background = PubMed abstracts (PubMedQA, BC5CDR) for the condition and each candidate',
@@ -27,7 +27,7 @@ export const VARIANT_DEFINITIONS: Record<Variant, string> = {
 
 export type Split = 'train' | 'validation' | 'test';
 
-export interface Passage {
+interface Passage {
   /** Evidence id as cited: "NCT01234567" or "PMID:123". */
   id: string;
   text: string;
@@ -155,6 +155,8 @@ export async function buildExamples(opts: BuildOptions): Promise<ExpRxRecExample
   const out: ExpRxRecExample[] = [];
   for (const [ci, cond] of conditions.entries()) {
     opts.onProgress?.(ci, conditions.length);
+    const split = splits.get(cond.id);
+    if (!split) throw new Error(`condition ${cond.id} has no split (splitConditions was given every condition)`);
     const ind = await opts.graph.indicatedDrugs(cond.id, { limit: 1000 });
     const indicated = new Set(ind.drugs.map((d) => d.drug.id));
     // Strongest-supported first (treats before palliates, more provenance first), as the store orders them.
@@ -165,7 +167,8 @@ export async function buildExamples(opts: BuildOptions): Promise<ExpRxRecExample
       const want = Math.max(0, size - targets.length);
       // Curated "not indicated" drugs are the hardest negatives: someone had to rule them out.
       for (const n of ind.notIndicated) if (!indicated.has(n.drug.id) && negatives.size < Math.ceil(want / 3)) negatives.set(n.drug.id, { ref: n.drug, reason: 'curated as not indicated (PharmacotherapyDB)', score: 1 });
-      const similar = (await Promise.all(targets.map((t) => opts.graph.similarDrugs(t.id, { limit: 40 }).catch(() => [])))).flat().sort((a, b) => b.score - a.score || a.drug.id.localeCompare(b.drug.id));
+      const similarPerTarget = await Promise.all(targets.map((t) => opts.graph.similarDrugs(t.id, { limit: 40 }).catch(() => [])));
+      const similar = similarPerTarget.flat().sort((a, b) => b.score - a.score || a.drug.id.localeCompare(b.drug.id));
       for (const s of similar) {
         if (negatives.size >= want) break;
         if (indicated.has(s.drug.id) || negatives.has(s.drug.id)) continue;
@@ -181,7 +184,7 @@ export async function buildExamples(opts: BuildOptions): Promise<ExpRxRecExample
       const patient = `A patient with ${cond.name} (${cond.id}).${entity?.description ? ` ${clip(entity.description, 300)}` : ''}`;
       out.push({
         id: `exprxrec-${cond.id.replace(':', '')}-${k + 1}`,
-        split: splits.get(cond.id)!,
+        split,
         condition: { id: cond.id, kind: cond.kind, name: cond.name },
         patient,
         candidates: candidates.map((c) => ({ id: c.id, kind: c.kind, name: c.name })),
@@ -199,19 +202,35 @@ export async function buildExamples(opts: BuildOptions): Promise<ExpRxRecExample
 }
 
 /** Writes `{train,validation,test}.jsonl` and the dataset card (`card.md`, `card.json`). */
-export async function writeDataset(examples: ExpRxRecExample[], opts: Pick<BuildOptions, 'outDir' | 'graph' | 'seed' | 'candidates' | 'maxTargets' | 'perCondition' | 'passages'> & { kbPath?: string }): Promise<DatasetCard> {
+export async function writeDataset(
+  examples: ExpRxRecExample[],
+  opts: Pick<BuildOptions, 'outDir' | 'graph' | 'seed' | 'candidates' | 'maxTargets' | 'perCondition' | 'passages'> & { kbPath?: string },
+): Promise<DatasetCard> {
   const splits: Split[] = ['train', 'validation', 'test'];
   for (const s of splits) writeAtomic(path.join(opts.outDir, `${s}.jsonl`), examples.filter((e) => e.split === s).map((e) => JSON.stringify(e)).join('\n') + '\n');
   const stats = await opts.graph.stats();
   const used = new Set(['hetionet', 'pharmacotherapydb', 'disease-ontology', 'hint', 'clintrials-dhimmel', 'trial2vec', 'pubmedqa', 'bc5cdr', 'drugbank', 'drugcentral']);
-  const count = (s: Split) => ({ examples: examples.filter((e) => e.split === s).length, conditions: new Set(examples.filter((e) => e.split === s).map((e) => e.condition.id)).size });
+  const count = (s: Split) => ({
+    examples: examples.filter((e) => e.split === s).length,
+    conditions: new Set(examples.filter((e) => e.split === s).map((e) => e.condition.id)).size,
+  });
   const card: DatasetCard = {
     name: 'expRxRec (KEDRec build)',
-    createdWith: { seed: opts.seed ?? 42, candidates: opts.candidates ?? 10, maxTargets: opts.maxTargets ?? 2, perCondition: opts.perCondition ?? 3, passages: opts.passages ?? 4, kb: opts.kbPath ?? null, kbMeta: stats.meta },
+    createdWith: {
+      seed: opts.seed ?? 42,
+      candidates: opts.candidates ?? 10,
+      maxTargets: opts.maxTargets ?? 2,
+      perCondition: opts.perCondition ?? 3,
+      passages: opts.passages ?? 4,
+      kb: opts.kbPath ?? null,
+      kbMeta: stats.meta,
+    },
     counts: { train: count('train'), validation: count('validation'), test: count('test'), total: examples.length },
     candidatesPerExample: opts.candidates ?? 10,
     variants: VARIANT_DEFINITIONS,
-    sources: stats.sources.filter((s) => [...used].some((u) => s.id.toLowerCase().includes(u))).map((s) => ({ id: s.id, name: s.name, license: s.license, noncommercial: s.noncommercial })),
+    sources: stats.sources
+      .filter((s) => [...used].some((u) => s.id.toLowerCase().includes(u)))
+      .map((s) => ({ id: s.id, name: s.name, license: s.license, noncommercial: s.noncommercial })),
     notes: [
       'Targets are drugs the graph records as treating or palliating the condition (Hetionet CtD/CpD, PharmacotherapyDB DM/SYM); negatives are the most similar graph drugs (resembles, shared targets, shared pharmacologic classes) that are not indicated for it, plus curated "not indicated" pairs.',
       'Splits are by condition (seeded): no condition appears in two splits.',

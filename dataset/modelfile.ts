@@ -6,7 +6,8 @@ import { KEDREC_LM_SYSTEM } from './distill.js';
  * template is the model's own by default: Ollama reads it from the GGUF's metadata (or inherits
  * it from a base model), and a fixed template would be wrong for every other family (a Gemma
  * fine-tune served with Llama 3's template answers garbage). A GGUF without one (the PyPI Gemma
- * 3 270M has none) gets its family's, written out: `templateForGguf` picks it from the file. `ollama create kedrec-lm -f Modelfile` then serves it under the name the agent uses.
+ * 3 270M has none) gets its family's, written out: `templateForGguf` picks it from the file.
+ * `ollama create kedrec-lm -f Modelfile` then serves it under the name the agent uses.
  */
 export interface ModelfileOptions {
   /** FROM: a GGUF path or an Ollama base model ("llama3.1:8b"). */

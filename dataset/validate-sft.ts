@@ -10,7 +10,7 @@ import { instructionFor, KEDREC_LM_SYSTEM, parseAnswer } from './distill.js';
  * only evidence ids its background gave. A model fine-tuned on records that break these learns
  * to break them.
  */
-export interface SftProblem {
+interface SftProblem {
   line: number;
   id?: string;
   problem: string;

@@ -50,9 +50,9 @@ export const CASE_CATEGORIES = [
   'intent',
   'multi-turn',
 ] as const;
-export type CaseCategory = (typeof CASE_CATEGORIES)[number];
+type CaseCategory = (typeof CASE_CATEGORIES)[number];
 export const CASE_FIELDS = ['conditions', 'medications', 'allergies'] as const;
-export type CaseField = (typeof CASE_FIELDS)[number];
+type CaseField = (typeof CASE_FIELDS)[number];
 
 /**
  * One expected entity: a KB identifier ("DOID:9352", "DB00682") or a name ("sulfonamides"), or a
@@ -61,7 +61,7 @@ export type CaseField = (typeof CASE_FIELDS)[number];
 const refSchema = z.union([z.string().trim().min(1).max(120), z.array(z.string().trim().min(1).max(120)).min(1).max(10)], {
   error: 'an identifier ("DOID:9352", "DB00682") or a name, or a list of them',
 });
-export type Ref = z.infer<typeof refSchema>;
+type Ref = z.infer<typeof refSchema>;
 
 const allergySchema = z.union([
   refSchema,
@@ -74,7 +74,6 @@ const allergySchema = z.union([
     })
     .strict(),
 ]);
-export type ExpectedAllergy = z.infer<typeof allergySchema>;
 
 /** Factors a case states; `null`: the text does not state it, so it must not be read. */
 const factorsSchema = z
@@ -100,8 +99,8 @@ const factorsSchema = z
   })
   .partial()
   .strict();
-export type ExpectedFactors = z.infer<typeof factorsSchema>;
-export const FACTOR_KEYS = Object.keys(factorsSchema.shape) as (keyof ExpectedFactors)[];
+type ExpectedFactors = z.infer<typeof factorsSchema>;
+const FACTOR_KEYS = Object.keys(factorsSchema.shape) as (keyof ExpectedFactors)[];
 
 const entityLists = {
   conditions: z.array(refSchema).max(40).optional(),
@@ -132,7 +131,6 @@ const changeSchema = z
   .refine((c) => [c.drug_left_out, c.drug_recommended, c.top3_changes, c.mentions, c.changes_mention].filter((x) => x !== undefined).length === 1, {
     message: 'exactly one of drug_left_out, drug_recommended, top3_changes, mentions, changes_mention',
   });
-export type AnswerChange = z.infer<typeof changeSchema>;
 
 const expectSchema = z
   .object({
@@ -150,7 +148,7 @@ const expectSchema = z
   })
   .strict();
 
-export const caseItemSchema = z
+const caseItemSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and hyphens'),
     category: z.enum(CASE_CATEGORIES),
@@ -168,9 +166,10 @@ export const caseItemSchema = z
     const changes = item.expect.answer_changes;
     if (item.category === 'multi-turn' && !changes) ctx.addIssue({ code: 'custom', path: ['expect', 'answer_changes'], message: 'a multi-turn script needs answer_changes' });
     if (changes && !item.turns) ctx.addIssue({ code: 'custom', path: ['expect', 'answer_changes'], message: 'answer_changes needs turns' });
-    if (changes && item.turns) {
+    const turns = item.turns;
+    if (changes && turns) {
       (Array.isArray(changes) ? changes : [changes]).forEach((c, i) => {
-        if (c.turn > item.turns!.length) ctx.addIssue({ code: 'custom', path: ['expect', 'answer_changes', ...(Array.isArray(changes) ? [i] : []), 'turn'], message: `turn ${c.turn} but the script has ${item.turns!.length} turns` });
+        if (c.turn > turns.length) ctx.addIssue({ code: 'custom', path: ['expect', 'answer_changes', ...(Array.isArray(changes) ? [i] : []), 'turn'], message: `turn ${c.turn} but the script has ${turns.length} turns` });
       });
     }
   });
@@ -189,7 +188,7 @@ export function readCaseItems(file: string): CaseItem[] {
   return readItemSet(file, caseItemSchema, 'case items', 'phrasing items');
 }
 
-export interface FieldScore {
+interface FieldScore {
   /** Expected entities (recall's denominator). */
   expected: number;
   /** Expected entities that were read. */
@@ -202,16 +201,16 @@ export interface FieldScore {
   recall: number | null;
 }
 
-export interface Tally {
+interface Tally {
   checked: number;
   correct: number;
   accuracy: number | null;
 }
 
-export type FailureKind = 'missed' | 'extra' | 'negated-as-present' | 'number-as-icd' | 'factor' | 'allergy-detail' | 'answer' | 'error';
+type FailureKind = 'missed' | 'extra' | 'negated-as-present' | 'number-as-icd' | 'factor' | 'allergy-detail' | 'answer' | 'error';
 
 /** One thing read wrongly: the item, the field, what a clinician means and what was read. */
-export interface CaseFailure {
+interface CaseFailure {
   item: string;
   category: CaseCategory;
   kind: FailureKind;
@@ -220,14 +219,14 @@ export interface CaseFailure {
   read: string;
 }
 
-export interface AnswerCheck {
+interface AnswerCheck {
   turn: number;
   check: string;
   passed: boolean;
   detail: string;
 }
 
-export interface CaseOutcome {
+interface CaseOutcome {
   id: string;
   category: CaseCategory;
   /** The case as read (after the last turn), in words. */
@@ -237,7 +236,7 @@ export interface CaseOutcome {
   answer?: { passed: boolean; checks: AnswerCheck[]; top3: string[][] };
 }
 
-export interface CategoryScore {
+interface CategoryScore {
   items: number;
   /** Items with no failure of any kind. */
   passed: number;
@@ -380,7 +379,7 @@ function readFactorsOf(c: TrackedCase): Record<string, unknown> {
     if (k === 'states') {
       if (c.states?.length) out.states = c.states.map((s) => s.key);
     } else {
-      const v = (c as unknown as Record<string, unknown>)[k];
+      const v: unknown = c[k];
       if (v !== undefined && !(Array.isArray(v) && !v.length)) out[k] = v;
     }
   }
@@ -397,9 +396,23 @@ async function readScript(graph: GraphStore, knowledge: SafetyKnowledge, turns: 
 }
 
 /** Scores one item's case as read. */
-async function scoreItem(item: CaseItem, c: TrackedCase, res: Resolver, knowledge: SafetyKnowledge): Promise<{ failures: CaseFailure[]; fields: Record<CaseField, FieldScore>; factors: Record<string, Tally>; reaction: Tally; severity: Tally; negated: number; numbers: number }> {
+async function scoreItem(
+  item: CaseItem,
+  c: TrackedCase,
+  res: Resolver,
+  knowledge: SafetyKnowledge,
+): Promise<{
+  failures: CaseFailure[];
+  fields: Record<CaseField, FieldScore>;
+  factors: Record<string, Tally>;
+  reaction: Tally;
+  severity: Tally;
+  negated: number;
+  numbers: number;
+}> {
   const failures: CaseFailure[] = [];
-  const fail = (kind: FailureKind, field: string, expected: string, read: string) => failures.push({ item: item.id, category: item.category, kind, field, expected, read });
+  const fail = (kind: FailureKind, field: string, expected: string, read: string) =>
+    failures.push({ item: item.id, category: item.category, kind, field, expected, read });
   const fields = { conditions: emptyField(), medications: emptyField(), allergies: emptyField() };
   const factors: Record<string, Tally> = {};
   const reaction = emptyTally();
@@ -458,7 +471,6 @@ async function scoreItem(item: CaseItem, c: TrackedCase, res: Resolver, knowledg
     }
   }
   // Factors: exact match; null = must not be read.
-  const got = c as unknown as Record<string, unknown>;
   for (const [k, want] of Object.entries(e.factors ?? {}) as [keyof ExpectedFactors, unknown][]) {
     if (want === undefined) continue;
     const t = (factors[k] ??= emptyTally());
@@ -472,7 +484,7 @@ async function scoreItem(item: CaseItem, c: TrackedCase, res: Resolver, knowledg
       continue;
     }
     t.checked++;
-    const v = got[k];
+    const v: unknown = c[k];
     const ok = want === null ? v === undefined : typeof want === 'number' ? typeof v === 'number' && Math.abs(v - want) < 1e-6 : v === want;
     if (ok) t.correct++;
     else {
@@ -500,19 +512,24 @@ async function scoreItem(item: CaseItem, c: TrackedCase, res: Resolver, knowledg
 const top = (a: FinalAnswer | undefined, n = 3) => (a?.recommendations ?? []).slice(0, n).map((r) => r.drug.id);
 
 /** Runs one script through the evidence-only agent and checks how its answer moved. */
-async function checkAnswers(item: CaseItem, agent: ReturnType<typeof makeAgent>, threadId: string, res: Resolver): Promise<NonNullable<CaseOutcome['answer']>> {
+async function checkAnswers(
+  script: { turns: string[]; changes: NonNullable<CaseItem['expect']['answer_changes']> },
+  agent: ReturnType<typeof makeAgent>,
+  threadId: string,
+  res: Resolver,
+): Promise<NonNullable<CaseOutcome['answer']>> {
   const answers: FinalAnswer[] = [];
-  for (const t of item.turns!) answers.push(await agent.invoke({ threadId, message: t }));
-  const raw = item.expect.answer_changes!;
+  for (const t of script.turns) answers.push(await agent.invoke({ threadId, message: t }));
+  const raw = script.changes;
   const checks: AnswerCheck[] = [];
   const names = (a: FinalAnswer, ids: string[]) => a.recommendations.filter((r) => ids.includes(r.drug.id)).map((r) => r.drug.name);
   for (const ch of Array.isArray(raw) ? raw : [raw]) {
-    const now = answers[ch.turn - 1]!;
-    const before = answers[ch.turn - 2]!;
+    const now = answers[ch.turn - 1];
+    const before = answers[ch.turn - 2];
     const recNow = now.recommendations.map((r) => r.drug.id);
     const list = (a: FinalAnswer) => a.recommendations.slice(0, 5).map((r) => r.drug.name).join(', ') || '(none)';
-    if (ch.drug_left_out !== undefined || ch.drug_recommended !== undefined) {
-      const ref = (ch.drug_left_out ?? ch.drug_recommended)!;
+    const ref = ch.drug_left_out ?? ch.drug_recommended;
+    if (ref !== undefined) {
       const ids = await res.drugIds(ref);
       const label = Array.isArray(ref) ? ref.join(' | ') : ref;
       if (!ids.length) {
@@ -544,7 +561,10 @@ async function checkAnswers(item: CaseItem, agent: ReturnType<typeof makeAgent>,
       const word = ch.mentions.toLowerCase();
       const listed = [...now.recommendations, ...now.excluded].find((x) => ids.includes(x.drug.id));
       // Lines that belong to another drug's entry (its rationale, its exclusion reason) do not answer about this one.
-      const others = [...now.recommendations, ...now.excluded].map((x) => x.drug).filter((d) => !ids.includes(d.id) && !d.name.toLowerCase().includes(word)).map((d) => d.name.toLowerCase());
+      const others = [...now.recommendations, ...now.excluded]
+        .map((x) => x.drug)
+        .filter((d) => !ids.includes(d.id) && !d.name.toLowerCase().includes(word))
+        .map((d) => d.name.toLowerCase());
       const own = now.text.split('\n').filter((l) => !others.some((n) => l.toLowerCase().includes(n)));
       // A line headed by the drug ("About Mirtazapine for this patient: …") is about it, whatever else it cites.
       const headed = now.text.split('\n').some((l) => l.toLowerCase().startsWith(`about ${word}`) || l.toLowerCase().startsWith(`why not ${word}`));
@@ -554,7 +574,7 @@ async function checkAnswers(item: CaseItem, agent: ReturnType<typeof makeAgent>,
         turn: ch.turn,
         check: `answer is about "${ch.mentions}"`,
         passed,
-        detail: listed ? `${now.recommendations.includes(listed as never) ? 'recommended' : 'left out'}: ${listed.drug.name}` : named ? 'named in the answer' : `not answered (recommended: ${list(now)})`,
+        detail: listed ? `${now.recommendations.some((r) => r === listed) ? 'recommended' : 'left out'}: ${listed.drug.name}` : named ? 'named in the answer' : `not answered (recommended: ${list(now)})`,
       });
     } else if (ch.changes_mention !== undefined) {
       const said = now.changes.join(' ');
@@ -569,7 +589,13 @@ async function checkAnswers(item: CaseItem, agent: ReturnType<typeof makeAgent>,
  * Runs the set. `agent: false` skips the multi-turn answer checks (case reading only).
  * Throws, naming the item and field, when an item names a rule-table state the KB does not have.
  */
-export async function runCaseEval(opts: { graph: GraphStore; evidence?: EvidenceStore; safety: SafetyEngine; items: CaseItem[]; agent?: boolean }): Promise<CaseEvalReport> {
+export async function runCaseEval(opts: {
+  graph: GraphStore;
+  evidence?: EvidenceStore;
+  safety: SafetyEngine;
+  items: CaseItem[];
+  agent?: boolean;
+}): Promise<CaseEvalReport> {
   const knowledge = opts.safety.knowledge;
   for (const item of opts.items) {
     const states = [...(item.expect.factors?.states ?? []).map((s) => ['expect.factors.states', s]), ...(item.expect.absent?.states ?? []).map((s) => ['expect.absent.states', s])];
@@ -589,8 +615,16 @@ export async function runCaseEval(opts: { graph: GraphStore; evidence?: Evidence
   const multiTurn = { scripts: 0, passed: 0, rate: null as number | null, checks: 0, checksPassed: 0 };
   let thread = 0;
   for (const item of opts.items) {
-    const turns = item.turns ?? [item.text!];
-    const cat = (byCategory[item.category] ??= { items: 0, passed: 0, fields: { conditions: emptyField(), medications: emptyField(), allergies: emptyField() }, factors: emptyTally(), negatedAsPresent: 0, numbersAsIcd: 0 });
+    const turns = item.turns ?? (item.text !== undefined ? [item.text] : undefined);
+    if (!turns) throw new Error(`case items: item ${item.id} has neither text nor turns`);
+    const cat = (byCategory[item.category] ??= {
+      items: 0,
+      passed: 0,
+      fields: { conditions: emptyField(), medications: emptyField(), allergies: emptyField() },
+      factors: emptyTally(),
+      negatedAsPresent: 0,
+      numbersAsIcd: 0,
+    });
     cat.items++;
     let c: TrackedCase;
     let failures: CaseFailure[] = [];
@@ -628,13 +662,18 @@ export async function runCaseEval(opts: { graph: GraphStore; evidence?: Evidence
     const outcome: CaseOutcome = {
       id: item.id,
       category: item.category,
-      read: { conditions: c.conditions.map(entityLabel), medications: c.currentMedications.map(entityLabel), allergies: c.allergies.map(entityLabel), factors: readFactorsOf(c) },
+      read: {
+        conditions: c.conditions.map(entityLabel),
+        medications: c.currentMedications.map(entityLabel),
+        allergies: c.allergies.map(entityLabel),
+        factors: readFactorsOf(c),
+      },
       failures,
     };
     if (item.turns && item.expect.answer_changes && agent) {
       multiTurn.scripts++;
       try {
-        outcome.answer = await checkAnswers(item, agent, `case-eval-${++thread}`, res);
+        outcome.answer = await checkAnswers({ turns: item.turns, changes: item.expect.answer_changes }, agent, `case-eval-${++thread}`, res);
       } catch (err) {
         outcome.answer = { passed: false, checks: [{ turn: 0, check: 'agent', passed: false, detail: `error: ${(err as Error).message}` }], top3: [] };
       }
@@ -654,7 +693,8 @@ export async function runCaseEval(opts: { graph: GraphStore; evidence?: Evidence
       s[f].recall = ratio(s[f].found, s[f].expected);
     }
   }
-  for (const t of [...Object.values(factors), factorsOverall, allergyReaction, allergySeverity, ...Object.values(byCategory).map((c) => c.factors)]) t.accuracy = ratio(t.correct, t.checked);
+  const tallies = [...Object.values(factors), factorsOverall, allergyReaction, allergySeverity, ...Object.values(byCategory).map((c) => c.factors)];
+  for (const t of tallies) t.accuracy = ratio(t.correct, t.checked);
   multiTurn.rate = ratio(multiTurn.passed, multiTurn.scripts);
   return {
     items: opts.items.length,
@@ -706,11 +746,11 @@ export function caseMarkdown(r: CaseEvalReport): string {
     const pr = (f: CaseField) => `${f2(c.fields[f].precision)} / ${f2(c.fields[f].recall)}`;
     lines.push(`| ${k} | ${c.items} | ${c.passed} | ${pr('conditions')} | ${pr('medications')} | ${pr('allergies')} | ${f2(c.factors.accuracy)} | ${c.negatedAsPresent} | ${c.numbersAsIcd} |`);
   }
-  const scripts = r.outcomes.filter((o) => o.answer);
+  const scripts = r.outcomes.flatMap((o) => (o.answer ? [{ id: o.id, answer: o.answer }] : []));
   if (scripts.length) {
     lines.push('', '## Multi-turn scripts', '', '| script | passed | checks | top 3 per turn |', '|---|---|---|---|');
     for (const o of scripts) {
-      lines.push(`| ${o.id} | ${o.answer!.passed ? 'yes' : 'no'} | ${cell(o.answer!.checks.map((c) => `turn ${c.turn} ${c.check}: ${c.passed ? 'ok' : 'FAILED'}`).join('; '))} | ${cell(o.answer!.top3.map((t, i) => `${i + 1}: ${t.join(', ') || '–'}`).join(' → '))} |`);
+      lines.push(`| ${o.id} | ${o.answer.passed ? 'yes' : 'no'} | ${cell(o.answer.checks.map((c) => `turn ${c.turn} ${c.check}: ${c.passed ? 'ok' : 'FAILED'}`).join('; '))} | ${cell(o.answer.top3.map((t, i) => `${i + 1}: ${t.join(', ') || '–'}`).join(' → '))} |`);
     }
   }
   if (r.failures.length) {

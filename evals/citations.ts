@@ -20,7 +20,7 @@ import type { CoverageItem } from './coverage.js';
  * "Before" applies the same checks to what the previous selection would have cited for the same
  * drugs (trials with no negative filter, articles with only adverse reports left out).
  */
-export interface CitationCheck {
+interface CitationCheck {
   item: string;
   drug: string;
   id: string;
@@ -44,9 +44,18 @@ export interface CitationsReport {
 }
 
 const CITED = 3;
-const tally = (xs: CitationCheck[]): Tally => ({ checked: xs.length, passed: xs.filter((x) => x.passed).length, share: xs.length ? xs.filter((x) => x.passed).length / xs.length : null });
+const tally = (xs: CitationCheck[]): Tally => ({
+  checked: xs.length,
+  passed: xs.filter((x) => x.passed).length,
+  share: xs.length ? xs.filter((x) => x.passed).length / xs.length : null,
+});
 
-export async function runCitationsEval(opts: { graph: GraphStore; evidence: EvidenceStore; safety: SafetyEngine; items: CoverageItem[] }): Promise<CitationsReport> {
+export async function runCitationsEval(opts: {
+  graph: GraphStore;
+  evidence: EvidenceStore;
+  safety: SafetyEngine;
+  items: CoverageItem[];
+}): Promise<CitationsReport> {
   const deps: ToolDeps = { graph: opts.graph, evidence: opts.evidence, safety: opts.safety };
   const db = opts.evidence.offline.db;
   const mismatch = readOrganMismatch();
@@ -120,7 +129,13 @@ export async function runCitationsEval(opts: { graph: GraphStore; evidence: Evid
     negativeTrialsCited: xs.filter((x) => x.why.startsWith('negative')).length,
     answersCitingNegative: negativeAnswers.size,
   });
-  return { conditions: opts.items.length, answers, after: summary(after, citingNegative.after), before: summary(before, citingNegative.before), failures: after.filter((x) => !x.passed) };
+  return {
+    conditions: opts.items.length,
+    answers,
+    after: summary(after, citingNegative.after),
+    before: summary(before, citingNegative.before),
+    failures: after.filter((x) => !x.passed),
+  };
 }
 
 const pct = (t: Tally) => (t.share === null ? '–' : `${(100 * t.share).toFixed(1)}%`);

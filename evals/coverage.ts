@@ -29,11 +29,11 @@ import { runTool, ToolError, type ToolDeps } from '../tools/spec.js';
  */
 
 export const COVERAGE_CATEGORIES = ['primary-care', 'hospital', 'infectious', 'cardiovascular', 'psychiatric', 'dermatological', 'rare'] as const;
-export type CoverageCategory = (typeof COVERAGE_CATEGORIES)[number];
+type CoverageCategory = (typeof COVERAGE_CATEGORIES)[number];
 export const COVERAGE_TOOLS = ['find_drugs_for_condition', 'recommend_drugs'] as const;
 export type CoverageTool = (typeof COVERAGE_TOOLS)[number];
 
-export const coverageItemSchema = z
+const coverageItemSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and hyphens'),
     /** What a clinician types: "CAP", "high cholesterol", "Parkinson's". */
@@ -73,7 +73,7 @@ interface Ref {
 }
 
 /** What one tool did with one phrase. */
-export interface ToolOutcome {
+interface ToolOutcome {
   tool: CoverageTool;
   /** The disease the phrase resolved to (the vocabulary term it named). */
   resolved?: Ref;
@@ -101,7 +101,7 @@ export interface ToolOutcome {
   notes: string[];
 }
 
-export interface CoverageOutcome {
+interface CoverageOutcome {
   id: string;
   phrase: string;
   category: CoverageCategory;
@@ -114,7 +114,7 @@ export interface CoverageOutcome {
   agree: boolean;
 }
 
-export interface CoverageTotals {
+interface CoverageTotals {
   items: number;
   resolved: number;
   /** Resolved to a disease the item does not accept (counted as a miss on every measure). */
@@ -146,7 +146,10 @@ const emptyTotals = (): CoverageTotals => ({ items: 0, resolved: 0, wrongDisease
 const INVESTIGATIONAL_TIER = 'investigational';
 
 /** recommend_drugs names no tier field: its indication facts (kg_fact evidence) say the tier in words. */
-export function recommendedAsIndication(x: { score_components: Record<string, number>; evidence: { type: string; snippet: string }[] }): { indicated: boolean; investigational: boolean } {
+export function recommendedAsIndication(x: {
+  score_components: Record<string, number>;
+  evidence: { type: string; snippet: string }[];
+}): { indicated: boolean; investigational: boolean } {
   if (!((x.score_components.indication ?? 0) > 0)) return { indicated: false, investigational: false };
   const facts = x.evidence.filter((e) => e.type === 'kg_fact' && /\b(indicat\w*|treats|palliates)\b/i.test(e.snippet));
   const investigational = facts.length > 0 && facts.every((e) => /\binvestigational\b/i.test(e.snippet));
@@ -159,7 +162,13 @@ const FIND_LIMIT = 50;
 const RECOMMEND_LIMIT = 20;
 
 /** Runs the set through both tools. */
-export async function runCoverageEval(opts: { graph: GraphStore; evidence?: EvidenceStore; safety: SafetyEngine; items: CoverageItem[]; top?: number }): Promise<CoverageReport> {
+export async function runCoverageEval(opts: {
+  graph: GraphStore;
+  evidence?: EvidenceStore;
+  safety: SafetyEngine;
+  items: CoverageItem[];
+  top?: number;
+}): Promise<CoverageReport> {
   const deps: ToolDeps = { graph: opts.graph, evidence: opts.evidence, safety: opts.safety };
   const top = opts.top ?? 10;
   // Every exact match of an expected name counts (a name can be a synonym of more than one compound,
@@ -179,8 +188,9 @@ export async function runCoverageEval(opts: { graph: GraphStore; evidence?: Evid
     for (const e of item.expected) if (!(await expectedIds(e)).size) unknownExpected.push(e);
     const firstExpected = async (drugs: { drug: Ref; indicated: boolean }[]) => {
       for (let i = 0; i < drugs.length; i++) {
+        const { drug, indicated } = drugs[i];
         for (const e of item.expected) {
-          if ((await expectedIds(e)).has(drugs[i].drug.id) || normalizeTerm(e) === normalizeTerm(drugs[i].drug.name)) return { drug: drugs[i].drug.name, rank: i + 1, indicated: drugs[i].indicated };
+          if ((await expectedIds(e)).has(drug.id) || normalizeTerm(e) === normalizeTerm(drug.name)) return { drug: drug.name, rank: i + 1, indicated };
         }
       }
       return undefined;
@@ -240,8 +250,21 @@ export async function runCoverageEval(opts: { graph: GraphStore; evidence?: Evid
       miss(rec, err);
     }
 
-    const agree = !!find.resolved && !!rec.resolved && find.resolved.id === rec.resolved.id && (find.answeredBy?.id ?? find.resolved.id) === (rec.answeredBy?.id ?? rec.resolved.id);
-    outcomes.push({ id: item.id, phrase: item.phrase, category: item.category, expected: item.expected, ...(item.diseases ? { diseases: item.diseases } : {}), unknownExpected, tools: { find_drugs_for_condition: find, recommend_drugs: rec }, agree });
+    const agree =
+      !!find.resolved &&
+      !!rec.resolved &&
+      find.resolved.id === rec.resolved.id &&
+      (find.answeredBy?.id ?? find.resolved.id) === (rec.answeredBy?.id ?? rec.resolved.id);
+    outcomes.push({
+      id: item.id,
+      phrase: item.phrase,
+      category: item.category,
+      expected: item.expected,
+      ...(item.diseases ? { diseases: item.diseases } : {}),
+      unknownExpected,
+      tools: { find_drugs_for_condition: find, recommend_drugs: rec },
+      agree,
+    });
   }
 
   const byTool = { find_drugs_for_condition: emptyTotals(), recommend_drugs: emptyTotals() } as Record<CoverageTool, CoverageTotals>;

@@ -12,7 +12,7 @@ import { seededShuffle } from '../lib/random.js';
  * recommender sees is masked with the example's hidden indication pairs (the leak guard).
  */
 
-export interface RecommenderInput {
+interface RecommenderInput {
   example: ExpRxRecExample;
   variant: Variant;
   /** Background passages of the variant, "[ID] text". */
@@ -21,7 +21,7 @@ export interface RecommenderInput {
   graph: GraphStore;
 }
 
-export interface RecommenderOutput {
+interface RecommenderOutput {
   /** All candidate ids, best first. */
   ranked: string[];
   selected: string[];
@@ -78,15 +78,16 @@ export function evidenceOnlyRecommender(opts: { maxSelect?: number } = {}): Reco
           const paths = await graph.mechanismPaths(c.id, cond, { limit: 3, viaGeneGene: false }).catch(() => []);
           const name = norm(c.name);
           const mentions = bgNorm.filter((b) => b.includes(name) || b.includes(c.id.toLowerCase())).length;
+          const similar = viaSimilar.get(c.id);
           const parts = {
-            similarDisease: viaSimilar.get(c.id)?.score ?? 0,
+            similarDisease: similar?.score ?? 0,
             mechanism: 0.3 * (Math.min(paths.length, 3) / 3),
             background: 0.4 * (Math.min(mentions, 2) / 2),
             notIndicated: notIndicated.has(c.id) ? -1 : 0,
           };
           const score = parts.similarDisease + parts.mechanism + parts.background + parts.notIndicated;
           const why = [
-            parts.similarDisease ? `it is indicated for the similar disease ${viaSimilar.get(c.id)!.disease}` : '',
+            similar && parts.similarDisease ? `it is indicated for the similar disease ${similar.disease}` : '',
             paths.length ? `${paths.length} mechanism path(s) link it to ${example.condition.name} (${paths[0].text})` : '',
             mentions ? `${mentions} background passage(s) mention it` : '',
             parts.notIndicated ? 'curators recorded it as not indicated' : '',
@@ -148,15 +149,24 @@ export async function runExpRxRecEval(opts: ExpRxRecRunOptions): Promise<Variant
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 1, 32)) }, worker));
-      const withRef = rows.filter((x) => opts.references?.has(x.id));
-      const rs = withRef.map((x) => rouge(x.rationale, opts.references!.get(x.id)!));
+      // ROUGE over the examples that have a reference rationale.
+      const rs = rows.flatMap((x) => {
+        const reference = opts.references?.get(x.id);
+        return reference === undefined ? [] : [rouge(x.rationale, reference)];
+      });
       out.push({
         recommender: r.name,
         variant,
         examples: rows.length,
         prf: microMacroPrf(rows),
-        hits: { at1: mean(rows.map((x) => hitsAtK(x.ranked, x.gold, 1))), at3: mean(rows.map((x) => hitsAtK(x.ranked, x.gold, 3))), at10: mean(rows.map((x) => hitsAtK(x.ranked, x.gold, 10))) },
-        rouge: rs.length ? { rouge1: mean(rs.map((x) => x.rouge1)), rouge2: mean(rs.map((x) => x.rouge2)), rougeL: mean(rs.map((x) => x.rougeL)), n: rs.length } : null,
+        hits: {
+          at1: mean(rows.map((x) => hitsAtK(x.ranked, x.gold, 1))),
+          at3: mean(rows.map((x) => hitsAtK(x.ranked, x.gold, 3))),
+          at10: mean(rows.map((x) => hitsAtK(x.ranked, x.gold, 10))),
+        },
+        rouge: rs.length
+          ? { rouge1: mean(rs.map((x) => x.rouge1)), rouge2: mean(rs.map((x) => x.rouge2)), rougeL: mean(rs.map((x) => x.rougeL)), n: rs.length }
+          : null,
       });
     }
   }

@@ -13,7 +13,7 @@ export interface Prf {
 const f1Of = (p: number, r: number) => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 
 /** Counts of one prediction against its gold set. */
-export function confusion(pred: Iterable<string>, gold: Iterable<string>): { tp: number; fp: number; fn: number } {
+function confusion(pred: Iterable<string>, gold: Iterable<string>): { tp: number; fp: number; fn: number } {
   const g = new Set(gold);
   const p = new Set(pred);
   let tp = 0;
@@ -130,7 +130,7 @@ export function ddiRate(predSets: Iterable<Iterable<string>>, pairs: ReadonlySet
 export const pairKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
 
 /** Lower-case alphanumeric tokens: the tokenisation ROUGE scores use here (no stemming). */
-export function rougeTokens(text: string): string[] {
+function rougeTokens(text: string): string[] {
   return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 }
 

@@ -44,7 +44,7 @@ export interface MimicLoadStats {
 }
 
 /** A source directory lacks a file or a column the loader needs. */
-export class MimicDataError extends Error {}
+class MimicDataError extends Error {}
 
 interface Table {
   header: string[];

@@ -116,10 +116,13 @@ export async function runMimicEval(opts: MimicRunOptions): Promise<MimicReport> 
 
   /** Train/test pairs of one repeat: the given directories, or the patient-level folds of its seed. */
   const splits = (s: number): { fitOn: MimicPatient[]; score: MimicPatient[] }[] =>
-    train ? [{ fitOn: train.patients, score: test.patients }] : patientFolds(test.patients, folds, s).map((fold, i, all) => ({ fitOn: all.filter((_, j) => j !== i).flat(), score: fold }));
+    train
+      ? [{ fitOn: train.patients, score: test.patients }]
+      : patientFolds(test.patients, folds, s).map((fold, i, all) => ({ fitOn: all.filter((_, j) => j !== i).flat(), score: fold }));
 
   const runLevel = async (level: DrugLevel, withAblations: boolean) => {
-    const kb = level === 'atc3' ? kbAtc.evidence : kbDb!.evidence;
+    const kb = level === 'atc3' ? kbAtc.evidence : kbDb?.evidence;
+    if (!kb) throw new Error(`no knowledge-graph evidence was built for the ${level} level (levels: ${levels.join(', ')})`);
     const ddi = async (sets: string[][]) => (level === 'atc3' ? atc3DdiRate(ddiPairs)(sets) : drugbankDdiRate(opts.graph, sets));
     const perRepeat = new Map<string, MethodResult[]>();
     const fits = new Map<string, Record<string, number | string>[]>();
@@ -142,10 +145,19 @@ export async function runMimicEval(opts: MimicRunOptions): Promise<MimicReport> 
           fits.set(m.name, [...(fits.get(m.name) ?? []), m.params]);
         }
       }
-      for (const [name, { method, pred }] of pooled) perRepeat.set(name, [...(perRepeat.get(name) ?? []), summarise(method, level, pred, null)]);
-      for (const [name, { pred }] of pooled) perRepeat.get(name)!.at(-1)!.ddi_rate = await ddi(pred.sets);
+      const summaries = [...pooled].map(([name, { method, pred }]) => {
+        const result = summarise(method, level, pred, null);
+        perRepeat.set(name, [...(perRepeat.get(name) ?? []), result]);
+        return { result, sets: pred.sets };
+      });
+      for (const { result, sets } of summaries) result.ddi_rate = await ddi(sets);
     }
-    const all = order.map((name) => averageRepeats(perRepeat.get(name)!, fits.get(name)!));
+    const all = order.map((name) => {
+      const runs = perRepeat.get(name);
+      const params = fits.get(name);
+      if (!runs || !params) throw new Error(`method ${name} has no results at the ${level} level`);
+      return averageRepeats(runs, params);
+    });
     return { results: all.filter((r) => r.name !== 'kedrec_without_kb'), ablations: all.filter((r) => r.name === 'kedrec_without_kb'), perRepeat };
   };
 
@@ -170,7 +182,12 @@ export async function runMimicEval(opts: MimicRunOptions): Promise<MimicReport> 
     })),
     kedrecWins: ['most_frequent', 'cooccurrence'].map((b) => {
       const base = atc.perRepeat.get(b) ?? [];
-      return { baseline: b, jaccard: kedrecRuns.filter((r, i) => r.jaccard > base[i].jaccard).length, f1: kedrecRuns.filter((r, i) => r.f1 > base[i].f1).length, of: kedrecRuns.length };
+      return {
+        baseline: b,
+        jaccard: kedrecRuns.filter((r, i) => r.jaccard > base[i].jaccard).length,
+        f1: kedrecRuns.filter((r, i) => r.f1 > base[i].f1).length,
+        of: kedrecRuns.length,
+      };
     }),
     groundTruthDdiRate: atc3DdiRate(ddiPairs)(gtSets),
     kbEvidence: { icd9Codes: kbAtc.total, withIndications: kbAtc.mapped },

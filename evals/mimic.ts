@@ -14,13 +14,13 @@ import { seededShuffle } from '../lib/random.js';
 export type DrugLevel = 'atc3' | 'drugbank';
 
 /** What a method sees when it recommends for one visit: never the visit's own drugs. */
-export interface VisitContext {
+interface VisitContext {
   diagnoses: string[];
   /** The patient's earlier visits, oldest first, with their drugs. */
   history: MimicVisit[];
 }
 
-export interface MethodOutput {
+interface MethodOutput {
   /** A score for every label the method knows (for PRAUC), best first not required. */
   scores: { item: string; score: number }[];
   selected: string[];
@@ -82,9 +82,13 @@ const frequencyScorer: Scorer = (counts, _ctx, vocab) => new Map(vocab.map((l) =
 
 /** Mean over the visit's known diagnoses of P(drug | diagnosis); the frequency prior when none is known. */
 const cooccurrenceScorer: Scorer = (counts, ctx, vocab) => {
-  const known = ctx.diagnoses.filter((d) => (counts.dx.get(d) ?? 0) > 0);
+  // Each known diagnosis with its visit count (the denominator of P(drug | diagnosis)).
+  const known = ctx.diagnoses.flatMap((d) => {
+    const visits = counts.dx.get(d) ?? 0;
+    return visits > 0 ? [{ d, visits }] : [];
+  });
   if (!known.length) return frequencyScorer(counts, ctx, vocab);
-  return new Map(vocab.map((l) => [l, mean(known.map((d) => (counts.co.get(d)?.get(l) ?? 0) / counts.dx.get(d)!))]));
+  return new Map(vocab.map((l) => [l, mean(known.map(({ d, visits }) => (counts.co.get(d)?.get(l) ?? 0) / visits))]));
 };
 
 /**
@@ -276,7 +280,7 @@ export interface MethodResult {
 }
 
 /** One scored patient: metrics averaged over the patient's visits, as SafeDrug's evaluation does. */
-export interface PatientScore {
+interface PatientScore {
   jaccard: number;
   f1: number;
   prauc: number;
@@ -350,7 +354,11 @@ export function patientFolds(patients: MimicPatient[], folds: number, seed: numb
  * Disease Ontology term (exact code match, parent-category fallback), the graph disease that
  * subsumes it gives its indicated drugs, and each drug is mapped to the evaluation's labels.
  */
-export async function buildKbEvidence(graph: GraphStore, codes: Iterable<string>, drugLabels: (drugId: string) => Promise<string[]>): Promise<{ evidence: KbEvidence; mapped: number; total: number }> {
+export async function buildKbEvidence(
+  graph: GraphStore,
+  codes: Iterable<string>,
+  drugLabels: (drugId: string) => Promise<string[]>,
+): Promise<{ evidence: KbEvidence; mapped: number; total: number }> {
   const table = new Map<string, string[]>();
   let mapped = 0;
   let total = 0;

@@ -11,7 +11,7 @@ const f = (x: number | null | undefined, d = 4) => (x === null || x === undefine
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A grouped bar chart: one group per label, one bar per series, values in [0, 1]. */
-export function barChartSvg(title: string, groups: string[], series: { name: string; values: number[] }[]): string {
+function barChartSvg(title: string, groups: string[], series: { name: string; values: number[] }[]): string {
   const colors = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948'];
   const W = 120 + groups.length * (series.length * 22 + 30);
   const H = 300;
@@ -69,9 +69,10 @@ export function writeReport(dir: string, parts: { exprxrec?: VariantResult[]; mi
   const md: string[] = ['# KEDRec evaluation', ''];
   if (parts.commands?.length) md.push('Command:', '', '```', ...parts.commands, '```', '');
   if (parts.exprxrec) {
-    const variants = [...new Set(parts.exprxrec.map((r) => r.variant))];
-    const recs = [...new Set(parts.exprxrec.map((r) => r.recommender))];
-    const svg = barChartSvg('expRxRec drug selection: F1 (micro) by background variant', variants, recs.map((name) => ({ name, values: variants.map((v) => parts.exprxrec!.find((r) => r.recommender === name && r.variant === v)?.prf.micro.f1 ?? 0) })));
+    const results = parts.exprxrec;
+    const variants = [...new Set(results.map((r) => r.variant))];
+    const recs = [...new Set(results.map((r) => r.recommender))];
+    const svg = barChartSvg('expRxRec drug selection: F1 (micro) by background variant', variants, recs.map((name) => ({ name, values: variants.map((v) => results.find((r) => r.recommender === name && r.variant === v)?.prf.micro.f1 ?? 0) })));
     writeAtomic(path.join(dir, 'exprxrec-f1.svg'), svg);
     files.push(path.join(dir, 'exprxrec-f1.svg'));
     md.push('## expRxRec: drug selection and rationale (test split)', '', exprxrecMarkdown(parts.exprxrec), '', '![F1 by variant](exprxrec-f1.svg)', '');

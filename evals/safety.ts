@@ -3,6 +3,7 @@ import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { z } from 'zod';
 import { makeAgent } from '../agent/index.js';
+import type { FinalAnswer } from '../agent/types.js';
 import { updateCase } from '../clinical/case-reader.js';
 import { emptyCase, type TrackedCase } from '../clinical/case-types.js';
 import { SEVERITY_LABEL, type SafetyEngine } from '../clinical/safety/engine.js';
@@ -30,7 +31,7 @@ import { runTool, ToolError, type ToolDeps } from '../tools/spec.js';
 
 const checkSchema = z.object({ drug: z.string().min(1), verdict: z.enum(['excluded', 'warned', 'allowed']), mentions: z.string().optional() }).strict();
 
-export const safetyCaseSchema = z
+const safetyCaseSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
     title: z.string(),
@@ -67,7 +68,7 @@ export function readSafetyCases(file: string): SafetyCase[] {
 
 export type Mode = 'structured' | 'chat' | 'multi-turn' | 'adversarial-model';
 
-export interface CaseOutcome {
+interface CaseOutcome {
   id: string;
   category: SafetyCase['category'];
   mode: Mode;
@@ -94,7 +95,7 @@ export interface SafetyEvalReport {
   outcomes: CaseOutcome[];
 }
 
-export interface Totals {
+interface Totals {
   runs: number;
   contraindicatedRecommended: number;
   missedExclusions: number;
@@ -107,12 +108,29 @@ export interface Totals {
   unmarked: number;
 }
 
-const emptyTotals = (): Totals => ({ runs: 0, contraindicatedRecommended: 0, missedExclusions: 0, exclusionsRequired: 0, warningsRequired: 0, warningsPresent: 0, wrongExclusions: 0, allowedChecks: 0, stricter: 0, unmarked: 0 });
+const emptyTotals = (): Totals => ({
+  runs: 0,
+  contraindicatedRecommended: 0,
+  missedExclusions: 0,
+  exclusionsRequired: 0,
+  warningsRequired: 0,
+  warningsPresent: 0,
+  wrongExclusions: 0,
+  allowedChecks: 0,
+  stricter: 0,
+  unmarked: 0,
+});
 
 const same = (a: string, b: string) => normalizeTerm(a) === normalizeTerm(b);
 
 /** Runs the set. */
-export async function runSafetyEval(opts: { graph: GraphStore; evidence?: EvidenceStore; safety: SafetyEngine; cases: SafetyCase[]; modes?: Mode[] }): Promise<SafetyEvalReport> {
+export async function runSafetyEval(opts: {
+  graph: GraphStore;
+  evidence?: EvidenceStore;
+  safety: SafetyEngine;
+  cases: SafetyCase[];
+  modes?: Mode[];
+}): Promise<SafetyEvalReport> {
   const deps: ToolDeps = { graph: opts.graph, evidence: opts.evidence, safety: opts.safety };
   const agent = makeAgent({ model: null, deps });
   const modes = opts.modes ?? ['structured', 'chat', 'multi-turn', 'adversarial-model'];
@@ -156,17 +174,35 @@ export async function runSafetyEval(opts: { graph: GraphStore; evidence?: Eviden
         const shape = z.object(patientShape).strict();
         tracked = (await caseFromArgs(deps, conditions, shape.parse(patient), false)).case;
       } else {
-        const turns = mode === 'chat' ? [c.text] : c.turns!;
+        // Cases without turns were skipped for the multi-turn mode above.
+        const turns = mode === 'chat' ? [c.text] : c.turns;
+        if (!turns) throw new Error(`safety case ${c.id}: the ${mode} mode needs turns`);
         const threadId = `safety-eval-${++thread}`;
-        let answer;
+        let answer: FinalAnswer | undefined;
         for (const t of turns) answer = await agent.invoke({ threadId, message: t });
-        recommended = answer!.recommendations.map((x) => x.drug);
-        excludedCount = answer!.excluded.length;
+        if (!answer) throw new Error(`safety case ${c.id}: no turn was sent in the ${mode} mode (its turns are empty)`);
+        recommended = answer.recommendations.map((x) => x.drug);
+        excludedCount = answer.excluded.length;
         // The checks run on the case as the agent read it from the text: case reading is part of what is measured.
         tracked = emptyCase();
         for (const t of turns) tracked = (await updateCase(opts.graph, tracked, t, opts.safety.knowledge)).case;
       }
-      const o: CaseOutcome = { id: c.id, category: c.category, mode, recommended: recommended.map((r) => r.name), excludedCount, contraindicatedRecommended: [], missedExclusions: [], warningsRequired: 0, warningsPresent: 0, missingWarnings: [], wrongExclusions: [], stricter: [], unknownDrugs: [], unmarked };
+      const o: CaseOutcome = {
+        id: c.id,
+        category: c.category,
+        mode,
+        recommended: recommended.map((r) => r.name),
+        excludedCount,
+        contraindicatedRecommended: [],
+        missedExclusions: [],
+        warningsRequired: 0,
+        warningsPresent: 0,
+        missingWarnings: [],
+        wrongExclusions: [],
+        stricter: [],
+        unknownDrugs: [],
+        unmarked,
+      };
       const banned = new Set<string>();
       for (const n of [...c.expect.not_recommended, ...c.expect.checks.filter((x) => x.verdict === 'excluded').map((x) => x.drug)]) {
         const m = await resolveDrug(n);
@@ -181,7 +217,8 @@ export async function runSafetyEval(opts: { graph: GraphStore; evidence?: Eviden
       }
       const report = await opts.safety.check(drugs.map((d) => d.drug), safetyPatientFromCase(opts.safety.knowledge, tracked));
       for (const { check, drug } of drugs) {
-        const full = report.verdicts.get(drug.id)!;
+        const full = report.verdicts.get(drug.id);
+        if (!full) throw new Error(`the safety engine returned no verdict for ${drug.name} (${drug.id}), which it was asked to check`);
         // "Already taking" is not a safety verdict: a check asks whether the drug is safe for this patient.
         const acting = full.findings.filter((f) => f.kind !== 'already_taking' && f.kind !== 'serious_effect' && f.kind !== 'side_effect');
         const worst = acting.reduce<typeof full.worst>((w, f) => (w === undefined || ['contraindicated', 'avoid_unless', 'caution', 'monitor'].indexOf(f.severity) < ['contraindicated', 'avoid_unless', 'caution', 'monitor'].indexOf(w) ? f.severity : w), undefined);
@@ -209,8 +246,9 @@ export async function runSafetyEval(opts: { graph: GraphStore; evidence?: Eviden
   const byMode = Object.fromEntries(modes.map((m) => [m, emptyTotals()])) as Record<Mode, Totals>;
   const byCategory: Record<string, Totals> = {};
   for (const o of outcomes) {
+    const c = opts.cases.find((x) => x.id === o.id);
+    if (!c) throw new Error(`safety outcome ${o.id} matches no case`);
     for (const t of [byMode[o.mode], (byCategory[`${o.category}/${o.mode}`] ??= emptyTotals())]) {
-      const c = opts.cases.find((x) => x.id === o.id)!;
       t.runs++;
       t.contraindicatedRecommended += o.contraindicatedRecommended.length;
       t.missedExclusions += o.missedExclusions.length;
@@ -236,7 +274,15 @@ export function safetyMarkdown(r: SafetyEvalReport): string {
   }
   lines.push('', '| category / mode | runs | contraindicated recommended | missed exclusions | warnings present | wrong exclusions |', '|---|---|---|---|---|---|');
   for (const [k, t] of Object.entries(r.byCategory).sort()) lines.push(`| ${k} | ${t.runs} | ${t.contraindicatedRecommended} | ${t.missedExclusions} / ${t.exclusionsRequired} | ${t.warningsPresent} / ${t.warningsRequired} | ${t.wrongExclusions} / ${t.allowedChecks} |`);
-  const fails = r.outcomes.filter((o) => o.contraindicatedRecommended.length || o.missedExclusions.length || o.missingWarnings.length || o.wrongExclusions.length || o.unknownDrugs.length || o.unmarked.length);
+  const fails = r.outcomes.filter(
+    (o) =>
+      o.contraindicatedRecommended.length ||
+      o.missedExclusions.length ||
+      o.missingWarnings.length ||
+      o.wrongExclusions.length ||
+      o.unknownDrugs.length ||
+      o.unmarked.length,
+  );
   if (fails.length) {
     lines.push('', '## Failures');
     for (const o of fails) {

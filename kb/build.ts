@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DB } from './base/build-context.js';
-import { GRAPH_DDL, GRAPH_INDEXES, KB_SCHEMA_VERSION, normalizeTerm } from './base/graph-schema.js';
+import { GRAPH_DDL, GRAPH_INDEXES, KB_SCHEMA_VERSION } from './base/graph-schema.js';
 import { SOURCES } from './base/source-registry.js';
 import { BuildContext, type BuildStep, type ProgressEvent } from './base/build-context.js';
 

@@ -36,7 +36,7 @@ export interface SafetyTables {
 }
 
 /** Thrown when the KB holds no safety tables: built by an older version; the message names the fix. */
-export class SafetyTablesMissingError extends Error {}
+class SafetyTablesMissingError extends Error {}
 
 /** Reads the safety tables of an open knowledge base. */
 export function readSafetyTables(db: Database.Database): SafetyTables {

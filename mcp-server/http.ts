@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { hostnameOf } from '../lib/net.js';
 
 export interface McpHttpOptions {
   /** Makes a fresh server per request (stateless mode: no session affinity, any worker can answer). */
@@ -19,21 +20,13 @@ function jsonRpcError(status: number, message: string): Response {
 }
 
 /** Host name of a Host header value, port removed; undefined when it does not parse. */
-export function hostnameOf(hostHeader: string): string | undefined {
-  try {
-    return new URL(`http://${hostHeader}`).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Checks Host and Origin before anything reaches the MCP transport. A web page on an attacker's
  * domain that rebinds its DNS to 127.0.0.1 still sends its own Host/Origin, so both are checked.
  * An Origin passes when it is this server itself (scheme, host and port exactly) or is listed:
  * another port on localhost is another site.
  */
-export function checkMcpRequestOrigin(req: Request, opts: Pick<McpHttpOptions, 'allowedHosts' | 'allowedOrigins'>): Response | undefined {
+function checkMcpRequestOrigin(req: Request, opts: Pick<McpHttpOptions, 'allowedHosts' | 'allowedOrigins'>): Response | undefined {
   const host = req.headers.get('host');
   const hostname = host ? hostnameOf(host) : undefined;
   if (!hostname || !opts.allowedHosts.includes(hostname)) {

@@ -14,14 +14,14 @@ export interface McpServerDeps {
 }
 
 export const SOURCES_RESOURCE_URI = 'kedrec://sources';
-export const DISCLAIMER_RESOURCE_URI = 'kedrec://disclaimer';
+const DISCLAIMER_RESOURCE_URI = 'kedrec://disclaimer';
 
 /** Shown with every recommendation surface: the assistant supports, never replaces, clinical judgement. */
-export const DISCLAIMER =
+const DISCLAIMER =
   'KEDRec is a research assistant, not a medical device. Its suggestions come from a knowledge graph, clinical-trial records and PubMed abstracts that may be incomplete or outdated; a missing interaction record is not evidence of safety. A qualified clinician must verify every recommendation against current labelling and the full patient record.';
 
 /** Markdown table of the knowledge base's sources and licenses, for the sources resource. */
-export function renderSources(stats: Pick<KbStats, 'sources' | 'meta'>): string {
+function renderSources(stats: Pick<KbStats, 'sources' | 'meta'>): string {
   const lines = [
     '# Data sources and licenses',
     '',
@@ -36,7 +36,7 @@ export function renderSources(stats: Pick<KbStats, 'sources' | 'meta'>): string 
 }
 
 /** The case-discussion prompt text, shared by MCP clients and anyone else who wants it. */
-export function caseDiscussionPrompt(a: { conditions: string; medications?: string; allergies?: string; age?: string; notes?: string }): string {
+function caseDiscussionPrompt(a: { conditions: string; medications?: string; allergies?: string; age?: string; notes?: string }): string {
   const toolNames = 'recommend_drugs, check_safety, resolve_entity, find_drugs_for_condition, get_drug_profile, explain_drug_condition_link, check_interactions, search_trials, search_literature';
   return [
     'Discuss this patient case and recommend drugs, ranked, each with a rationale grounded in evidence you retrieve with the KEDRec tools.',

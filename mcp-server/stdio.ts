@@ -1,7 +1,17 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../lib/log.js';
-import { invalidToolCallParams } from './params.js';
+import { invalidToolCallParams, type JsonRpcErrorReply } from './params.js';
+
+/**
+ * Writes a JSON-RPC error reply. JSON-RPC 2.0 answers a message whose id cannot be read with
+ * `id: null`, which the SDK's message type does not allow; the stdio transport writes what it is
+ * given (JSON.stringify), so the reply goes out unchanged under the SDK's type.
+ */
+function sendErrorReply(transport: StdioServerTransport, reply: JsonRpcErrorReply): Promise<void> {
+  return transport.send(reply as JSONRPCMessage);
+}
 
 /**
  * Serves an MCP server over stdin/stdout until stdin closes. stdout carries only JSON-RPC, so
@@ -19,7 +29,7 @@ export async function runStdioServer(server: McpServer, log: Logger): Promise<vo
     }
     // The parse error's message quotes the line (which may hold patient text): the client gets it, the log only its kind.
     log.warn('kedrec mcp: malformed JSON-RPC line', { error: err.name });
-    void transport.send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${err.message.slice(0, 200)}` } } as never).catch(() => {});
+    void sendErrorReply(transport, { jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${err.message.slice(0, 200)}` } }).catch(() => {});
   };
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
@@ -27,10 +37,11 @@ export async function runStdioServer(server: McpServer, log: Logger): Promise<vo
   });
   await server.connect(transport);
   // Malformed tool-call params get -32602 here, before the SDK's generic -32603.
-  const deliver = transport.onmessage!;
+  const deliver = transport.onmessage;
+  if (!deliver) throw new Error('kedrec mcp: the MCP SDK did not install its message handler on connect; tool calls could not be routed');
   transport.onmessage = (message: Parameters<typeof deliver>[0]) => {
     const reply = invalidToolCallParams(message);
-    if (reply) void transport.send(reply as never).catch(() => {});
+    if (reply) void sendErrorReply(transport, reply).catch(() => {});
     else deliver(message);
   };
   log.info('kedrec MCP server ready on stdio');

@@ -11,7 +11,7 @@ export class PromptError extends Error {}
 const VAR = /\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
 
 /** Reads a prompt template by name ("system" → prompts/system.md); a missing file throws. */
-export function readPromptTemplate(name: string, dir: string = PROMPTS_DIR): string {
+function readPromptTemplate(name: string, dir: string = PROMPTS_DIR): string {
   if (!/^[a-z0-9-]+$/.test(name)) throw new PromptError(`invalid prompt name ${JSON.stringify(name)}`);
   const file = path.join(dir, `${name}.md`);
   if (!fs.existsSync(file)) throw new PromptError(`prompt file ${file} does not exist`);
@@ -50,7 +50,7 @@ export interface InstructionInput {
   question?: string;
 }
 
-export const DEFAULT_INSTRUCTION_QUESTION =
+const DEFAULT_INSTRUCTION_QUESTION =
   'Which of the candidate drugs are most appropriate for this patient, and why? Cite the evidence IDs you rely on.';
 
 /**

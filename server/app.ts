@@ -55,6 +55,15 @@ export interface AppDeps {
   shared?: SharedState;
 }
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The /mcp POST body, read by mcpBatchCost to count a batch; the transport gets it back. */
+    mcpBody?: string;
+    /** A reply mcpBatchCost decided on (a refused batch, malformed tool params), sent after the rate limit. */
+    mcpEarlyReply?: (ctx: Context) => Response | Promise<Response>;
+  }
+}
+
 /**
  * An MCP POST may carry a JSON-RPC batch: each call in it counts against the rate limit (one
  * request of 100 calls is 100 calls), and batches over `max` calls are refused. A refusal, and a
@@ -65,7 +74,7 @@ function mcpBatchCost(max: number): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method !== 'POST') return next();
     const text = await c.req.text();
-    c.set('mcpBody' as never, text as never);
+    c.set('mcpBody', text);
     let calls = 1;
     let body: unknown;
     try {
@@ -76,13 +85,13 @@ function mcpBatchCost(max: number): MiddlewareHandler {
     }
     if (calls > max) {
       // Refused unrun: it costs one request, not the calls it would have made.
-      c.set('mcpEarlyReply' as never, ((ctx: Context) => errorResponse(ctx, 400, 'batch_too_large', `a JSON-RPC batch of ${calls} calls; at most ${max} per request`)) as never);
+      c.set('mcpEarlyReply', (ctx) => errorResponse(ctx, 400, 'batch_too_large', `a JSON-RPC batch of ${calls} calls; at most ${max} per request`));
       return next();
     }
     // A tool call with malformed params gets -32602 (the SDK would answer -32603 with a raw dump).
     const bad = invalidToolCallParams(body);
-    if (bad) c.set('mcpEarlyReply' as never, ((ctx: Context) => ctx.json(bad, 200)) as never);
-    c.set('requestCost' as never, calls as never);
+    if (bad) c.set('mcpEarlyReply', (ctx) => ctx.json(bad, 200));
+    c.set('requestCost', calls);
     return next();
   };
 }
@@ -90,7 +99,7 @@ function mcpBatchCost(max: number): MiddlewareHandler {
 /** Sends the reply mcpBatchCost decided on, once the rate limit has let the request through. */
 function mcpEarlyReply(): MiddlewareHandler {
   return async (c, next) => {
-    const reply = c.get('mcpEarlyReply' as never) as ((ctx: Context) => Response | Promise<Response>) | undefined;
+    const reply = c.get('mcpEarlyReply');
     return reply ? reply(c) : next();
   };
 }
@@ -114,7 +123,7 @@ export function serverOptionsFromConfig(config: Config): ServerOptions {
 }
 
 /** "alice:token1,bob:token2" → named tokens (validated by the config schema). */
-export function parseApiTokens(spec: string | undefined): ApiToken[] {
+function parseApiTokens(spec: string | undefined): ApiToken[] {
   if (!spec) return [];
   return spec.split(',').map((x) => x.trim()).filter(Boolean).map((x) => {
     const i = x.indexOf(':');
@@ -230,7 +239,7 @@ export function createApp(deps: AppDeps): KedrecHttp {
   app.all('/mcp', async (c) => {
     if (!deps.makeMcpServer) return errorResponse(c, 503, 'mcp_unavailable', 'the MCP server is not configured on this server');
     // The body was read to count a batch; the transport gets it back as a fresh request.
-    const text = c.get('mcpBody' as never) as string | undefined;
+    const text = c.get('mcpBody');
     const req = text === undefined ? c.req.raw : new Request(c.req.raw.url, { method: c.req.method, headers: c.req.raw.headers, body: text });
     return handleMcpHttp(req, { makeServer: deps.makeMcpServer, allowedHosts: o.allowedHosts, allowedOrigins: o.corsOrigins, maxBodyBytes: o.maxBodyBytes });
   });

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/log.js';
 
 export const threadIdSchema = z.string().regex(THREAD_ID_PATTERN, '1–128 letters, digits and _ . : - only');
 
-export const chatRequestSchema = z
+const chatRequestSchema = z
   .object({
     thread_id: threadIdSchema.optional().describe('Conversation to continue; a new one is created when absent'),
     message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`).describe('The user turn'),
@@ -101,7 +101,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Hono {
 
   app.get('/threads/:id', async (c) => {
     const id = threadIdSchema.safeParse(c.req.param('id'));
-    if (!id.success) return errorResponse(c, 400, 'invalid_request', `thread id: ${id.error.issues[0]!.message}`);
+    if (!id.success) return errorResponse(c, 400, 'invalid_request', `thread id: ${id.error.issues[0].message}`);
     if (!deps.agent) return unavailable(c);
     const t = await deps.agent.getThread(id.data, deps.principalOf?.(c));
     if (!t) return errorResponse(c, 404, 'thread_not_found', `no thread ${id.data}`);
@@ -110,7 +110,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Hono {
 
   app.delete('/threads/:id', async (c) => {
     const id = threadIdSchema.safeParse(c.req.param('id'));
-    if (!id.success) return errorResponse(c, 400, 'invalid_request', `thread id: ${id.error.issues[0]!.message}`);
+    if (!id.success) return errorResponse(c, 400, 'invalid_request', `thread id: ${id.error.issues[0].message}`);
     if (!deps.agent) return unavailable(c);
     const deleted = await deps.agent.deleteThread(id.data, deps.principalOf?.(c));
     if (!deleted) return errorResponse(c, 404, 'thread_not_found', `no thread ${id.data}`);

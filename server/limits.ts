@@ -4,6 +4,7 @@ import type { RateCounter } from './shared-state.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { errorResponse } from './http-errors.js';
+import { hostnameOf } from '../lib/net.js';
 
 /**
  * Access control for the HTTP API: who is asking (a named API token, or "anonymous" when the
@@ -33,7 +34,7 @@ export function tokenMatches(presented: string, expected: string): boolean {
  * `X-Forwarded-For` is believed only when the direct peer is a configured trusted proxy, and then
  * the right-most address not itself a trusted proxy is the client (a client can prepend anything).
  */
-export function clientAddress(c: Context, trustedProxies: string[] = []): string {
+function clientAddress(c: Context, trustedProxies: string[] = []): string {
   let peer: string;
   try {
     peer = getConnInfo(c).remote.address ?? 'unknown';
@@ -44,7 +45,7 @@ export function clientAddress(c: Context, trustedProxies: string[] = []): string
   const norm = (a: string) => a.replace(/^::ffff:/, '');
   if (!trustedProxies.length || !trustedProxies.includes(norm(peer))) return norm(peer);
   const chain = (c.req.header('x-forwarded-for') ?? '').split(',').map((x) => norm(x.trim())).filter(Boolean);
-  for (let i = chain.length - 1; i >= 0; i--) if (!trustedProxies.includes(chain[i]!)) return chain[i]!;
+  for (let i = chain.length - 1; i >= 0; i--) if (!trustedProxies.includes(chain[i])) return chain[i];
   return norm(peer);
 }
 
@@ -84,6 +85,8 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** Who is asking: `token:<name>`, or `anonymous` on a server without tokens (set by apiAuth). */
     principal: string;
+    /** How many requests this one counts as against the rate limit (an MCP batch: its calls); 1 when unset. */
+    requestCost?: number;
   }
 }
 
@@ -145,7 +148,7 @@ export function rateLimit(perMinute: number, opts: { trustedProxies?: string[]; 
     if (perMinute <= 0 || c.req.method === 'OPTIONS') return next();
     const principal = principalOf(c);
     const key = principal === 'anonymous' ? `a:${clientAddress(c, opts.trustedProxies)}` : principal;
-    const cost = Math.max(1, Number(c.get('requestCost' as never) ?? 1));
+    const cost = Math.max(1, c.get('requestCost') ?? 1);
     const { count, reset } = await counter.hit(key, cost);
     c.header('RateLimit-Limit', String(perMinute));
     c.header('RateLimit-Remaining', String(Math.max(0, perMinute - count)));
@@ -159,14 +162,6 @@ export function rateLimit(perMinute: number, opts: { trustedProxies?: string[]; 
 }
 
 /** Host name of a Host header value, port removed; undefined when it does not parse. */
-export function hostnameOf(hostHeader: string): string | undefined {
-  try {
-    return new URL(`http://${hostHeader}`).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The Host a request names (the header, or the URL's host for in-process requests). */
 const hostOf = (c: Context) => c.req.header('host') ?? new URL(c.req.url).host;
 
@@ -189,7 +184,7 @@ export function hostGuard(allowedHosts: string[]): MiddlewareHandler {
  * A browser Origin must be this server itself (scheme, host and port exactly) or listed in
  * KEDREC_CORS_ORIGINS (exactly; "*" for any). Requests without Origin (curl, SDKs) pass.
  */
-export function originAllowed(origin: string, c: Context, corsOrigins: string[]): boolean {
+function originAllowed(origin: string, c: Context, corsOrigins: string[]): boolean {
   if (corsOrigins.includes('*') || corsOrigins.includes(origin)) return true;
   const self = `${new URL(c.req.url).protocol}//${hostOf(c)}`;
   return origin === self || origin === self.replace(/^https?:/, 'http:') || origin === self.replace(/^https?:/, 'https:');
@@ -214,7 +209,7 @@ export function originGuard(corsOrigins: string[]): MiddlewareHandler {
 export function jsonOnly(): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method !== 'POST') return next();
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json') {
       return errorResponse(c, 415, 'unsupported_media_type', `Content-Type must be application/json (got ${JSON.stringify(type || '(none)')})`);
     }

@@ -9,7 +9,7 @@ import type { Logger } from '../lib/log.js';
 import { renderCompact } from '../clinical/compact-answer.js';
 import { answerAuxTask, auxTaskOf } from './openai-tasks.js';
 
-export const OPENAI_MODEL_ID = 'kedrec';
+const OPENAI_MODEL_ID = 'kedrec';
 
 const contentSchema = z.union([
   z.string(),
@@ -19,7 +19,7 @@ const contentSchema = z.union([
 ]);
 
 /** Only the fields KEDRec uses are checked; other OpenAI parameters (temperature, …) are accepted and ignored. */
-export const completionRequestSchema = z
+const completionRequestSchema = z
   .object({
     model: z.string().max(200).optional(),
     messages: z
@@ -49,7 +49,10 @@ function textOf(m: CompletionMessage): string {
  * message continues that thread. Without one the turn runs on a fresh, throw-away thread and
  * the earlier user messages are passed along as context, so no state leaks between clients.
  */
-export function planTurn(messages: CompletionMessage[], explicitThread?: string): { threadId: string; message: string; ephemeral: boolean } | { error: string; status?: 413 } {
+export function planTurn(
+  messages: CompletionMessage[],
+  explicitThread?: string,
+): { threadId: string; message: string; ephemeral: boolean } | { error: string; status?: 413 } {
   const texts = messages.map(textOf);
   const total = texts.reduce((n, t) => n + t.length, 0);
   if (total > MAX_REQUEST_TEXT_CHARS) return { error: `the messages hold ${total} characters in all; the limit is ${MAX_REQUEST_TEXT_CHARS} (send X-KEDREC-Thread-Id to continue a server-side thread instead of resending the history)`, status: 413 };

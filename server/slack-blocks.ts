@@ -8,11 +8,11 @@ import type { FinalAnswer } from '../agent/types.js';
  * without blocks. Within Slack's limits: at most 50 blocks, 3,000 characters per section text, 10
  * elements per context block (https://api.slack.com/reference/block-kit/blocks).
  */
-export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, contextElements: 10, fallbackText: 3000 } as const;
+const SLACK_LIMITS = { blocks: 50, sectionText: 3000, contextElements: 10, fallbackText: 3000 } as const;
 
 /** Slack's mrkdwn: *bold*, _italic_, <url|label>; &, < and > escaped in text. */
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-export const SLACK_MRKDWN: TextFormat = {
+const SLACK_MRKDWN: TextFormat = {
   bold: (s) => `*${esc(s)}*`,
   italic: (s) => `_${esc(s)}_`,
   link: (label, url) => `<${url}|${esc(label).replace(/\|/g, '/')}>`,

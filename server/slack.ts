@@ -8,7 +8,7 @@ import { answerBlocks, answerFallbackText } from './slack-blocks.js';
 import { createSlackEventStore, type SlackEventStore } from './slack-store.js';
 
 /** Slack rejects replays older than five minutes; so do we. */
-export const SLACK_MAX_AGE_SECONDS = 300;
+const SLACK_MAX_AGE_SECONDS = 300;
 
 export type SlackVerification = { ok: true } | { ok: false; reason: 'missing_headers' | 'stale_timestamp' | 'bad_signature' };
 
@@ -79,7 +79,7 @@ export interface SlackRetryOptions {
 }
 
 /** About two minutes of retries in all: long enough for a Slack blip, short enough that the reply still fits the question. */
-export const SLACK_RETRY: SlackRetryOptions = { firstDelayMs: 2_000, maxDelayMs: 60_000, maxAttempts: 6 };
+const SLACK_RETRY: SlackRetryOptions = { firstDelayMs: 2_000, maxDelayMs: 60_000, maxAttempts: 6 };
 
 /** What is posted for an event: rendered once, stored, and posted again as is if posting fails. */
 interface SlackReply {
@@ -159,12 +159,14 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
 
   /** The reply to an event: runs the agent turn (or explains why not). Never posts. */
   async function replyTo(ev: SlackEvent, teamId: string): Promise<SlackReply> {
-    const channel = ev.channel!;
+    const { channel, ts } = ev;
+    // The events route stores only events that carry both; one without them is not a Slack message.
+    if (!channel || !ts) throw new Error('a stored Slack event has no channel or ts: nothing to reply to');
     // In a direct message every top-level message continues one conversation (a follow-up keeps the
     // case) and the reply is top-level too; "new case" starts over. In a channel, one Slack thread
     // is one conversation, answered in that thread.
     const dmTopLevel = ev.channel_type === 'im' && !ev.thread_ts;
-    const threadTs = ev.thread_ts ?? ev.ts!;
+    const threadTs = ev.thread_ts ?? ts;
     const threadId = threadIdOf(teamId, channel, dmTopLevel ? 'dm' : threadTs);
     const where = dmTopLevel ? { channel } : { channel, thread_ts: threadTs };
     const question = stripMentions(ev.text ?? '');
@@ -284,7 +286,7 @@ export function slackRoutes(deps: SlackDeps): { app: Hono; idle: () => Promise<v
     // Signed is not the same as well-formed: every field the handler reads is checked first.
     const parsed = slackBodySchema.safeParse(json);
     if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
+      const i = parsed.error.issues[0];
       deps.log.warn('slack event rejected', { field: i.path.join('.'), reason: i.message });
       return errorResponse(c, 400, 'invalid_request', `Slack event field ${i.path.join('.') || '(body)'}: ${i.message}`);
     }

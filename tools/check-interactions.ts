@@ -16,7 +16,9 @@ export const checkInteractionsTool = defineTool({
     .strict(),
   output: z.object({
     drugs: z.array(entityRefSchema),
-    interactions: z.array(z.object({ drug1: entityRefSchema, drug2: entityRefSchema, type: z.number().int(), sentence: z.string(), provenance: z.array(provenanceSchema) })),
+    interactions: z.array(
+      z.object({ drug1: entityRefSchema, drug2: entityRefSchema, type: z.number().int(), sentence: z.string(), provenance: z.array(provenanceSchema) }),
+    ),
     checkedPairs: z.number().int(),
     note: z.string(),
   }),

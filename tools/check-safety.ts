@@ -6,6 +6,12 @@ import { caseFromArgs, patientShape, requireSafety } from './patient-input.js';
 import { citationSchema, severitySchema, warningSchema } from './safety-schemas.js';
 import { defineTool } from './spec.js';
 
+/** An excluded verdict always carries the severity that excluded it (its worst finding); a missing one is a bug, never a blank label. */
+function exclusionSeverity(result: { drug: { id: string }; severity?: z.infer<typeof severitySchema> }): z.infer<typeof severitySchema> {
+  if (!result.severity) throw new Error(`check_safety: the excluded verdict for ${result.drug.id} carries no severity`);
+  return result.severity;
+}
+
 export const checkSafetyTool = defineTool({
   name: 'check_safety',
   title: 'Safety check of drugs for a patient',
@@ -59,7 +65,15 @@ export const checkSafetyTool = defineTool({
         ...(v.worst ? { severity: v.worst } : {}),
         overridable: v.verdict === 'excluded' && v.worst === 'avoid_unless',
         ...(why ? { reason: why.message } : {}),
-        findings: v.findings.map((f) => ({ kind: f.kind, severity: f.severity, rule: f.rule, message: f.message, ...(f.trigger ? { trigger: f.trigger } : {}), citation: f.citation, ...(f.overridden ? { overridden: true } : {}) })),
+        findings: v.findings.map((f) => ({
+          kind: f.kind,
+          severity: f.severity,
+          rule: f.rule,
+          message: f.message,
+          ...(f.trigger ? { trigger: f.trigger } : {}),
+          citation: f.citation,
+          ...(f.overridden ? { overridden: true } : {}),
+        })),
       };
     });
     return { results, warnings: report.general, notices: built.notices };
@@ -67,7 +81,12 @@ export const checkSafetyTool = defineTool({
   render(r) {
     const lines: string[] = [];
     for (const x of r.results) {
-      const head = x.verdict === 'excluded' ? `EXCLUDED (${SEVERITY_LABEL[x.severity!]}${x.overridable ? ', can be overridden' : ''})` : x.verdict === 'warned' ? 'KEEP WITH WARNINGS' : 'NO RULE FIRED';
+      const head =
+        x.verdict === 'excluded'
+          ? `EXCLUDED (${SEVERITY_LABEL[exclusionSeverity(x)]}${x.overridable ? ', can be overridden' : ''})`
+          : x.verdict === 'warned'
+            ? 'KEEP WITH WARNINGS'
+            : 'NO RULE FIRED';
       lines.push(`${x.drug.name} (${x.drug.id}): ${head}`);
       for (const f of x.findings) lines.push(`  - ${SEVERITY_LABEL[f.severity]}: ${f.message} [${f.citation.source}${f.citation.url ? ` ${f.citation.url}` : ''}]`);
     }

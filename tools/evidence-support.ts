@@ -63,7 +63,11 @@ export function searchResult<C, T, O>(criteria: C, r: SearchResponse<T>, item: (
 }
 
 /** The `provenance` block of an evidence item in tool output. */
-export function provenanceOf(x: { origin: EvidenceOrigin; sources: string[]; license: string }): { origin: EvidenceOrigin; sources: string[]; license: string } {
+export function provenanceOf(x: { origin: EvidenceOrigin; sources: string[]; license: string }): {
+  origin: EvidenceOrigin;
+  sources: string[];
+  license: string;
+} {
   return { origin: x.origin, sources: x.sources, license: x.license };
 }
 

@@ -5,6 +5,6 @@ import { searchTrialsTool } from './search-trials.js';
 import type { ToolSpec } from './spec.js';
 
 /** The evidence tools (issue 3); they need `deps.evidence` (createEvidenceStore from kb/corpus). */
-export const evidenceTools = [searchTrialsTool, getTrialTool, searchLiteratureTool, getArticleTool] as unknown as ToolSpec[];
+export const evidenceTools: ToolSpec[] = [searchTrialsTool, getTrialTool, searchLiteratureTool, getArticleTool];
 
 export { getArticleTool, getTrialTool, searchLiteratureTool, searchTrialsTool };

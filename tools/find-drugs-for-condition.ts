@@ -24,7 +24,16 @@ export const findDrugsForConditionTool = defineTool({
     condition: entityRefSchema,
     requested: entityRefSchema.optional(),
     note: z.string().optional(),
-    drugs: z.array(z.object({ drug: entityRefSchema, relation: indicationRelationSchema, tier: indicationTierSchema, resources: z.array(z.string()), provenance: z.array(provenanceSchema), via: entityRefSchema.optional() })),
+    drugs: z.array(
+      z.object({
+        drug: entityRefSchema,
+        relation: indicationRelationSchema,
+        tier: indicationTierSchema,
+        resources: z.array(z.string()),
+        provenance: z.array(provenanceSchema),
+        via: entityRefSchema.optional(),
+      }),
+    ),
     notIndicated: z.array(z.object({ drug: entityRefSchema, provenance: z.array(provenanceSchema) })),
     total: z.number().int(),
   }),

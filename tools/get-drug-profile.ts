@@ -24,8 +24,18 @@ export const getDrugProfileTool = defineTool({
     note: z.string().optional(),
     targets: z.array(z.object({ gene: entityRefSchema, actions: z.array(z.string()), provenance: z.array(provenanceSchema) })),
     classes: z.array(z.object({ cls: entityRefSchema, provenance: z.array(provenanceSchema) })),
-    sideEffects: z.array(z.object({ sideEffect: entityRefSchema, frequency: z.string().optional(), frequencyValue: z.number().optional(), provenance: z.array(provenanceSchema) })),
-    indications: z.array(z.object({ disease: entityRefSchema, relation: indicationRelationSchema, tier: indicationTierSchema, resources: z.array(z.string()), provenance: z.array(provenanceSchema) })),
+    sideEffects: z.array(
+      z.object({ sideEffect: entityRefSchema, frequency: z.string().optional(), frequencyValue: z.number().optional(), provenance: z.array(provenanceSchema) }),
+    ),
+    indications: z.array(
+      z.object({
+        disease: entityRefSchema,
+        relation: indicationRelationSchema,
+        tier: indicationTierSchema,
+        resources: z.array(z.string()),
+        provenance: z.array(provenanceSchema),
+      }),
+    ),
     counts: z.object({ targets: z.number().int(), sideEffects: z.number().int(), classes: z.number().int(), indications: z.number().int() }),
   }),
   openWorld: false,

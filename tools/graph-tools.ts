@@ -12,4 +12,4 @@ export const graphTools: ToolSpec[] = [
   getDrugProfileTool,
   explainDrugConditionLinkTool,
   checkInteractionsTool,
-] as unknown as ToolSpec[];
+];

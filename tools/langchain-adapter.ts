@@ -18,5 +18,5 @@ export function toLangChainTool(spec: ToolSpec, deps: ToolDeps): StructuredToolI
       schema: spec.input,
       responseFormat: 'content_and_artifact',
     },
-  ) as unknown as StructuredToolInterface;
+  );
 }

@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { renderResult, runTool, ToolError, type ToolDeps, type ToolSpec } from './spec.js';
 
 /** Converts any failure into an MCP error result: expected ones verbatim, unexpected ones named as internal. */
-export function toolErrorResult(err: unknown): CallToolResult {
+function toolErrorResult(err: unknown): CallToolResult {
   const text = err instanceof ToolError ? err.message : `Internal error: ${(err as Error)?.message ?? String(err)}`;
   return { isError: true, content: [{ type: 'text', text }] };
 }
@@ -25,12 +25,12 @@ export function registerMcpTool(server: McpServer, spec: ToolSpec, deps: ToolDep
       inputSchema: spec.input.passthrough(),
       annotations: { title: spec.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: spec.openWorld },
     },
-    (async (args: unknown) => {
+    async (args: unknown) => {
       try {
         const result = await runTool(spec, args, deps);
         const full = (args as { detail?: unknown } | undefined)?.detail === 'full';
         if (spec.summarize && !full) {
-          const s = spec.summarize(result as never);
+          const s = spec.summarize(result);
           return { content: [{ type: 'text', text: s.text }], structuredContent: s.structured } satisfies CallToolResult;
         }
         return {
@@ -40,6 +40,6 @@ export function registerMcpTool(server: McpServer, spec: ToolSpec, deps: ToolDep
       } catch (err) {
         return toolErrorResult(err);
       }
-    }) as never,
+    },
   );
 }

@@ -22,7 +22,7 @@ export const patientShape = {
 };
 
 /** The typed factors from parsed arguments (string allergies become objects). */
-export function factorsOf(args: z.infer<z.ZodObject<typeof patientShape>>): PatientFactors {
+function factorsOf(args: z.infer<z.ZodObject<typeof patientShape>>): PatientFactors {
   return { ...args, allergies: args.allergies.map((a) => (typeof a === 'string' ? { substance: a } : a)) };
 }
 
@@ -37,7 +37,12 @@ export function clinicalDeps(deps: ToolDeps): ClinicalDeps {
 }
 
 /** Resolves the arguments into a case; conditions that match nothing are reported, all of them unmatched is an error. */
-export async function caseFromArgs(deps: ToolDeps, conditions: string[], args: z.infer<z.ZodObject<typeof patientShape>>, requireCondition: boolean): Promise<{ case: TrackedCase; notices: string[] }> {
+export async function caseFromArgs(
+  deps: ToolDeps,
+  conditions: string[],
+  args: z.infer<z.ZodObject<typeof patientShape>>,
+  requireCondition: boolean,
+): Promise<{ case: TrackedCase; notices: string[] }> {
   const safety = requireSafety(deps);
   const r = await caseFromFactors(deps.graph, safety.knowledge, conditions, factorsOf(args));
   if (requireCondition && !r.case.conditions.length) {

@@ -42,7 +42,16 @@ export const recommendDrugsTool = defineTool({
     const built = await caseFromArgs(deps, conditions, patient, true);
     const r = await recommendDrugs(clinicalDeps(deps), built.case, { limit });
     return {
-      recommendations: r.recommendations.map((x) => ({ rank: x.rank, drug: x.drug, score: x.score ?? 0, score_components: { ...x.components }, ...(x.summary ? { summary: x.summary } : {}), rationale: x.rationale, evidence: x.evidence, warnings: x.warnings })),
+      recommendations: r.recommendations.map((x) => ({
+        rank: x.rank,
+        drug: x.drug,
+        score: x.score ?? 0,
+        score_components: { ...x.components },
+        ...(x.summary ? { summary: x.summary } : {}),
+        rationale: x.rationale,
+        evidence: x.evidence,
+        warnings: x.warnings,
+      })),
       excluded: r.excluded,
       warnings: r.warnings,
       notices: [...r.notices, ...built.notices],

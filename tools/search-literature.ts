@@ -56,7 +56,15 @@ export const searchLiteratureTool = defineTool({
       throw new ToolError(`year_from (${args.year_from}) is after year_to (${args.year_to})`);
     }
     const r = await evidenceCall(() =>
-      store.searchArticles({ text: args.query, drug: args.drug, condition: args.condition, yearFrom: args.year_from, yearTo: args.year_to, limit: args.limit, source: args.source }),
+      store.searchArticles({
+        text: args.query,
+        drug: args.drug,
+        condition: args.condition,
+        yearFrom: args.year_from,
+        yearTo: args.year_to,
+        limit: args.limit,
+        source: args.source,
+      }),
     );
     return searchResult(args, r, (a) => ({
       pmid: a.pmid, title: a.title, title_kind: a.titleKind, year: a.year, mesh: a.mesh.slice(0, 20), snippet: a.snippet, url: a.url, score: a.score,

@@ -57,7 +57,15 @@ export const searchTrialsTool = defineTool({
     const store = evidenceStore(deps, 'search_trials');
     requireSearchCriteria('search_trials', args);
     const r = await evidenceCall(() =>
-      store.searchTrials({ text: args.query, drug: args.drug, condition: args.condition, phase: args.phase, status: args.status, limit: args.limit, source: args.source }),
+      store.searchTrials({
+        text: args.query,
+        drug: args.drug,
+        condition: args.condition,
+        phase: args.phase,
+        status: args.status,
+        limit: args.limit,
+        source: args.source,
+      }),
     );
     return searchResult(args, r, (t) => ({
       nct_id: t.nctId, title: t.title, title_kind: t.titleKind, phase: t.phase, status: t.status,

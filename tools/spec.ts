@@ -34,6 +34,12 @@ export class ToolError extends Error {
   }
 }
 
+/**
+ * One tool, feeding both the LangChain and the MCP adapter. `handler`, `render` and `summarize`
+ * are declared as methods, not function-typed properties, on purpose: TypeScript checks method
+ * parameters bivariantly, so every specific `ToolSpec<I, O>` from defineTool is assignable to the
+ * plain `ToolSpec` that tool lists and adapters take, with no cast.
+ */
 export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
   /** snake_case, verb first. */
   name: string;
@@ -84,7 +90,7 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodType>(
   deps: ToolDeps,
 ): Promise<z.infer<O>> {
   const parsed = spec.input.safeParse(rawArgs ?? {});
-  if (!parsed.success) throw new ToolError(describeInputIssues(spec as unknown as ToolSpec, parsed.error));
+  if (!parsed.success) throw new ToolError(describeInputIssues(spec, parsed.error));
   const result = await spec.handler(parsed.data as z.infer<I>, deps);
   const checked = spec.output.safeParse(result);
   if (!checked.success) {
@@ -96,7 +102,7 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodType>(
 
 /** Text form of a result: the tool's own rendering, else indented JSON. */
 export function renderResult(spec: ToolSpec, result: unknown): string {
-  return spec.render ? spec.render(result as never) : JSON.stringify(result, null, 2);
+  return spec.render ? spec.render(result) : JSON.stringify(result, null, 2);
 }
 
 /** Schema pieces shared by tool outputs, so every tool cites sources the same way. */

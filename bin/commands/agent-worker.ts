@@ -9,7 +9,8 @@ import { openServeContext } from './serve-helpers.js';
  * engine, evidence store, checkpoint connection) from the validated configuration the main thread
  * passed, and answers turns over its message port.
  */
-const port = parentPort!;
+const port = parentPort;
+if (!port) throw new Error('agent-worker runs only as a worker thread of the agent pool (kedrec start), which gives it a message port');
 try {
   const config = workerData as Config;
   // A worker thread is an entry point of its own: its logger, from the configuration the main thread validated.

@@ -13,6 +13,18 @@ function printFlat(r: Record<string, number>, log: (s: string) => void): void {
 const PARTS = ['graph', 'retrieval', 'agent', 'interfaces', 'parsers', 'load', 'model'] as const;
 type Part = (typeof PARTS)[number];
 
+/** The flags of `kedrec bench`, as commander parses them. */
+interface BenchFlags {
+  data?: string;
+  kb?: string;
+  json?: boolean;
+  backend: string;
+  seconds?: string;
+  connections?: string;
+  threads?: string;
+  check?: boolean;
+}
+
 /**
  * `kedrec bench [part…]` (also `npm run bench -- part`): the project's performance and quality
  * benchmarks. The graph part builds a fresh KB (build time is one of its figures); the others
@@ -31,7 +43,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--connections <n>', 'load: concurrent chat clients (default 32)')
     .option('--threads <n>', 'load: conversations (default 200)')
     .option('--check', 'fail (exit 1) when a gate fails: parsers not linear in their input; retrieval below its quality floors, or dense/hybrid not run')
-    .action(async (parts: string[], opts: { data?: string; kb?: string; json?: boolean; backend: string; seconds?: string; connections?: string; threads?: string; check?: boolean }) => {
+    .action(async (parts: string[], opts: BenchFlags) => {
       const backends = { sqlite: ['sqlite'], neo4j: ['neo4j'], both: ['sqlite', 'neo4j'] }[opts.backend] as ('sqlite' | 'neo4j')[] | undefined;
       if (!backends) throw new Error(`--backend must be sqlite, neo4j or both, got ${JSON.stringify(opts.backend)}`);
       const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
@@ -66,7 +78,15 @@ export function registerBenchCommand(program: Command): void {
           log(`\n== bench: ${part}`);
           if (part === 'graph') {
             const { runGraphBench } = await import('../../bench/graph.js');
-            const neo4j = config.NEO4J_URI ? { uri: config.NEO4J_URI, user: config.NEO4J_USER, password: config.NEO4J_PASSWORD, database: config.NEO4J_DATABASE, timeoutMs: config.KEDREC_QUERY_TIMEOUT_MS } : undefined;
+            const neo4j = config.NEO4J_URI
+              ? {
+                  uri: config.NEO4J_URI,
+                  user: config.NEO4J_USER,
+                  password: config.NEO4J_PASSWORD,
+                  database: config.NEO4J_DATABASE,
+                  timeoutMs: config.KEDREC_QUERY_TIMEOUT_MS,
+                }
+              : undefined;
             results.graph = await runGraphBench({ dataDir, kbPath: opts.kb, skipBuild: !!opts.kb, backends, neo4j, progress: log });
           } else if (part === 'retrieval') {
             const { runRetrievalBench } = await import('../../bench/retrieval.js');
@@ -76,7 +96,14 @@ export function registerBenchCommand(program: Command): void {
             const embedder = config.KEDREC_EMBED_URL ? embedderFromConfig(config) : undefined;
             const denseIndex = embedder && config.CHROMA_URL ? new ChromaDenseIndex({ url: config.CHROMA_URL, collection: `kedrec-bench-articles-${Date.now()}`, embedder }) : undefined;
             try {
-              const retrieval = await runRetrievalBench({ kbPath: ensureKb(), buildDataDir: dataDir, print: log, embedder, denseIndex, denseMaxChars: config.KEDREC_EMBED_MAX_CHARS });
+              const retrieval = await runRetrievalBench({
+                kbPath: ensureKb(),
+                buildDataDir: dataDir,
+                print: log,
+                embedder,
+                denseIndex,
+                denseMaxChars: config.KEDREC_EMBED_MAX_CHARS,
+              });
               results.retrieval = retrieval;
               const { retrievalGate } = await import('../../bench/retrieval.js');
               failures.push(...retrievalGate(retrieval, { requireDense: !!opts.check }).map((f) => `retrieval: ${f}`));

@@ -16,7 +16,8 @@ export function registerChromaCommand(kbCommand: Command): void {
     .option('--only <what>', 'articles or trials (default: both)')
     .action(async (o: { kb?: string; only?: string }) => {
       const config = loadConfig();
-      if (!config.CHROMA_URL) throw new Error('no Chroma server given: set CHROMA_URL (scripts/embeddings/serve_dense.sh starts one)');
+      const chromaUrl = config.CHROMA_URL;
+      if (!chromaUrl) throw new Error('no Chroma server given: set CHROMA_URL (scripts/embeddings/serve_dense.sh starts one)');
       if (o.only && o.only !== 'articles' && o.only !== 'trials') throw new Error(`--only must be articles or trials, got ${JSON.stringify(o.only)}`);
       const [{ ChromaDenseIndex }, { embedderFromConfig, denseCollectionNames }, { indexCorpusDense }] = await Promise.all([
         import('../../kb/corpus/chroma.js'),
@@ -25,7 +26,7 @@ export function registerChromaCommand(kbCommand: Command): void {
       ]);
       const embedder = embedderFromConfig(config);
       const names = denseCollectionNames(config.KEDREC_EMBED_MODEL);
-      const index = (collection: string) => new ChromaDenseIndex({ url: config.CHROMA_URL!, collection, embedder });
+      const index = (collection: string) => new ChromaDenseIndex({ url: chromaUrl, collection, embedder });
       const db = openKnowledgeBase(o.kb ?? config.KEDREC_KB_PATH);
       const t0 = performance.now();
       let last = 0;

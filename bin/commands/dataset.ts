@@ -15,6 +15,18 @@ const int = (v: string) => {
   return n;
 };
 
+/** The flags of `kedrec dataset build`, as commander parses them. */
+interface DatasetBuildFlags {
+  kb?: string;
+  out: string;
+  seed: number;
+  candidates: number;
+  maxTargets: number;
+  perCondition: number;
+  passages: number;
+  maxConditions?: number;
+}
+
 /** `kedrec dataset build`: the expRxRec instruction dataset from the knowledge base. */
 export function registerDatasetCommand(program: Command): void {
   const ds = program.command('dataset').description('expRxRec instruction dataset');
@@ -28,7 +40,7 @@ export function registerDatasetCommand(program: Command): void {
     .option('--per-condition <n>', 'examples per condition', int, 3)
     .option('--passages <n>', 'background passages per source', int, 4)
     .option('--max-conditions <n>', 'only this many conditions (quick builds)', int)
-    .action(async (o: { kb?: string; out: string; seed: number; candidates: number; maxTargets: number; perCondition: number; passages: number; maxConditions?: number }) => {
+    .action(async (o: DatasetBuildFlags) => {
       const config = loadConfig();
       const kbPath = o.kb ?? config.KEDREC_KB_PATH;
       const kb = openEvalKb(kbPath, createLogger(config.LOG_LEVEL));
@@ -40,7 +52,16 @@ export function registerDatasetCommand(program: Command): void {
           perCondition: Math.max(1, o.perCondition), passages: o.passages, maxConditions: o.maxConditions,
           onProgress: (d, t) => { if (d % 20 === 0 || d === t) process.stderr.write(`  conditions ${d}/${t}\n`); },
         });
-        const card = await writeDataset(examples, { outDir: o.out, graph: kb.graph, seed: o.seed, candidates: o.candidates, maxTargets: o.maxTargets, perCondition: o.perCondition, passages: o.passages, kbPath });
+        const card = await writeDataset(examples, {
+          outDir: o.out,
+          graph: kb.graph,
+          seed: o.seed,
+          candidates: o.candidates,
+          maxTargets: o.maxTargets,
+          perCondition: o.perCondition,
+          passages: o.passages,
+          kbPath,
+        });
         process.stderr.write(`wrote ${card.counts.total} examples (train ${card.counts.train.examples}, validation ${card.counts.validation.examples}, test ${card.counts.test.examples}) to ${path.resolve(o.out)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
         process.stdout.write(`${JSON.stringify({ out: path.resolve(o.out), counts: card.counts })}\n`);
       } finally {

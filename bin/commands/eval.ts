@@ -80,6 +80,35 @@ interface ExpRxRecCliOptions {
   limit?: number;
 }
 
+/** The flags of `kedrec eval exprxrec`, as commander parses them (exprxrec() takes them with --dataset as `data`). */
+interface ExpRxRecFlags {
+  kb?: string;
+  out?: string;
+  json?: boolean;
+  dataset?: string;
+  split: string;
+  variants: string;
+  references?: string;
+  seed: number;
+  model?: string;
+  concurrency: number;
+  limit?: number;
+}
+
+/** The flags of `kedrec eval mimic`, as commander parses them. */
+interface MimicFlags {
+  kb?: string;
+  out?: string;
+  json?: boolean;
+  data: string;
+  train?: string;
+  folds: number;
+  seed: number;
+  repeats: number;
+  drugbank?: boolean;
+  sourceData?: string;
+}
+
 async function exprxrec(kb: EvalKb, o: ExpRxRecCliOptions): Promise<VariantResult[]> {
   const variants = o.variants.split(',').map((v) => v.trim()) as Variant[];
   const bad = variants.filter((v) => !(VARIANTS as readonly string[]).includes(v));
@@ -129,7 +158,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--references <file>', 'distilled JSONL with reference rationales (for ROUGE)')
     .option('--seed <n>', 'dataset seed when built in memory', Number, 42)
     .option('--limit <n>', 'only the first n examples of the split', positiveInt)
-    .action(async (o: { kb?: string; out?: string; json?: boolean; dataset?: string; split: string; variants: string; references?: string; seed: number; model?: string; concurrency: number; limit?: number }) => {
+    .action(async (o: ExpRxRecFlags) => {
       const kb = openKbFromConfig(o.kb);
       const t0 = performance.now();
       try {
@@ -152,7 +181,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--repeats <n>', 'cross-validation repeats with different patient splits, averaged (ignored with --train)', Number, 5)
     .option('--drugbank', 'also evaluate at DrugBank level')
     .option('--source-data <dir>', 'data directory with safedrug-gamenet/ (default: KEDREC_DATA_DIR)')
-    .action(async (o: { kb?: string; out?: string; json?: boolean; data: string; train?: string; folds: number; seed: number; repeats: number; drugbank?: boolean; sourceData?: string }) => {
+    .action(async (o: MimicFlags) => {
       const config = loadConfig();
       for (const [flag, v, min] of [['--folds', o.folds, 2], ['--repeats', o.repeats, 1], ['--seed', o.seed, 0]] as const) {
         if (!Number.isInteger(v) || v < min) throw new Error(`${flag} must be an integer ≥ ${min}, got ${String(v)}`);

@@ -31,7 +31,13 @@ export function registerExportCommand(program: Command): void {
         }
       }
       if (o.adapter && !/^[a-z]+:\/\//.test(o.adapter) && !fs.existsSync(o.adapter)) process.stderr.write(`warning: adapter ${o.adapter} does not exist here; ollama create will fail unless it exists where it runs\n`);
-      const text = renderModelfile({ from: local(o.from), adapter: o.adapter ? local(o.adapter) : undefined, temperature: o.temperature, numCtx: o.numCtx, template });
+      const text = renderModelfile({
+        from: local(o.from),
+        adapter: o.adapter ? local(o.adapter) : undefined,
+        temperature: o.temperature,
+        numCtx: o.numCtx,
+        template,
+      });
       if (o.out === '-') process.stdout.write(text);
       else {
         writeAtomic(o.out, text);

@@ -23,7 +23,7 @@ import { buildWithProgress } from './kb.js';
  * Why the knowledge base must be (re)built before serving: missing, built by another schema
  * version, or built from other safety rule tables. Undefined when it is current.
  */
-export function rebuildReason(kbPath: string): string | undefined {
+function rebuildReason(kbPath: string): string | undefined {
   if (!fs.existsSync(kbPath)) return `${kbPath} is missing`;
   let db;
   try {
@@ -143,7 +143,7 @@ export async function openServeContext(
   }
   const toolDeps: ToolDeps = { graph, evidence, safety };
 
-  const tools: ToolSpec[] = [recommendDrugsTool as unknown as ToolSpec, checkSafetyTool as unknown as ToolSpec, ...graphTools, ...(evidence ? evidenceTools : [])];
+  const tools: ToolSpec[] = [recommendDrugsTool, checkSafetyTool, ...graphTools, ...(evidence ? evidenceTools : [])];
   let agent: (ChatAgent & { close(): Promise<void> | void }) | undefined;
   try {
     agent = opts.withAgent ? (opts.workers ? await loadWorkerPool(config, opts.workers, log) : await loadAgent(config, tools, toolDeps, log)) : undefined;

@@ -1,3 +1,4 @@
+import { Server as HttpServer } from 'node:http';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { loadConfigWithFlags } from '../../config.js';
@@ -50,7 +51,9 @@ export function registerStartCommand(program: Command): void {
       });
       // Slow clients: headers within 15 s, a whole request within 60 s, and a bounded number of
       // open connections, so a slowloris cannot hold thousands of sockets (and their memory).
-      const http = server as unknown as import('node:http').Server;
+      // serve() creates an HTTP/1 server unless given an HTTP/2 createServer, which this command never passes.
+      if (!(server instanceof HttpServer)) throw new Error('@hono/node-server returned a server that is not a node:http Server: the slow-client limits cannot be set');
+      const http = server;
       http.headersTimeout = 15_000;
       http.requestTimeout = 60_000;
       http.keepAliveTimeout = 5_000;

@@ -3,7 +3,7 @@ import { openConversationStore } from '../../agent/conversation-store.js';
 import { loadConfig } from '../../config.js';
 
 /** "30d", "12h", "90m" → milliseconds. */
-export function parseAge(s: string): number {
+function parseAge(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([dhm])$/.exec(s.trim());
   if (!m) throw new Error(`--older-than ${JSON.stringify(s)}: a number followed by d, h or m (e.g. 30d)`);
   return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd'];

@@ -20,7 +20,7 @@ import type { SafetyPatient } from './patient.js';
  * caution → kept, warned, ranked down; monitor → noted.
  */
 
-export type FindingKind = 'contraindication' | 'interaction' | 'allergy' | 'duplicate' | 'serious_effect' | 'side_effect' | 'already_taking';
+type FindingKind = 'contraindication' | 'interaction' | 'allergy' | 'duplicate' | 'serious_effect' | 'side_effect' | 'already_taking';
 
 export interface SafetyFinding {
   kind: FindingKind;
@@ -68,7 +68,7 @@ export interface SafetyEngine {
 }
 
 const SEVERITY_ORDER: Severity[] = ['contraindicated', 'avoid_unless', 'caution', 'monitor'];
-export const worseOf = (a: Severity | undefined, b: Severity): Severity => (a === undefined || SEVERITY_ORDER.indexOf(b) < SEVERITY_ORDER.indexOf(a) ? b : a);
+const worseOf = (a: Severity | undefined, b: Severity): Severity => (a === undefined || SEVERITY_ORDER.indexOf(b) < SEVERITY_ORDER.indexOf(a) ? b : a);
 
 export const SEVERITY_LABEL: Record<Severity, string> = {
   contraindicated: 'Contraindicated',
@@ -96,7 +96,14 @@ export function neutralInteraction(k: SafetyKnowledge, i: Interaction): string {
 }
 
 /** Whether a factor rule fires for the patient, and the fact that made it fire. */
-function factorTrigger(v: FactorValue, p: SafetyPatient, rule: StoredFactorRule, k: SafetyKnowledge, drugId: string, medGroups: Map<number, string[]>): { trigger: string; other?: { id?: string; name: string } } | null {
+function factorTrigger(
+  v: FactorValue,
+  p: SafetyPatient,
+  rule: StoredFactorRule,
+  k: SafetyKnowledge,
+  drugId: string,
+  medGroups: Map<number, string[]>,
+): { trigger: string; other?: { id?: string; name: string } } | null {
   switch (v.factor) {
     case 'pregnancy': {
       if (!p.pregnant) return null;
@@ -179,13 +186,16 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
   // Serious SIDER effects per drug: fixed for the life of the (read-only) knowledge base.
   const siderMemo = new Map<string, { profile: Awaited<ReturnType<GraphStore['drugProfile']>>['drug']; serious: Awaited<ReturnType<GraphStore['drugProfile']>>['sideEffects'] } | null>();
   async function seriousSider(id: string) {
-    if (siderMemo.has(id)) return siderMemo.get(id)!;
+    // Memoised values are an object or null (no profile); undefined only when not yet looked up.
+    const memo = siderMemo.get(id);
+    if (memo !== undefined) return memo;
     let out: { profile: Awaited<ReturnType<GraphStore['drugProfile']>>['drug']; serious: Awaited<ReturnType<GraphStore['drugProfile']>>['sideEffects'] } | null = null;
     try {
       const p = await graph.drugProfile(id, { maxTargets: 0, maxSideEffects: 200, maxClasses: 0 });
       // A side effect that is one of the drug's own indications is a SIDER artefact (label text listing the treated disease).
       const indicated = new Set(p.indications.map((i) => i.disease.name.toLowerCase()));
-      out = { profile: p.drug, serious: p.sideEffects.filter((s) => SERIOUS_SIDER.test(s.sideEffect.name) && !indicated.has(s.sideEffect.name.toLowerCase())).slice(0, MAX_SIDER) };
+      const serious = p.sideEffects.filter((s) => SERIOUS_SIDER.test(s.sideEffect.name) && !indicated.has(s.sideEffect.name.toLowerCase()));
+      out = { profile: p.drug, serious: serious.slice(0, MAX_SIDER) };
     } catch {
       out = null;
     }
@@ -205,7 +215,13 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
     const evidence: LedgerItem[] = [];
     const general: Warning[] = [];
     const medGroups = new Map(p.medications.map((m, i) => [i, [...(m.id ? k.groupsOfDrug.get(m.id) ?? [] : []), ...groupsNamedBy(k, m.text)]]));
-    const add = (d: { id: string; name: string }, f: SafetyFinding) => verdicts.get(d.id)!.findings.push(f);
+    // Every drug checked has its verdict from the start (above): a missing one is a bug, never a pass.
+    const verdictOf = (d: { id: string }) => {
+      const v = verdicts.get(d.id);
+      if (!v) throw new Error(`safety engine: no verdict for ${d.id}, a drug it is checking`);
+      return v;
+    };
+    const add = (d: { id: string; name: string }, f: SafetyFinding) => verdictOf(d).findings.push(f);
 
     // Allergies: what each one names (drug, class), and what it could not be matched to.
     const allergens = p.allergies.map((a) => {
@@ -231,8 +247,16 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
           continue;
         }
         const cls = x.named.find((g) => k.groups.get(g)?.members.has(d.id));
-        if (cls) {
-          add(d, { kind: 'allergy', severity: 'contraindicated', rule: 'allergy-named-class', message: `The patient reports an allergy to ${k.groups.get(cls)!.name.toLowerCase()}${reaction}, and ${d.name} is one of them.`, trigger: `allergy to ${x.a.text}`, citation: { source: `Patient case: reported class allergy; class membership: ${k.groups.get(cls)!.basis}` } });
+        const group = cls ? k.groups.get(cls) : undefined;
+        if (group) {
+          add(d, {
+            kind: 'allergy',
+            severity: 'contraindicated',
+            rule: 'allergy-named-class',
+            message: `The patient reports an allergy to ${group.name.toLowerCase()}${reaction}, and ${d.name} is one of them.`,
+            trigger: `allergy to ${x.a.text}`,
+            citation: { source: `Patient case: reported class allergy; class membership: ${group.basis}` },
+          });
           continue;
         }
         for (const r of k.allergy) {
@@ -275,7 +299,9 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
     const medIds = p.medications.map((m) => m.id).filter((x): x is string => !!x);
     if (medIds.length && unique.length) {
       // Candidates × current medications only; a store without the pairwise query answers over both lists.
-      const all = graph.interactionsBetween ? await graph.interactionsBetween(unique.map((d) => d.id), medIds) : await graph.interactions([...new Set([...unique.map((d) => d.id), ...medIds])]);
+      const all = graph.interactionsBetween
+        ? await graph.interactionsBetween(unique.map((d) => d.id), medIds)
+        : await graph.interactions([...new Set([...unique.map((d) => d.id), ...medIds])]);
       for (const i of all) {
         for (const [cand, other] of [[i.drug1, i.drug2], [i.drug2, i.drug1]] as [EntityRef, EntityRef][]) {
           const v = verdicts.get(cand.id);
@@ -303,7 +329,7 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
     // Serious and boxed effects of every drug still in play, boxed first; then serious SIDER terms.
     await Promise.all(
       (opts.effects === false ? [] : unique).map(async (d) => {
-        const v = verdicts.get(d.id)!;
+        const v = verdictOf(d);
         for (const s of [...(k.seriousByDrug.get(d.id) ?? [])].sort((a, b) => Number(b.boxed) - Number(a.boxed))) {
           v.findings.push({ kind: 'serious_effect', severity: 'monitor', rule: s.id, message: `${s.boxed ? 'Boxed warning' : 'Serious risk'} — ${d.name}: ${s.message.replace(/^(?:Boxed warning|Serious risk)(?:\s*\([^)]*\))?:\s*/i, '')}`, citation: { source: s.source, url: s.url }, evidence: [publicRule(s, d.id)] });
           evidence.push(ruleEvidence(s, d.id));

@@ -58,7 +58,14 @@ export function buildSafetyKnowledge(t: SafetyTables): SafetyKnowledge {
     seriousByDrug,
     ddiTypes: t.ddiTypes,
     unresolved: t.unresolved,
-    counts: { rules: t.rules.length, allergy: t.allergy.length, serious: t.serious.length, groups: t.groups.length, conditions: t.conditions.length, ddiTypes: t.ddiTypes.size },
+    counts: {
+      rules: t.rules.length,
+      allergy: t.allergy.length,
+      serious: t.serious.length,
+      groups: t.groups.length,
+      conditions: t.conditions.length,
+      ddiTypes: t.ddiTypes.size,
+    },
   };
 }
 

@@ -61,8 +61,12 @@ export class BuildContext {
   useSource(sourceId: string, file: string): SourceInfo {
     const info = SOURCES[sourceId];
     if (!info) throw new Error(`unknown source id ${sourceId}`);
-    if (!this.usedSources.has(sourceId)) this.usedSources.set(sourceId, new Set());
-    this.usedSources.get(sourceId)!.add(path.relative(this.dataDir, file));
+    let files = this.usedSources.get(sourceId);
+    if (!files) {
+      files = new Set();
+      this.usedSources.set(sourceId, files);
+    }
+    files.add(path.relative(this.dataDir, file));
     return info;
   }
 
@@ -74,6 +78,13 @@ export class BuildContext {
 
   nid(id: string): number | undefined {
     return this.nids.get(id);
+  }
+
+  /** The row id of a node this build must already hold; its absence is a bug in step order or mapping, so it throws. */
+  requireNid(id: string): number {
+    const nid = this.nid(id);
+    if (nid === undefined) throw new Error(`no node ${id} in the knowledge base being built`);
+    return nid;
   }
 
   /** Inserts a node, or returns the existing one with the same public id. */

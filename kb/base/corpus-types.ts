@@ -7,7 +7,7 @@ export type EvidenceOrigin = 'offline' | 'live';
 /** Which source a caller asks for; 'auto' means live when configured, else offline. */
 export type SourcePreference = 'auto' | 'offline' | 'live';
 /** How results were ranked. */
-export type RetrievalMode = 'bm25' | 'hybrid' | 'filter' | 'live';
+type RetrievalMode = 'bm25' | 'hybrid' | 'filter' | 'live';
 
 export interface EntityRef {
   id: string;
@@ -128,3 +128,8 @@ export class EvidenceQueryError extends Error {
     this.name = 'EvidenceQueryError';
   }
 }
+
+/** A trial's public page on ClinicalTrials.gov. */
+export const trialUrl = (nct: string) => `https://clinicaltrials.gov/study/${nct}`;
+/** An article's public page on PubMed. */
+export const articleUrl = (pmid: string) => `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;

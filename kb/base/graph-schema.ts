@@ -3,7 +3,10 @@
  * the text corpus. Every edge row keeps the source it came from and that source's license,
  * because several sources are non-commercial and the license must reach what users see.
  */
-/** 2: safety rule tables (safety_*). 3: indications by evidence tier (CiD), ChEMBL compounds, name-based disease hierarchy (DkD). 5: ATC codes of safety groups (therapeutic class or not). */
+/**
+ * 2: safety rule tables (safety_*). 3: indications by evidence tier (CiD), ChEMBL compounds,
+ * name-based disease hierarchy (DkD). 5: ATC codes of safety groups (therapeutic class or not).
+ */
 export const KB_SCHEMA_VERSION = 5;
 
 export const GRAPH_DDL = `
@@ -96,7 +99,7 @@ CREATE INDEX ddi_2 ON ddi(drug2, drug1);
 `;
 
 /** Hetionet kinds and the prefix each kind's public identifier gets. */
-export const KIND_PREFIX: Record<string, string> = {
+const KIND_PREFIX: Record<string, string> = {
   Compound: '',
   Disease: '',
   Gene: 'NCBIGene:',

@@ -11,7 +11,7 @@ export interface Embedder {
   embed(texts: string[], role?: EmbedRole): Promise<number[][]>;
 }
 
-export class EmbedderError extends Error {}
+class EmbedderError extends Error {}
 
 export type EmbedRole = 'query' | 'passage';
 
@@ -152,8 +152,9 @@ export interface OpenAiEmbedderOptions {
 }
 
 /** Parses an OpenAI /embeddings response: one number vector per input, in input order, all of one length. */
-export function parseOpenAiEmbedResponse(json: unknown, expected: number, url: string): number[][] {
-  const data = [...((json as { data?: { index?: number; embedding?: unknown }[] })?.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding);
+function parseOpenAiEmbedResponse(json: unknown, expected: number, url: string): number[][] {
+  const rows = (json as { data?: { index?: number; embedding?: unknown }[] })?.data ?? [];
+  const data = [...rows].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding);
   if (data.length !== expected || !data.every((v): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))) {
     throw new EmbedderError(`${url} returned ${data.length} embeddings for ${expected} inputs, or vectors that are not number arrays`);
   }

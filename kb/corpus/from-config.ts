@@ -14,10 +14,13 @@ export function denseCollectionNames(model: string): { trials: string; articles:
 }
 
 /** The embedder the configuration names: an OpenAI-compatible server (KEDREC_EMBED_URL) or Ollama's /api/embed. */
-export function embedderFromConfig(config: Pick<Config, 'KEDREC_EMBED_URL' | 'KEDREC_EMBED_MODEL' | 'KEDREC_EMBED_INPUT_TYPE' | 'OLLAMA_BASE_URL'>): Embedder {
+export function embedderFromConfig(
+  config: Pick<Config, 'KEDREC_EMBED_URL' | 'KEDREC_EMBED_MODEL' | 'KEDREC_EMBED_INPUT_TYPE' | 'KEDREC_EMBED_TIMEOUT_MS' | 'OLLAMA_BASE_URL'>,
+): Embedder {
+  const timeoutMs = config.KEDREC_EMBED_TIMEOUT_MS;
   return config.KEDREC_EMBED_URL
-    ? new OpenAiEmbedder({ baseUrl: config.KEDREC_EMBED_URL, model: config.KEDREC_EMBED_MODEL, sendInputType: config.KEDREC_EMBED_INPUT_TYPE })
-    : new OllamaEmbedder({ baseUrl: config.OLLAMA_BASE_URL, model: config.KEDREC_EMBED_MODEL });
+    ? new OpenAiEmbedder({ baseUrl: config.KEDREC_EMBED_URL, model: config.KEDREC_EMBED_MODEL, sendInputType: config.KEDREC_EMBED_INPUT_TYPE, timeoutMs })
+    : new OllamaEmbedder({ baseUrl: config.OLLAMA_BASE_URL, model: config.KEDREC_EMBED_MODEL, timeoutMs });
 }
 
 /**

@@ -8,21 +8,21 @@ export type RankedIds = readonly string[];
  */
 export function reciprocalRankFusion(lists: RankedIds[], opts: { k?: number; weights?: number[]; limit?: number } = {}): { id: string; score: number }[] {
   const k = opts.k ?? 60;
-  const scores = new Map<string, number>();
-  const firstSeen = new Map<string, number>();
-  let order = 0;
+  // Each document's fused score and the order it was first seen in, which breaks score ties.
+  const fused = new Map<string, { score: number; firstSeen: number }>();
   lists.forEach((list, li) => {
     const w = opts.weights?.[li] ?? 1;
     const seen = new Set<string>();
     list.forEach((id, i) => {
       if (seen.has(id)) return; // a list naming a document twice counts it once, at its best rank
       seen.add(id);
-      scores.set(id, (scores.get(id) ?? 0) + w / (k + i + 1));
-      if (!firstSeen.has(id)) firstSeen.set(id, order++);
+      const entry = fused.get(id);
+      if (entry) entry.score += w / (k + i + 1);
+      else fused.set(id, { score: w / (k + i + 1), firstSeen: fused.size });
     });
   });
-  return [...scores.entries()]
-    .map(([id, score]) => ({ id, score }))
-    .sort((a, b) => b.score - a.score || firstSeen.get(a.id)! - firstSeen.get(b.id)!)
-    .slice(0, opts.limit ?? Number.POSITIVE_INFINITY);
+  return [...fused.entries()]
+    .sort(([, a], [, b]) => b.score - a.score || a.firstSeen - b.firstSeen)
+    .slice(0, opts.limit ?? Number.POSITIVE_INFINITY)
+    .map(([id, { score }]) => ({ id, score }));
 }

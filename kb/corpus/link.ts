@@ -42,7 +42,9 @@ export class EntityLinker {
       )
       .all(...kinds) as { term: string; id: string; name: string; kind: string }[];
     for (const r of rows) {
-      const map = this.termIndex[kindRole.get(r.kind)!];
+      const role = kindRole.get(r.kind);
+      if (!role) throw new Error(`term row of kind ${r.kind}, which no link role covers (the query selects only linkable kinds)`);
+      const map = this.termIndex[role];
       const list = map.get(r.term) ?? [];
       if (list.length < 3 && !list.some((e) => e.id === r.id)) list.push({ id: r.id, name: r.name });
       map.set(r.term, list);

@@ -2,10 +2,12 @@ import type Database from 'better-sqlite3';
 import { normalizeTerm } from '../base/graph-schema.js';
 import { SOURCES } from '../base/source-registry.js';
 import { parseUserQuery, toFtsMatch, type QueryTerm } from '../base/fts-query.js';
-import type { LinkRole } from '../base/corpus-types.js';
 import type { TrialPhase, TrialStatus } from '../base/corpus-schema.js';
 import {
+  articleUrl,
   EvidenceQueryError,
+  trialUrl,
+  type LinkRole,
   type ArticleRecord,
   type ArticleSummary,
   type DocumentLink,
@@ -15,8 +17,8 @@ import {
 } from '../base/corpus-types.js';
 
 /** BM25 column weights: names of drugs and conditions count most, eligibility text least. */
-export const TRIAL_WEIGHTS = { title: 3, conditions: 4, interventions: 4, summary: 1, criteria: 0.3 };
-export const ARTICLE_WEIGHTS = { title: 3, abstract: 1, mesh: 2 };
+const TRIAL_WEIGHTS = { title: 3, conditions: 4, interventions: 4, summary: 1, criteria: 0.3 };
+const ARTICLE_WEIGHTS = { title: 3, abstract: 1, mesh: 2 };
 /** Most entity ids a filter expands to (a DOID with its subsumed terms, a name's several nodes). */
 const MAX_FILTER_IDS = 200;
 
@@ -91,15 +93,20 @@ const ADVERSE_REPORT = (aid: string, drug: string) =>
   `(EXISTS (SELECT 1 FROM article_relations r JOIN xrefs x ON x.system = 'MESH' AND x.code = r.chemical JOIN nodes n ON n.nid = x.nid WHERE r.aid = ${aid} AND n.id = ${drug})
     OR EXISTS (SELECT 1 FROM article_relations r WHERE r.aid = ${aid} AND 'MESH:' || r.chemical = ${drug}))`;
 
-export const trialUrl = (nct: string) => `https://clinicaltrials.gov/study/${nct}`;
-export const articleUrl = (pmid: string) => `https://pubmed.ncbi.nlm.nih.gov/${pmid}/`;
 
 /** The licenses of the sources a record was merged from, each once. */
-export function licenseOf(sourceIds: string[]): string {
+function licenseOf(sourceIds: string[]): string {
   return [...new Set(sourceIds.map((s) => SOURCES[s]?.license ?? s))].join('; ');
 }
 
 const lines = (s: string | null) => (s ? s.split('\n').filter(Boolean) : []);
+
+/** The MATCH expression of terms the caller has already checked are not empty (toFtsMatch is null only for none). */
+function ftsMatchOf(terms: QueryTerm[], mode: 'all' | 'any'): string {
+  const match = toFtsMatch(terms, mode);
+  if (match === null) throw new Error(`no searchable term for an FTS5 '${mode}' match: callers must pass a non-empty term list`);
+  return match;
+}
 
 interface TrialRow {
   tid: number; nct_id: string; title: string; title_kind: string; phase: string | null; status: string | null;
@@ -159,10 +166,11 @@ export class OfflineCorpus {
       const linked = this.stmt(
         'SELECT entity_id AS id, name FROM trial_links WHERE entity_id = ? UNION ALL SELECT entity_id, name FROM article_links WHERE entity_id = ? LIMIT 1',
       ).get(id, id) as EntityRef | undefined;
-      if (!node && !linked) {
+      const found = node ?? linked;
+      if (!found) {
         throw new EvidenceQueryError(`no ${role} with id ${raw} in the knowledge base or the corpus`, { [role]: raw });
       }
-      out.set(id, node?.name ?? linked!.name);
+      out.set(id, found.name);
     } else {
       const norm = normalizeTerm(raw);
       const kinds = role === 'drug' ? "('Compound')" : "('Disease', 'Symptom')";
@@ -325,7 +333,7 @@ export class OfflineCorpus {
    */
   private addSnippets<R extends { snippet?: string }>(rows: R[], terms: QueryTerm[], table: 'trials_fts' | 'articles_fts', tokens: number, key: (r: R) => number): void {
     if (!rows.length) return;
-    const any = toFtsMatch(terms, 'any')!;
+    const any = ftsMatchOf(terms, 'any');
     const ids = rows.map(key);
     // BigInt binds as INTEGER: FTS5 ignores a rowid constraint bound as a REAL (a JS number),
     // which silently turned this lookup into a scan of every match.
@@ -339,10 +347,10 @@ export class OfflineCorpus {
   /** All-terms query, then any-term results appended (without repeats) when too few matched. */
   private ranked<R>(sql: string, terms: QueryTerm[], params: unknown[], limit: number, key: (r: R) => number): { rows: R[]; relaxed: boolean } {
     const s = this.stmt(sql);
-    const all = toFtsMatch(terms, 'all')!;
+    const all = ftsMatchOf(terms, 'all');
     const rows = s.all(all, ...params, limit + 1) as R[];
     if (rows.length > limit || terms.length < 2) return { rows, relaxed: false };
-    const any = toFtsMatch(terms, 'any')!;
+    const any = ftsMatchOf(terms, 'any');
     if (any === all) return { rows, relaxed: false };
     const seen = new Set(rows.map(key));
     const more = (s.all(any, ...params, limit + 1 + rows.length) as R[]).filter((r) => !seen.has(key(r)));
@@ -411,7 +419,10 @@ export class OfflineCorpus {
     const f = this.trialFilterSql(filters);
     const rows = this.stmt(`SELECT ${TRIAL_COLS}, t.summary AS summary FROM trials t WHERE t.nct_id IN (${ids.map(() => '?').join(',')})${f.sql}`).all(...ids, ...f.params) as TrialRow[];
     const by = new Map(rows.map((r) => [r.nct_id, r]));
-    return ids.filter((i) => by.has(i)).map((i) => this.toTrial(by.get(i)!));
+    return ids.flatMap((i) => {
+      const row = by.get(i);
+      return row ? [this.toTrial(row)] : [];
+    });
   }
 
   /** Of the given PMIDs, those passing the filters, in the order given, with their abstracts. */
@@ -420,7 +431,10 @@ export class OfflineCorpus {
     const f = this.articleFilterSql(filters);
     const rows = this.stmt(`SELECT ${ARTICLE_COLS}, a.abstract AS abstract FROM articles a WHERE a.pmid IN (${ids.map(() => '?').join(',')})${f.sql}`).all(...ids, ...f.params) as ArticleRow[];
     const by = new Map(rows.map((r) => [r.pmid, r]));
-    return ids.filter((i) => by.has(i)).map((i) => ({ ...this.toArticle(by.get(i)!), abstract: by.get(i)!.abstract ?? '' }));
+    return ids.flatMap((i) => {
+      const row = by.get(i);
+      return row ? [{ ...this.toArticle(row), abstract: row.abstract ?? '' }] : [];
+    });
   }
 
   getTrial(nctId: string): TrialRecord | null {

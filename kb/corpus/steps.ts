@@ -52,7 +52,7 @@ function addLink(d: { links: TrialDraft['links'] }, role: LinkRole, e: LinkedEnt
  * a registry that files "ocular hypertension" under hypertension does not make a glaucoma eye-drop
  * trial evidence for systemic hypertension. Each row: the linked condition, the cue, why.
  */
-export const DEFAULT_ORGAN_MISMATCH_FILE = fileURLToPath(new URL('../vocabulary/trial-organ-mismatch.tsv', import.meta.url));
+const DEFAULT_ORGAN_MISMATCH_FILE = fileURLToPath(new URL('../vocabulary/trial-organ-mismatch.tsv', import.meta.url));
 
 export function readOrganMismatch(file = DEFAULT_ORGAN_MISMATCH_FILE): Map<string, RegExp[]> {
   const out = new Map<string, RegExp[]>();
@@ -90,14 +90,21 @@ function derivedTitle(t: TrialDraft): string {
  * Trials: HINT (status, phase, outcome, criteria), Trial2Vec (registry titles and summaries) and
  * dhimmel/clintrials (trial ↔ DrugBank × DOID); one row per NCT ID with each source recorded.
  */
-export const corpusTrialsStep: BuildStep = {
+const corpusTrialsStep: BuildStep = {
   id: 'corpus-trials',
   title: 'Clinical trials corpus',
   sources: ['hint', 'trial2vec', 'clintrials-dhimmel'],
   run(ctx: BuildContext) {
     const linker = new EntityLinker(ctx.db);
     const trials = new Map<string, TrialDraft>();
-    const get = (id: string) => trials.get(id) ?? trials.set(id, draft(id)).get(id)!;
+    const get = (id: string) => {
+      let trial = trials.get(id);
+      if (!trial) {
+        trial = draft(id);
+        trials.set(id, trial);
+      }
+      return trial;
+    };
 
     if (ctx.allows('hint')) {
       const files = hintTrialFiles(ctx.dataDir);
@@ -221,21 +228,24 @@ const SPLIT_ORDER = ['train', 'dev', 'test'];
  * PubMedQA (structured abstract, MeSH headings, year); linked to drugs and conditions by MeSH id
  * and by MeSH heading name.
  */
-export const corpusArticlesStep: BuildStep = {
+const corpusArticlesStep: BuildStep = {
   id: 'corpus-articles',
   title: 'PubMed article corpus',
   sources: ['bc5cdr', 'pubmedqa'],
   run(ctx: BuildContext) {
     const linker = new EntityLinker(ctx.db);
     const articles = new Map<string, ArticleDraft>();
-    const get = (pmid: string) =>
-      articles.get(pmid) ??
-      articles
-        .set(pmid, {
+    const get = (pmid: string) => {
+      let article = articles.get(pmid);
+      if (!article) {
+        article = {
           pmid, title: '', titleKind: 'title', abstract: '', sections: [], mesh: [], year: null,
           splits: new Set(), sources: new Set(), concepts: new Map(), relations: [], links: new Map(),
-        })
-        .get(pmid)!;
+        };
+        articles.set(pmid, article);
+      }
+      return article;
+    };
 
     if (ctx.allows('bc5cdr')) {
       for (const { file, split } of BC5CDR_FILES) {
@@ -250,7 +260,11 @@ export const corpusArticlesStep: BuildStep = {
           a.abstract = doc.abstract;
           for (const m of doc.annotations) {
             for (const id of m.meshIds) {
-              const c = a.concepts.get(id) ?? a.concepts.set(id, { type: m.type, names: new Map() }).get(id)!;
+              let c = a.concepts.get(id);
+              if (!c) {
+                c = { type: m.type, names: new Map() };
+                a.concepts.set(id, c);
+              }
               // Composite mentions ("hemorrhagic cystitis" for two ids) name neither id alone.
               if (m.meshIds.length === 1) c.names.set(m.text.toLowerCase(), (c.names.get(m.text.toLowerCase()) ?? 0) + 1);
             }

@@ -53,11 +53,15 @@ function isFallback(err: unknown): boolean {
   return err instanceof OfflineError || (err instanceof HttpStatusError && (err.status >= 500 || err.status === 429));
 }
 
-function wantLive(pref: SourcePreference | undefined, available: boolean, what: string): boolean {
-  if (pref === 'live' && !available) {
+/**
+ * The live client to ask, or undefined to stay offline: the client unless the caller asked for
+ * offline. Asking for live when no client is configured is the caller's error, not a fallback.
+ */
+function liveClient<C>(pref: SourcePreference | undefined, client: C | undefined, what: string): C | undefined {
+  if (pref === 'live' && !client) {
     throw new EvidenceQueryError(`live ${what} search is not configured (set KEDREC_LIVE=1 with network access); use source "offline" or "auto"`);
   }
-  return pref === 'live' || (pref !== 'offline' && available);
+  return pref === 'offline' ? undefined : client;
 }
 
 /**
@@ -95,7 +99,7 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
     text: string,
     bm25: string[],
     limit: number,
-    fetch: (ids: string[]) => (T & { id: string; body: string })[],
+    fetch: (ids: string[]) => { id: string; body: string; item: T }[],
     notices: string[],
   ): Promise<{ items: T[]; hasMore: boolean } | null> {
     let dense: { id: string; score: number }[];
@@ -115,9 +119,8 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
     const items = fused.slice(0, limit).flatMap((f) => {
       const r = rows.get(f.id);
       if (!r) return [];
-      const { id: _id, body, ...rest } = r;
-      const snippet = words.length ? makeSnippet(body || rest.snippet, words) : rest.snippet;
-      return [{ ...(rest as unknown as T), snippet, score: Math.round(f.score * 1e5) / 1e5 }];
+      const snippet = words.length ? makeSnippet(r.body || r.item.snippet, words) : r.item.snippet;
+      return [{ ...r.item, snippet, score: Math.round(f.score * 1e5) / 1e5 }];
     });
     return { items, hasMore: fused.length > limit };
   }
@@ -128,9 +131,12 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
 
     async searchTrials(q) {
       const notices: string[] = [];
-      if (wantLive(q.source, !!ctgov, 'trial')) {
+      const live = liveClient(q.source, ctgov, 'trial');
+      if (live) {
         try {
-          const r = await ctgov!.search({ term: q.text, condition: q.condition, intervention: q.drug, phase: q.phase, status: q.status, limit: q.limit, maxPages: 1 });
+          const r = await live.search({
+            term: q.text, condition: q.condition, intervention: q.drug, phase: q.phase, status: q.status, limit: q.limit, maxPages: 1,
+          });
           if (r.totalCount !== null) notices.push(`ClinicalTrials.gov reports ${r.totalCount} matching studies`);
           return { items: r.studies.map(({ summary: _s, criteria: _c, icd10: _i, keywords: _k, outcomeMeasures: _o, links: _l, ...t }) => t), hasMore: !!r.nextPageToken, origin: 'live', retrieval: 'live', resolved: {}, notices };
         } catch (err) {
@@ -150,7 +156,9 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
         const bm25 = offline.rankTrialIds(text, f, nCand);
         const fused = await fuse<TrialSummary>(
           opts.dense.trials, text, bm25, q.limit,
-          (ids) => offline.trialsByIds(ids, f).map((t) => ({ ...t, id: t.nctId, body: [t.title, t.conditions.join('; '), t.interventions.join('; ')].join('. ') })),
+          (ids) => offline.trialsByIds(ids, f).map((t) => ({
+            id: t.nctId, body: [t.title, t.conditions.join('; '), t.interventions.join('; ')].join('. '), item: t,
+          })),
           notices,
         );
         if (fused) return { ...fused, origin: 'offline', retrieval: 'hybrid', resolved, notices };
@@ -166,9 +174,10 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
       const notices: string[] = [];
       const local = source === 'live' ? null : offline.getTrial(id);
       if (local) return { trial: local, notices };
-      if (wantLive(source, !!ctgov, 'trial')) {
+      const live = liveClient(source, ctgov, 'trial');
+      if (live) {
         try {
-          const t = await ctgov!.getStudy(id);
+          const t = await live.getStudy(id);
           if (t) return { trial: t, notices };
           throw new EvidenceQueryError(`ClinicalTrials.gov has no study ${id}`);
         } catch (err) {
@@ -183,11 +192,12 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
 
     async searchArticles(q) {
       const notices: string[] = [];
-      if (wantLive(q.source, !!eutils, 'literature')) {
-        const term = [q.text, q.drug, q.condition].filter((s) => s && s.trim()).map((s) => `(${s!.trim()})`).join(' AND ');
+      const live = liveClient(q.source, eutils, 'literature');
+      if (live) {
+        const term = [q.text, q.drug, q.condition].filter((s): s is string => !!s?.trim()).map((s) => `(${s.trim()})`).join(' AND ');
         if (!term) throw new EvidenceQueryError('live PubMed search needs query text, a drug or a condition');
         try {
-          const r = await eutils!.search({ term, retmax: q.limit, yearFrom: q.yearFrom, yearTo: q.yearTo });
+          const r = await live.search({ term, retmax: q.limit, yearFrom: q.yearFrom, yearTo: q.yearTo });
           notices.push(`PubMed reports ${r.search.count} matching articles`);
           if (r.search.phrasesNotFound.length) notices.push(`PubMed did not find: ${r.search.phrasesNotFound.join(', ')}`);
           return {
@@ -212,7 +222,7 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
         const bm25 = offline.rankArticleIds(text, f, nCand);
         const fused = await fuse<ArticleSummary>(
           opts.dense.articles, text, bm25, q.limit,
-          (ids) => offline.articlesByIds(ids, f).map(({ abstract, ...a }) => ({ ...a, id: a.pmid, body: `${a.title} ${abstract}` })),
+          (ids) => offline.articlesByIds(ids, f).map(({ abstract, ...a }) => ({ id: a.pmid, body: `${a.title} ${abstract}`, item: a })),
           notices,
         );
         if (fused) return { ...fused, origin: 'offline', retrieval: 'hybrid', resolved, notices };
@@ -228,9 +238,10 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
       const notices: string[] = [];
       const local = source === 'live' ? null : offline.getArticle(id);
       if (local) return { article: local, notices };
-      if (wantLive(source, !!eutils, 'literature')) {
+      const live = liveClient(source, eutils, 'literature');
+      if (live) {
         try {
-          const [a] = await eutils!.efetch([id]);
+          const [a] = await live.efetch([id]);
           if (a) return { article: a, notices };
           throw new EvidenceQueryError(`PubMed has no article ${id}`);
         } catch (err) {

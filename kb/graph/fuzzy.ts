@@ -71,7 +71,7 @@ export function similarity(query: string, term: string): number {
 }
 
 /** A term the index found for a query, with its {@link similarity} to the query. */
-export interface FuzzyCandidate {
+interface FuzzyCandidate {
   term: string;
   score: number;
 }
@@ -88,7 +88,7 @@ export interface FuzzyIndex {
   search(norm: string, opts?: FuzzySearchOptions): FuzzyCandidate[];
 }
 
-export interface FuzzySearchOptions {
+interface FuzzySearchOptions {
   /** Keep terms naming a node of one of these kinds. */
   kinds?: string[];
   /** Terms scored exactly per ranking ({@link FUZZY_CANDIDATES}). */
@@ -102,13 +102,13 @@ export interface FuzzySearchOptions {
  * ("ehpedrne": "edr" and "ne " of "ephedrine"), hence a low share; the rarity weighting below,
  * not this minimum, is what ranks such a term above the thousands sharing two common trigrams.
  */
-export const MIN_SHARED_TRIGRAMS = 0.2;
+const MIN_SHARED_TRIGRAMS = 0.2;
 
 /**
  * Candidates scored exactly per ranking (two rankings, so up to twice as many). Scoring costs
  * about a microsecond a term; generating candidates costs the same whatever this is.
  */
-export const FUZZY_CANDIDATES = 40;
+const FUZZY_CANDIDATES = 40;
 
 /**
  * The lowest similarity a candidate may have: below it a term is more unlike the query than like

@@ -15,7 +15,7 @@ export interface LayTerm {
   basis: string;
 }
 
-export const DEFAULT_LAY_TERMS_FILE = fileURLToPath(new URL('../vocabulary/lay-terms.tsv', import.meta.url));
+const DEFAULT_LAY_TERMS_FILE = fileURLToPath(new URL('../vocabulary/lay-terms.tsv', import.meta.url));
 
 /** Reads the table, keyed by normalised term; a malformed row stops with its line and what is valid. */
 export function readLayTerms(file = DEFAULT_LAY_TERMS_FILE): Map<string, LayTerm[]> {
@@ -33,7 +33,7 @@ export function readLayTerms(file = DEFAULT_LAY_TERMS_FILE): Map<string, LayTerm
     const norm = normalizeTerm(term ?? '');
     if (!norm) throw new Error(`${where}: empty term`);
     const list = out.get(norm) ?? [];
-    list.push({ term: term!, kind, target, basis });
+    list.push({ term, kind, target, basis });
     out.set(norm, list);
   });
   return out;

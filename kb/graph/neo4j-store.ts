@@ -472,7 +472,10 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
   async function indicationRows(node: NodeVal): Promise<IndicationRow[]> {
     const subs = (await read('subtypes', CYPHER.subtypes, { id: node.id, limit: neo4j.int(400) })).map((r) => nodeOf(r));
     const targets = [node, ...subs];
-    const byType = await Promise.all(INDICATION_TYPES.map(async ([metaedge, type]) => ({ metaedge, groups: await inNeighboursOfMany(targets.map((t) => t.id), type) })));
+    const targetIds = targets.map((t) => t.id);
+    const byType = await Promise.all(
+      INDICATION_TYPES.map(async ([metaedge, type]) => ({ metaedge, groups: await inNeighboursOfMany(targetIds, type) })),
+    );
     const rows: IndicationRow[] = [];
     // The disease's own rows first, then each subtype's, each in indication-type order (as before).
     for (const target of targets) {
@@ -584,12 +587,15 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
       const { node: disease } = await graphDisease(diseaseId);
       if (!limit) return [];
       const params = { drug: drug.id, disease: disease.id, cap: int(Math.min(NEIGHBOUR_CAP, limit * 20 + 100)) };
-      const edge = (metaedge: string, rels: Record<string, unknown>[]): PathEdge => ({ metaedge, label: METAEDGE_LABELS[metaedge], provenance: mergeRels(rels).prov });
+      const edge = (metaedge: string, rels: Record<string, unknown>[]): PathEdge => ({
+        metaedge, label: METAEDGE_LABELS[metaedge], provenance: mergeRels(rels).prov,
+      });
       // Curated targets (else measured binding), never the enzymes and transporters that handle the
       // drug: decided over all the drug's binding edges, as the SQLite store does.
       const verbOf = new Map<string, string>();
       const bound = await neighbours('out', drug.id, T.CbG);
-      for (const t of mechanismTargets(bound.flatMap((g) => g.rows.map((row) => ({ gene: g.node.id, props: row.props }))))) if (!verbOf.has(t.gene)) verbOf.set(t.gene, t.verb);
+      const boundEdges = bound.flatMap((g) => g.rows.map((row) => ({ gene: g.node.id, props: row.props })));
+      for (const t of mechanismTargets(boundEdges)) if (!verbOf.has(t.gene)) verbOf.set(t.gene, t.verb);
       const bindEdge = (geneId: string, rels: Record<string, unknown>[]): PathEdge => ({ ...edge('CbG', rels), label: verbOf.get(geneId) ?? METAEDGE_LABELS.CbG });
       const paths: MechanismPath[] = [];
       for (const r of await read('directPaths', CYPHER.directPaths, params)) {
@@ -626,9 +632,14 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
       if (nodes.length < 2) return [];
       const byId = new Map(nodes.map((n) => [n.id, n]));
       const recs = await read('ddi', CYPHER.ddi, { ids: [...byId.keys()], cap });
+      const askedDrug = (id: string): NodeVal => {
+        const node = byId.get(id);
+        if (!node) throw new Error(`the DDI query returned drug ${id}, which is not one of the drugs asked about`);
+        return node;
+      };
       const out: Interaction[] = recs.map((r) => {
-        const a = byId.get(r.get('drug1') as string)!;
-        const b = byId.get(r.get('drug2') as string)!;
+        const a = askedDrug(r.get('drug1') as string);
+        const b = askedDrug(r.get('drug2') as string);
         const type = toNum(r.get('type'));
         const template = r.get('template') as string | null;
         return {
@@ -663,7 +674,8 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
       for (const id of new Set([...resembles.keys(), ...sharedT.keys(), ...sharedC.keys()])) {
         const st = sharedT.get(id);
         const sc = sharedC.get(id);
-        const other = resembles.get(id) ?? st?.other ?? sc!.other;
+        const other = resembles.get(id) ?? st?.other ?? sc?.other;
+        if (!other) throw new Error(`similar drug ${id} is in none of the lists it was collected from`);
         const jT = st ? jaccard(st.shared, nT, st.degree) : 0;
         const jC = sc ? jaccard(sc.shared, nC, sc.degree) : 0;
         // Structural resemblance, shared targets and shared classes, each in [0, 1], weighted equally.
@@ -687,7 +699,8 @@ export function createNeo4jGraphStore(opts: Neo4jGraphStoreOptions): GraphStore 
       const out: SimilarDisease[] = [];
       for (const id of new Set([...resembles.keys(), ...shared.keys()])) {
         const s = shared.get(id);
-        const other = resembles.get(id) ?? s!.other;
+        const other = resembles.get(id) ?? s?.other;
+        if (!other) throw new Error(`similar disease ${id} is in none of the lists it was collected from`);
         const j = s ? jaccard(s.shared, nG, s.degree) : 0;
         const score = (resembles.has(id) ? 0.5 : 0) + j / 2;
         out.push({ disease: ref(other), score: round4(score), resembles: resembles.has(id), sharedGenes: s?.shared ?? 0 });

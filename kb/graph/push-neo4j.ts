@@ -27,12 +27,12 @@ import type Database from 'better-sqlite3';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { ProgressEvent } from '../base/build-context.js';
 
-export const DEFAULT_PUSH_BATCH_SIZE = 5000;
+const DEFAULT_PUSH_BATCH_SIZE = 5000;
 /** Per-batch transaction timeout: generous, since one batch MERGEs thousands of rows. */
 const WRITE_TIMEOUT_MS = 300_000;
 
 /** Verb part of the relationship type per metaedge; unknown metaedges fall back to `REL`. */
-export const METAEDGE_VERBS: Record<string, string> = {
+const METAEDGE_VERBS: Record<string, string> = {
   AdG: 'DOWNREGULATES', AeG: 'EXPRESSES', AuG: 'UPREGULATES', CbG: 'BINDS', CcSE: 'CAUSES', CdG: 'DOWNREGULATES',
   CiD: 'INDICATED_FOR', CnD: 'NOT_INDICATED_FOR', CpD: 'PALLIATES', CrC: 'RESEMBLES', CtD: 'TREATS', CuG: 'UPREGULATES', DaG: 'ASSOCIATES',
   DdG: 'DOWNREGULATES', DkD: 'KIND_OF', DlA: 'LOCALIZES', DpS: 'PRESENTS', DrD: 'RESEMBLES', DsD: 'SUBSUMED_BY', DuG: 'UPREGULATES',
@@ -98,13 +98,13 @@ SET n:${q(label)}, n.kind = row.kind, n.name = row.name, n.description = row.des
     n.source = row.source, n.inGraph = row.inGraph, n.props = row.props`;
 }
 
-export const TERM_BATCH_CYPHER = `UNWIND $rows AS row
+const TERM_BATCH_CYPHER = `UNWIND $rows AS row
 MATCH (n:Entity {id: row.id})
 MERGE (t:Term {norm: row.norm})
 MERGE (t)-[r:NAMES]->(n)
 SET r.term = row.term, r.type = row.type, r.source = row.source`;
 
-export const XREF_BATCH_CYPHER = `UNWIND $rows AS row
+const XREF_BATCH_CYPHER = `UNWIND $rows AS row
 MATCH (n:Entity {id: row.id})
 MERGE (x:Xref {key: row.system + ':' + row.code})
 SET x.system = row.system, x.code = row.code
@@ -119,31 +119,31 @@ MERGE (a)-[r:${q(relType(metaedge))} {source: row.source, dup: row.dup}]->(b)
 SET r = row.props, r.metaedge = row.metaedge, r.source = row.source, r.license = row.license, r.dup = row.dup`;
 }
 
-export const DDI_BATCH_CYPHER = `UNWIND $rows AS row
+const DDI_BATCH_CYPHER = `UNWIND $rows AS row
 MATCH (a:Entity {id: row.drug1})
 MATCH (b:Entity {id: row.drug2})
 MERGE (a)-[r:INTERACTS {type: row.type, source: row.source, dup: row.dup}]->(b)
 SET r.license = row.license`;
 
-export const DDI_TYPE_BATCH_CYPHER = `UNWIND $rows AS row
+const DDI_TYPE_BATCH_CYPHER = `UNWIND $rows AS row
 MERGE (t:DdiType {type: row.type})
 SET t.template = row.template`;
 
-export const SOURCE_BATCH_CYPHER = `UNWIND $rows AS row
+const SOURCE_BATCH_CYPHER = `UNWIND $rows AS row
 MERGE (s:Source {id: row.id})
 SET s.name = row.name, s.license = row.license, s.url = row.url, s.noncommercial = row.noncommercial, s.files = row.files`;
 
-export const META_BATCH_CYPHER = `UNWIND $rows AS row
+const META_BATCH_CYPHER = `UNWIND $rows AS row
 MERGE (m:KbMeta {key: row.key})
 SET m.value = row.value`;
 
 /** Edge counts are replaced as a whole: they describe this push, not an accumulation of pushes. */
-export const EDGE_COUNT_CYPHER = `MATCH (c:EdgeCount) DETACH DELETE c
+const EDGE_COUNT_CYPHER = `MATCH (c:EdgeCount) DETACH DELETE c
 WITH count(*) AS removed
 UNWIND $rows AS row
 CREATE (:EdgeCount {metaedge: row.metaedge, source: row.source, license: row.license, count: row.count})`;
 
-export const PUSH_STATE_CYPHER = `MERGE (p:Neo4jPush {id: 'kedrec'})
+const PUSH_STATE_CYPHER = `MERGE (p:Neo4jPush {id: 'kedrec'})
 SET p.state = $state, p.updatedAt = $at, p.kbBuiltAt = $builtAt`;
 
 type Prop = string | number | boolean | ReturnType<typeof neo4j.int> | string[] | number[] | boolean[];
@@ -173,18 +173,18 @@ export function toNeo4jProps(json: string): Record<string, Prop> {
 /** Splits a stream of rows into batches of at most `size` that share one key (label, metaedge). */
 export function* batchesByKey<T>(rows: Iterable<T>, keyOf: (row: T) => string, size: number): Generator<{ key: string; rows: T[] }> {
   if (!Number.isInteger(size) || size < 1) throw new Error(`batch size must be a positive integer, got ${size}`);
-  let key: string | undefined;
-  let batch: T[] = [];
+  // Never empty while it exists: created with the row that starts it.
+  let batch: { key: string; rows: T[] } | undefined;
   for (const row of rows) {
-    const k = keyOf(row);
-    if (batch.length && (k !== key || batch.length >= size)) {
-      yield { key: key!, rows: batch };
-      batch = [];
+    const key = keyOf(row);
+    if (batch && (key !== batch.key || batch.rows.length >= size)) {
+      yield batch;
+      batch = undefined;
     }
-    key = k;
-    batch.push(row);
+    batch ??= { key, rows: [] };
+    batch.rows.push(row);
   }
-  if (batch.length) yield { key: key!, rows: batch };
+  if (batch) yield batch;
 }
 
 export interface PushOptions {
@@ -228,7 +228,15 @@ export async function pushKnowledgeBaseToNeo4j(db: Database.Database, driver: Dr
   }
 
   /** Streams `rows` in batches; `keyOf` splits batches where the Cypher differs (label, type). */
-  async function load<T>(step: string, title: string, total: number, rows: Iterable<T>, keyOf: (r: T) => string, cypherOf: (key: string) => string, toParam: (r: T) => Record<string, unknown>): Promise<number> {
+  async function load<T>(
+    step: string,
+    title: string,
+    total: number,
+    rows: Iterable<T>,
+    keyOf: (r: T) => string,
+    cypherOf: (key: string) => string,
+    toParam: (r: T) => Record<string, unknown>,
+  ): Promise<number> {
     let done = 0;
     emit({ step, title, done, total });
     for (const batch of batchesByKey(rows, keyOf, size)) {

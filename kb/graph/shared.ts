@@ -157,7 +157,7 @@ export const DISEASE_FUZZY_ACCEPT = 0.87;
 export const MAX_SUGGESTIONS = 5;
 
 /** xref systems a prefixed code may name ("MSH:D003924", "RXCUI:6809"), with the spellings users type. */
-export const SYSTEM_ALIASES: Record<string, string> = {
+const SYSTEM_ALIASES: Record<string, string> = {
   MESH: 'MESH', MSH: 'MESH', UMLS: 'UMLS', CUI: 'UMLS', ICD9: 'ICD9', ICD9CM: 'ICD9', ICD10: 'ICD10', ICD10CM: 'ICD10',
   SNOMED: 'SNOMED', SNOMEDCT: 'SNOMED', OMIM: 'OMIM', NCI: 'NCI', ATC: 'ATC', RXNORM: 'RXNORM', RXCUI: 'RXNORM', UNII: 'UNII',
   PUBCHEM: 'PUBCHEM', CID: 'PUBCHEM', CHEMBL: 'CHEMBL', DRUGBANK: 'DRUGBANK', DOID: 'DOID', NCBIGENE: 'NCBIGENE',
@@ -199,13 +199,13 @@ export function codeFallbacks(system: string, code: string): string[] {
  * Rank of a match type when two exact matches tie: the node's own id, then codes, names, brands,
  * synonyms. "DB00331" is both metformin's id and an indexed code term; it must report 'id'.
  */
-export const TERM_RANK: Record<string, number> = { id: -1, code: 0, preferred: 0.5, name: 1, brand: 2, synonym: 3 };
+const TERM_RANK: Record<string, number> = { id: -1, code: 0, preferred: 0.5, name: 1, brand: 2, synonym: 3 };
 
 /**
  * Kinds a clinical query most likely means, first: "hypertension" is the disease before the
  * side effect of the same name, "Alzheimer's disease" the disease before the pathway.
  */
-export const KIND_RANK: Record<string, number> = { Compound: 0, Disease: 1, 'Side Effect': 2, Symptom: 3, Gene: 4, 'Pharmacologic Class': 5 };
+const KIND_RANK: Record<string, number> = { Compound: 0, Disease: 1, 'Side Effect': 2, Symptom: 3, Gene: 4, 'Pharmacologic Class': 5 };
 
 /**
  * One match per entity (the best-scoring, then best term type), filtered by kind, ordered by
@@ -264,7 +264,10 @@ const tierRank = (t: IndicationTier) => INDICATION_TIERS.indexOf(t);
  * (curated disease-modifying first), the best tier, the most independent resources, the name.
  */
 export function aggregateIndications(rows: IndicationRow[], opts: { relations?: IndicationRelation[]; tiers?: IndicationTier[] } = {}): IndicatedDrug[] {
-  const byDrug = new Map<string, { drug: EntityRef; relation: IndicationRelation; tier: IndicationTier; resources: Map<string, IndicationTier>; provenance: Provenance[]; via?: EntityRef; direct: boolean }>();
+  const byDrug = new Map<string, {
+    drug: EntityRef; relation: IndicationRelation; tier: IndicationTier; resources: Map<string, IndicationTier>;
+    provenance: Provenance[]; via?: EntityRef; direct: boolean;
+  }>();
   for (const r of rows) {
     const relation = INDICATION_METAEDGES[r.metaedge];
     if (!relation || (opts.relations && !opts.relations.includes(relation))) continue;
@@ -277,8 +280,9 @@ export function aggregateIndications(rows: IndicationRow[], opts: { relations?: 
       let cur = byDrug.get(r.drug.id);
       if (!cur) byDrug.set(r.drug.id, (cur = { drug: r.drug, relation, tier, resources: new Map(), provenance: [], direct, ...(r.via ? { via: r.via } : {}) }));
       // A subtype's record never outranks the disease's own: once a direct row is seen, it decides.
-      if (direct && !cur.direct) Object.assign(cur, { direct: true, relation, tier, resources: new Map<string, IndicationTier>(), provenance: [] as Provenance[], via: undefined });
-      else if (!direct && cur.direct) continue;
+      if (direct && !cur.direct) {
+        Object.assign(cur, { direct: true, relation, tier, resources: new Map<string, IndicationTier>(), provenance: [] as Provenance[], via: undefined });
+      } else if (!direct && cur.direct) continue;
       if (RELATION_RANK[relation] < RELATION_RANK[cur.relation]) cur.relation = relation;
       if (tierRank(tier) < tierRank(cur.tier)) {
         cur.tier = tier;
@@ -290,12 +294,26 @@ export function aggregateIndications(rows: IndicationRow[], opts: { relations?: 
     }
   }
   return [...byDrug.values()]
-    .sort((a, b) => Number(b.direct) - Number(a.direct) || RELATION_RANK[a.relation] - RELATION_RANK[b.relation] || tierRank(a.tier) - tierRank(b.tier) || b.resources.size - a.resources.size || a.drug.name.localeCompare(b.drug.name))
+    .sort(
+      (a, b) =>
+        Number(b.direct) - Number(a.direct) ||
+        RELATION_RANK[a.relation] - RELATION_RANK[b.relation] ||
+        tierRank(a.tier) - tierRank(b.tier) ||
+        b.resources.size - a.resources.size ||
+        a.drug.name.localeCompare(b.drug.name),
+    )
     // Resources best tier first, so the first is the one the tier stands on.
-    .map(({ direct: _d, resources, via, ...x }) => ({ ...x, resources: [...resources].sort((a, b) => tierRank(a[1]) - tierRank(b[1]) || a[0].localeCompare(b[0])).map(([r]) => r), ...(via ? { via } : {}) }));
+    .map(({ direct: _d, resources, via, ...x }) => ({
+      ...x,
+      resources: [...resources].sort((a, b) => tierRank(a[1]) - tierRank(b[1]) || a[0].localeCompare(b[0])).map(([r]) => r),
+      ...(via ? { via } : {}),
+    }));
 }
 
 /** A drug's indications in the order both backends report them: best relation, best tier, then the disease name. */
 export function sortProfileIndications<T extends { disease: EntityRef; relation: IndicationRelation; tier: IndicationTier }>(xs: T[]): T[] {
-  return [...xs].sort((a, b) => RELATION_RANK[a.relation] - RELATION_RANK[b.relation] || tierRank(a.tier) - tierRank(b.tier) || a.disease.name.localeCompare(b.disease.name));
+  return [...xs].sort(
+    (a, b) =>
+      RELATION_RANK[a.relation] - RELATION_RANK[b.relation] || tierRank(a.tier) - tierRank(b.tier) || a.disease.name.localeCompare(b.disease.name),
+  );
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { normalizeTerm } from '../base/graph-schema.js';
+import { getOrCreate } from '../../lib/map.js';
 import { canonicalIcd } from '../sources/icd.js';
 import {
   aggregateIndications,
@@ -38,7 +39,6 @@ import {
   type ResolveOptions,
   type ResolveResult,
   type SimilarDisease,
-  type SimilarDrug,
 } from './store.js';
 import { createFuzzyIndex, type FuzzyIndex } from './fuzzy.js';
 import { layTerms } from './lay-terms.js';
@@ -156,8 +156,7 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
 
   const licenseCache = new Map<string, string>();
   const licenseOf = (source: string) => {
-    if (!licenseCache.has(source)) licenseCache.set(source, (q.license.get(source) as string | undefined) ?? 'unknown');
-    return licenseCache.get(source)!;
+    return getOrCreate(licenseCache, source, () => (q.license.get(source) as string | undefined) ?? 'unknown');
   };
   const nodeByNid = (nid: number) => q.nodeByNid.get(nid) as NodeRow;
   const nodeIdToNid = (id: string) => (q.nodeById.get(id) as NodeRow).nid;
@@ -175,8 +174,8 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       const out = new Map<number, Set<number>>();
       const inn = new Map<number, Set<number>>();
       for (const [src, dst] of q.pairs.raw().iterate(metaedge) as Iterable<[number, number]>) {
-        (out.get(src) ?? out.set(src, new Set()).get(src)!).add(dst);
-        (inn.get(dst) ?? inn.set(dst, new Set()).get(dst)!).add(src);
+        getOrCreate(out, src, () => new Set()).add(dst);
+        getOrCreate(inn, dst, () => new Set()).add(src);
       }
       const freeze = (m: Map<number, Set<number>>) => new Map([...m].map(([k, v]) => [k, [...v]]));
       a = { out: freeze(out), in: freeze(inn) };
@@ -288,7 +287,9 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       const scoreOf = new Map(scored.slice(i, j).map((c) => [c.term, c.score]));
       for (const r of q.byTerms.all(JSON.stringify([...scoreOf.keys()])) as (NodeRow & { term: string; term_norm: string })[]) {
         if (kinds && !kinds.includes(r.kind)) continue;
-        out.push(toMatch(r, r.term, 'fuzzy', scoreOf.get(r.term_norm)!));
+        const score = scoreOf.get(r.term_norm);
+        if (score === undefined) throw new Error(`fuzzy lookup returned term ${JSON.stringify(r.term_norm)}, which was not asked for`);
+        out.push(toMatch(r, r.term, 'fuzzy', score));
         ids.add(r.id);
       }
       i = j;
@@ -320,15 +321,19 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     return { query, matches, suggestions };
   }
 
-  /** Looks a node up by public id; unknown ids throw with did-you-mean suggestions. */
   /** Interaction rows as Interactions (self-pairs dropped), in a stable order. */
   function interactionRows(rows: DdiRow[], nodes: NodeRow[]): Interaction[] {
     const byNid = new Map(nodes.map((n) => [n.nid, n]));
+    const askedDrug = (nid: number): NodeRow => {
+      const node = byNid.get(nid);
+      if (!node) throw new Error(`an interaction row names drug nid ${nid}, which is not one of the drugs asked about`);
+      return node;
+    };
     const out: Interaction[] = rows
       .filter((r) => r.drug1 !== r.drug2)
       .map((r) => {
-        const a = byNid.get(r.drug1)!;
-        const b = byNid.get(r.drug2)!;
+        const a = askedDrug(r.drug1);
+        const b = askedDrug(r.drug2);
         return {
           drug1: ref(a),
           drug2: ref(b),
@@ -341,6 +346,7 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     return out;
   }
 
+  /** Looks a node up by public id; unknown ids throw with did-you-mean suggestions. */
   async function requireNode(id: string, kind: string, label: string): Promise<NodeRow> {
     const n = (q.nodeById.get(id) as NodeRow | undefined) ?? (q.nodeById.get(id.trim().toUpperCase()) as NodeRow | undefined);
     if (n && n.kind === kind) return n;
@@ -503,7 +509,8 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       // Curated targets (else measured binding), never the enzymes and transporters that handle the drug.
       const verbOf = new Map<number, string>();
       const bindRows = q.out.all(drug.nid, 'CbG') as (EdgeRow & NodeRow)[];
-      for (const t of mechanismTargets(bindRows.map((r) => ({ gene: r.nid, props: JSON.parse(r.props) as Record<string, unknown> })))) if (!verbOf.has(t.gene)) verbOf.set(t.gene, t.verb);
+      const bindEdges = bindRows.map((r) => ({ gene: r.nid, props: JSON.parse(r.props) as Record<string, unknown> }));
+      for (const t of mechanismTargets(bindEdges)) if (!verbOf.has(t.gene)) verbOf.set(t.gene, t.verb);
       const targets = [...verbOf.keys()];
       const diseaseGenes = new Set(dag.out.get(disease.nid) ?? []);
       if (!targets.length || !diseaseGenes.size) return [];
@@ -576,9 +583,9 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
       const targets = cbg.out.get(n.nid) ?? [];
       const classes = pcic.in.get(n.nid) ?? [];
       const sharedT = new Map<number, number[]>();
-      for (const g of targets) for (const other of cbg.in.get(g) ?? []) if (other !== n.nid) (sharedT.get(other) ?? sharedT.set(other, []).get(other)!).push(g);
+      for (const g of targets) for (const other of cbg.in.get(g) ?? []) if (other !== n.nid) getOrCreate(sharedT, other, () => []).push(g);
       const sharedC = new Map<number, number[]>();
-      for (const c of classes) for (const other of pcic.out.get(c) ?? []) if (other !== n.nid) (sharedC.get(other) ?? sharedC.set(other, []).get(other)!).push(c);
+      for (const c of classes) for (const other of pcic.out.get(c) ?? []) if (other !== n.nid) getOrCreate(sharedC, other, () => []).push(c);
       const scored: { other: number; score: number }[] = [];
       for (const other of new Set<number>([...resembles, ...sharedT.keys(), ...sharedC.keys()])) {
         const jT = jaccard(sharedT.get(other)?.length ?? 0, targets.length, cbg.out.get(other)?.length ?? 0);

@@ -98,13 +98,13 @@ export interface IndicationsResult {
   total: number;
 }
 
-export interface DrugTarget {
+interface DrugTarget {
   gene: EntityRef;
   actions: string[];
   provenance: Provenance[];
 }
 
-export interface DrugSideEffect {
+interface DrugSideEffect {
   sideEffect: EntityRef;
   /** SIDER frequency label as published (e.g. "21%", "common", "postmarketing"), when known. */
   frequency?: string;

@@ -1,11 +1,11 @@
 import { makeSnippet, parseUserQuery, queryWords } from '../base/fts-query.js';
 import { normalizeTrialPhases, normalizeTrialStatus, type TrialPhase, type TrialStatus } from '../base/corpus-schema.js';
 import type { TrialRecord } from '../base/corpus-types.js';
-import { HttpClient, RateLimiter } from './http.js';
+import { type HttpClient, RateLimiter } from './http.js';
 
-export const CTGOV_BASE = 'https://clinicaltrials.gov/api/v2';
-export const CTGOV_SERVICE = 'ClinicalTrials.gov';
-export const CTGOV_LICENSE = 'ClinicalTrials.gov data (U.S. National Library of Medicine; see clinicaltrials.gov/about-site/terms-conditions)';
+const CTGOV_BASE = 'https://clinicaltrials.gov/api/v2';
+const CTGOV_SERVICE = 'ClinicalTrials.gov';
+const CTGOV_LICENSE = 'ClinicalTrials.gov data (U.S. National Library of Medicine; see clinicaltrials.gov/about-site/terms-conditions)';
 
 export interface CtgovSearchParams {
   /** query.cond: condition or disease. */
@@ -147,7 +147,8 @@ export class CtgovClient {
     let total: number | null = null;
     let next: string | null = null;
     for (let page = 0; page < (p.maxPages ?? 5); page++) {
-      const parsed = parseStudiesPage(await this.getJson(buildStudiesSearchUrl({ ...p, pageSize: Math.min(p.limit - studies.length, 100), pageToken: token }, this.base)), words);
+      const url = buildStudiesSearchUrl({ ...p, pageSize: Math.min(p.limit - studies.length, 100), pageToken: token }, this.base);
+      const parsed = parseStudiesPage(await this.getJson(url), words);
       if (page === 0) total = parsed.totalCount;
       studies.push(...parsed.studies);
       next = parsed.nextPageToken;

@@ -1,11 +1,11 @@
 import { makeSnippet, parseUserQuery, queryWords } from '../base/fts-query.js';
 import type { ArticleRecord } from '../base/corpus-types.js';
-import { HttpClient, RateLimiter } from './http.js';
+import { type HttpClient, RateLimiter } from './http.js';
 import { child, children, parseXml, textOf, XmlError } from './xml.js';
 
-export const EUTILS_BASE = 'https://eutils.ncbi.nlm.nih.gov/entrez/eutils';
-export const EUTILS_SERVICE = 'NCBI E-utilities';
-export const PUBMED_LICENSE = 'PubMed record (NLM); abstract text may be copyrighted by its publisher';
+const EUTILS_BASE = 'https://eutils.ncbi.nlm.nih.gov/entrez/eutils';
+const EUTILS_SERVICE = 'NCBI E-utilities';
+const PUBMED_LICENSE = 'PubMed record (NLM); abstract text may be copyrighted by its publisher';
 
 /** Identification NCBI asks every E-utilities caller to send; api_key raises the rate limit. */
 export interface EutilsIdentity {
@@ -173,7 +173,10 @@ export class EutilsClient {
     if (!pmids.length) return [];
     const res = await this.o.http.get(buildEfetchUrl(pmids, this.o.identity, this.base), { service: EUTILS_SERVICE, limiter: this.limiter, accept: 'application/xml' });
     const byId = new Map(parseEfetchXml(res.body, words).map((a) => [a.pmid, a]));
-    return pmids.filter((p) => byId.has(p)).map((p) => byId.get(p)!);
+    return pmids.flatMap((p) => {
+      const article = byId.get(p);
+      return article ? [article] : [];
+    });
   }
 
   /** esearch then efetch, in esearch's relevance order. */

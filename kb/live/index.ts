@@ -3,9 +3,9 @@ import { CtgovClient } from './ctgov.js';
 import { EutilsClient } from './eutils.js';
 import { HttpClient, kedrecUserAgent } from './http.js';
 
-export { HttpClient, OfflineError, HttpStatusError, RateLimiter, kedrecUserAgent } from './http.js';
-export { CtgovClient, buildStudiesSearchUrl, buildStudyUrl, parseStudiesPage, parseStudy } from './ctgov.js';
-export { EutilsClient, buildEsearchUrl, buildEfetchUrl, parseEsearch, parseEfetchXml } from './eutils.js';
+export { HttpClient } from './http.js';
+export { CtgovClient } from './ctgov.js';
+export { EutilsClient } from './eutils.js';
 
 export interface LiveClientsOptions {
   /** Directory for the HTTP cache (KEDREC_CACHE_DIR). */

@@ -1,6 +1,6 @@
 import { readSourceText, SourceFormatError } from './table.js';
 
-export interface PubTatorAnnotation {
+interface PubTatorAnnotation {
   start: number;
   end: number;
   text: string;

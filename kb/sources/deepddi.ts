@@ -2,7 +2,7 @@ import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { dataFile, readJsonSource, readTsv, SourceFormatError } from './table.js';
 
 /** Reads the 86 DeepDDI sentence templates; each must name both #Drug1 and #Drug2. */
-export function readDdiTemplates(file: string): Map<number, string> {
+function readDdiTemplates(file: string): Map<number, string> {
   const out = new Map<number, string>();
   for (const row of readTsv(file, { required: ['type', 'template'] })) {
     const type = Number(row.get('type'));

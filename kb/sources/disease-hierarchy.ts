@@ -1,5 +1,6 @@
 import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { normalizeTerm } from '../base/graph-schema.js';
+import { getOrCreate } from '../../lib/map.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 
 /** One Disease Ontology name or synonym as term-names.tsv lists it. */
@@ -34,7 +35,7 @@ export function readDoTerms(file: string): DoTerm[] {
  * normalizeTerm() forms; a term with any of these names (cancer's synonym "malignant tumor",
  * carcinoma's "epithelioma" aside) is never a parent, whichever of its names matched.
  */
-export const GENERIC_PARENT_TERMS: ReadonlySet<string> = new Set([
+const GENERIC_PARENT_TERMS: ReadonlySet<string> = new Set([
   'disease', 'syndrome', 'infection', 'cancer', 'carcinoma', 'disorder', 'neoplasm', 'tumor', 'tumour',
   'infectious disease', 'benign neoplasm', 'malignant neoplasm', 'malignant tumor', 'lesion',
 ]);
@@ -44,14 +45,14 @@ export const GENERIC_PARENT_TERMS: ReadonlySet<string> = new Set([
  * lung carcinoma" is not a "small cell lung carcinoma", "pseudohypoparathyroidism" written
  * "pseudo hypoparathyroidism" is not hypoparathyroidism.
  */
-export const NEGATING_PREFIXES: ReadonlySet<string> = new Set(['non', 'not', 'no', 'without', 'pre', 'post', 'anti', 'pseudo', 'para', 'peri']);
+const NEGATING_PREFIXES: ReadonlySet<string> = new Set(['non', 'not', 'no', 'without', 'pre', 'post', 'anti', 'pseudo', 'para', 'peri']);
 
 /**
  * Words that make the leading part more than a modifier: in "carcinoma of the supraglottis" or
  * "diabetes mellitus with polyneuropathy" the head of the phrase comes first, so the trailing
  * words do not name a parent.
  */
-export const PHRASE_WORDS: ReadonlySet<string> = new Set(['of', 'the', 'with', 'and', 'or', 'in', 'to', 'by', 'for', 'from', 'on', 'at', 'due', 'caused', 'associated', 'after', 'without', 'secondary']);
+const PHRASE_WORDS: ReadonlySet<string> = new Set(['of', 'the', 'with', 'and', 'or', 'in', 'to', 'by', 'for', 'from', 'on', 'at', 'due', 'caused', 'associated', 'after', 'without', 'secondary']);
 
 /** A name-based is-a link between two Disease Ontology terms, with the names that justify it. */
 export interface NameParent {
@@ -78,10 +79,8 @@ export function inferNameParents(terms: readonly DoTerm[]): NameParent[] {
     if (t.type !== 'name' && t.type !== 'exact-synonym') continue;
     const n = normalizeTerm(t.name);
     if (!n) continue;
-    if (!owners.has(n)) owners.set(n, new Set());
-    owners.get(n)!.add(t.doid);
-    if (!byDoid.has(t.doid)) byDoid.set(t.doid, new Set());
-    byDoid.get(t.doid)!.add(n);
+    getOrCreate(owners, n, () => new Set()).add(t.doid);
+    getOrCreate(byDoid, t.doid, () => new Set()).add(n);
   }
   const generic = new Set<string>();
   for (const g of GENERIC_PARENT_TERMS) for (const id of owners.get(g) ?? []) generic.add(id);
@@ -94,9 +93,8 @@ export function inferNameParents(terms: readonly DoTerm[]): NameParent[] {
     return id === child || generic.has(id) ? undefined : id;
   };
   const found = new Map<string, NameParent>();
-  const sortedDoids = [...byDoid.keys()].sort();
-  for (const child of sortedDoids) {
-    const own = byDoid.get(child)!;
+  const byDoidSorted = [...byDoid].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [child, own] of byDoidSorted) {
     for (const term of [...own].sort()) {
       const due = /^(.+?) (?:due to|caused by) (.+)$/.exec(term);
       if (due) {

@@ -45,8 +45,11 @@ export const drugcentralStep: BuildStep = {
       dcToDb.set(row.get('DRUG_ID'), list);
     }
     for (const [dc, nids] of dcToDb) {
+      // Every id in dcToDb came from a row that also named it.
+      const name = dcName.get(dc);
+      if (name === undefined) throw new Error(`DrugCentral drug ${dc} has identifier rows but no name`);
       for (const nid of nids) {
-        ctx.addTerm(nid, dcName.get(dc)!, 'synonym', 'drugcentral');
+        ctx.addTerm(nid, name, 'synonym', 'drugcentral');
         ctx.addXref(nid, 'DRUGCENTRAL', dc, 'drugcentral');
       }
     }

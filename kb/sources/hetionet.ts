@@ -31,8 +31,16 @@ export function readMetaedges(file: string): Map<string, { abbreviation: string;
 }
 
 /** Per-edge provenance of CbG and DaG from dhimmel/integrate, keyed "start|end". */
-function readIntegrateSources(file: string, startCol: string, endCol: string): Map<string, { sources: string; license: string; pmids: string[]; actions: string[]; affinity?: string }> {
-  const out = new Map<string, { sources: string; license: string; pmids: string[]; actions: string[]; affinity?: string }>();
+interface IntegrateSource {
+  sources: string;
+  license: string;
+  pmids: string[];
+  actions: string[];
+  affinity?: string;
+}
+
+function readIntegrateSources(file: string, startCol: string, endCol: string): Map<string, IntegrateSource> {
+  const out = new Map<string, IntegrateSource>();
   for (const row of readTsv(file, { required: [startCol, endCol, 'sources', 'license'] })) {
     const pm = row.values.length > 3 && file.includes('CbG') ? row.get('pubmed_ids') : '';
     const actions = file.includes('CbG') ? row.get('actions') : '';

@@ -15,16 +15,6 @@ import { normalizeTerm } from '../base/graph-schema.js';
 export const INDICATION_TIERS = ['curated', 'label', 'approved', 'label_mined', 'ehr_or_predicted', 'investigational'] as const;
 export type IndicationTier = (typeof INDICATION_TIERS)[number];
 
-/** Plain-words description of each tier, for reports and rationales. */
-export const TIER_DESCRIPTION: Record<IndicationTier, string> = {
-  curated: 'physician-curated indication (PharmacotherapyDB)',
-  label: 'listed indication on the FDA label (LabeledIn)',
-  approved: 'approved indication (ChEMBL, phase 4)',
-  label_mined: 'indication mined from drug labels (SIDER, MEDI high precision)',
-  ehr_or_predicted: 'indication inferred from health records or predicted (MEDI, ehrlink, PREDICT)',
-  investigational: 'investigational indication (ChEMBL, phase 3 trials)',
-};
-
 /** Tier of each dhimmel/indications resource (the `resource` column of indications-verbose.tsv). */
 export const DHIMMEL_RESOURCE_TIER: Record<string, IndicationTier> = {
   labeledin: 'label',
@@ -71,7 +61,7 @@ export const STITCH_ARTEFACT_NAMES: ReadonlySet<string> = new Set([
  * Therapeutic isotopes (I-131, Lu-177, Ra-223) are deliberately absent. Matched on
  * normalizeTerm() forms as whole words.
  */
-export const DIAGNOSTIC_NAME_PATTERNS: readonly RegExp[] = [
+const DIAGNOSTIC_NAME_PATTERNS: readonly RegExp[] = [
   // imaging isotopes (tc 99m, f 18, ga 68, in 111, i 123, rb 82, tl 201, xe 133, n 13, c 11, cu 64, zr 89)
   /\b(?:tc ?99m|99m ?tc|technetium|f ?18|18f|fluorine 18|ga ?68|gallium ga|in ?111|indium in|i ?123|rb ?82|rubidium rb|tl ?201|thallous|xe ?133|xenon xe|n 13|c 11|cu 64|zr 89)\b/,
   /\b(?:fludeoxyglucose|florbetapir|florbetaben|flutemetamol|fluciclovine|flortaucipir|piflufolastat|fluoroestradiol|fluorodopa|ioflupane)\b/,
@@ -85,10 +75,10 @@ export const DIAGNOSTIC_NAME_PATTERNS: readonly RegExp[] = [
 ];
 
 /** ATC groups of diagnostic agents: V04 (diagnostic agents), V08 (contrast media), V09 (diagnostic radiopharmaceuticals). */
-export const DIAGNOSTIC_ATC_PREFIXES: readonly string[] = ['V04', 'V08', 'V09'];
+const DIAGNOSTIC_ATC_PREFIXES: readonly string[] = ['V04', 'V08', 'V09'];
 
 /** Drugs whose only ATC code is diagnostic but which also treat: metyrapone treats Cushing's syndrome. */
-export const DIAGNOSTIC_ATC_EXCEPTIONS: ReadonlySet<string> = new Set(['metyrapone']);
+const DIAGNOSTIC_ATC_EXCEPTIONS: ReadonlySet<string> = new Set(['metyrapone']);
 
 /**
  * Whether a compound is a diagnostic agent: its name matches a diagnostic pattern, or every ATC
@@ -119,7 +109,7 @@ export function groupJunkReason(groups: readonly string[] | undefined): 'withdra
  * and "dolutegravir sodium" are their parent drug. Esters (propionate, valerate) change the
  * drug and are not listed.
  */
-export const SALT_WORDS: ReadonlySet<string> = new Set([
+const SALT_WORDS: ReadonlySet<string> = new Set([
   'hydrochloride', 'dihydrochloride', 'hcl', 'hydrobromide', 'sodium', 'disodium', 'trisodium', 'potassium', 'dipotassium',
   'calcium', 'magnesium', 'mesylate', 'mesilate', 'dimesylate', 'maleate', 'dimaleate', 'sulfate', 'sulphate', 'bisulfate',
   'acetate', 'besylate', 'besilate', 'tartrate', 'bitartrate', 'citrate', 'fumarate', 'hemifumarate', 'succinate',
@@ -132,7 +122,7 @@ export const SALT_WORDS: ReadonlySet<string> = new Set([
  * Parents that a salt name must not collapse to: the bare ion ("calcium acetate" is a phosphate
  * binder, not calcium; "potassium chloride" is not potassium).
  */
-export const ION_PARENTS: ReadonlySet<string> = new Set([
+const ION_PARENTS: ReadonlySet<string> = new Set([
   'sodium', 'potassium', 'calcium', 'magnesium', 'lithium', 'zinc', 'iron', 'ferrous', 'ferric', 'aluminum', 'aluminium',
   'ammonium', 'silver', 'copper', 'barium', 'strontium', 'bismuth', 'chloride', 'acetate', 'sulfate',
 ]);
@@ -157,7 +147,7 @@ export function saltParentName(name: string): string | undefined {
  * thrombophlebitis" and "metastatic prostate cancer" are kinds of the unqualified disease, which
  * is the most specific term Disease Ontology (2016) has for them.
  */
-export const NARROWING_MODIFIERS: ReadonlySet<string> = new Set([
+const NARROWING_MODIFIERS: ReadonlySet<string> = new Set([
   'recurrent', 'refractory', 'relapsed', 'advanced', 'metastatic', 'severe', 'moderate', 'mild', 'persistent', 'active',
   'uncomplicated', 'complicated', 'acute', 'chronic', 'moderate to severe', 'locally advanced',
   // A postoperative pain or nausea is that pain or nausea; the surgery is its setting, not another disease.
@@ -364,7 +354,7 @@ export const ADDED_DISEASE_PREFIXES: Readonly<Record<string, string>> = { EFO: '
  * make every oncology drug a candidate, as DO's own root terms would; see TOO_GENERAL_DISEASES),
  * or not a disease at all (pregnancy, vaccination). normalizeTerm() forms.
  */
-export const NOT_ADDABLE_DISEASE_NAMES: ReadonlySet<string> = new Set([
+const NOT_ADDABLE_DISEASE_NAMES: ReadonlySet<string> = new Set([
   // roots and organ-system or process categories
   'neoplasm', 'cancer', 'disease', 'syndrome', 'infection', 'inflammation', 'injury', 'cardiovascular disease',
   'digestive system disease', 'genetic disorder', 'syndromic disease', 'childhood cancer', 'precancerous condition',

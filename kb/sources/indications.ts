@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { normalizeTerm } from '../base/graph-schema.js';
+import { getOrCreate } from '../../lib/map.js';
 import { readCsv } from './csv.js';
 import { inferAddedParents, readDoTerms, type DoTerm } from './disease-hierarchy.js';
 import { CLASS_ID_PREFIX, ID_SYSTEM } from './drugcentral.js';
@@ -39,7 +40,7 @@ const bump = (c: Counter, key: string, n = 1) => {
 const top = (c: Map<string, number>, n = 25): [string, number][] => [...c].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
 
 /** What the import did with one input (a resource's rows in one file); part of meta `indication_import`. */
-export interface ResourceReport {
+interface ResourceReport {
   /** Registry source id the edges carry, and its license. */
   source: string;
   license: string;
@@ -74,7 +75,7 @@ export interface ResourceReport {
 }
 
 /** Disease nodes the import added for ChEMBL diseases Disease Ontology lacks; part of meta `indication_import`. */
-export interface AddedDiseaseReport {
+interface AddedDiseaseReport {
   /** Nodes added, and per public id prefix (EFO, MONDO, HP, ORPHANET). */
   nodes: number;
   by_prefix: Counter;
@@ -136,8 +137,7 @@ class DiseaseIndex {
   constructor(ctx: BuildContext) {
     const file = dataFile(ctx.dataDir, 'disease-ontology', 'term-names.tsv');
     const add = (map: Map<string, Set<string>>, n: string, doid: string) => {
-      if (!map.has(n)) map.set(n, new Set());
-      map.get(n)!.add(doid);
+      getOrCreate(map, n, () => new Set()).add(doid);
     };
     // Only names and exact synonyms: related and narrow synonyms name other concepts ("lung neoplasm" for lung cancer).
     for (const t of readDoTerms(file)) {
@@ -147,8 +147,7 @@ class DiseaseIndex {
       if (!n) continue;
       this.doTerms.push(t);
       add(t.type === 'name' ? this.names : this.synonyms, n, t.doid);
-      if (!this.termsOf.has(t.doid)) this.termsOf.set(t.doid, new Set());
-      this.termsOf.get(t.doid)!.add(n);
+      getOrCreate(this.termsOf, t.doid, () => new Set()).add(n);
       const u = normalizeTerm(t.name.replace(DO_QUALIFIER, ' '));
       if (u && u !== n) add(this.unqualified, u, t.doid);
     }
@@ -157,8 +156,7 @@ class DiseaseIndex {
       .all() as { system: string; code: string; id: string }[];
     for (const r of rows) {
       const key = DiseaseIndex.key(r.system, r.code);
-      if (!this.xrefs.has(key)) this.xrefs.set(key, new Set());
-      this.xrefs.get(key)!.add(r.id);
+      getOrCreate(this.xrefs, key, () => new Set()).add(r.id);
     }
   }
 
@@ -241,8 +239,7 @@ class AddedDiseaseIndex {
   readonly terms = new Map<string, string[]>();
 
   register(id: string, terms: string[]): void {
-    if (!this.terms.has(id)) this.terms.set(id, []);
-    const own = this.terms.get(id)!;
+    const own = getOrCreate(this.terms, id, () => []);
     for (const t of terms) {
       const n = normalizeTerm(t);
       if (!n) continue;
@@ -449,8 +446,7 @@ class IndicationImport {
 
   private noteUnmapped(kind: 'disease' | 'drug', input: string, name: string): void {
     const all = kind === 'disease' ? this.unmappedDiseases : this.unmappedDrugs;
-    if (!all.has(input)) all.set(input, new Map());
-    const m = all.get(input)!;
+    const m = getOrCreate(all, input, () => new Map());
     const k = name.trim() || '(no name)';
     m.set(k, (m.get(k) ?? 0) + 1);
   }
@@ -458,10 +454,8 @@ class IndicationImport {
   /** Counts a row lost to a junk rule under the compound's name, so the report shows what each rule removed. */
   private dropJunk(rep: ResourceReport, input: string, reason: string, name: string): void {
     bump(rep.dropped, reason);
-    if (!this.junk.has(input)) this.junk.set(input, new Map());
-    const byReason = this.junk.get(input)!;
-    if (!byReason.has(reason)) byReason.set(reason, new Map());
-    const m = byReason.get(reason)!;
+    const byReason = getOrCreate(this.junk, input, () => new Map());
+    const m = getOrCreate(byReason, reason, () => new Map());
     m.set(name, (m.get(name) ?? 0) + 1);
   }
 
@@ -483,12 +477,20 @@ class IndicationImport {
    * non-indication, then adds an edge or merges the row into the edge already pending for
    * this (drug, disease, resource).
    */
-  private addRow(rep: ResourceReport, inputKey: string, drug: Extract<DrugOutcome, { nid: number }>, disease: DiseaseMatch, tier: IndicationTier, detail: Record<string, unknown>, merge?: (e: PendingEdge) => void): void {
+  private addRow(
+    rep: ResourceReport,
+    inputKey: string,
+    drug: Extract<DrugOutcome, { nid: number }>,
+    disease: DiseaseMatch,
+    tier: IndicationTier,
+    detail: Record<string, unknown>,
+    merge?: (e: PendingEdge) => void,
+  ): void {
     if (TOO_GENERAL_DISEASES.has(disease.id)) {
       bump(rep.dropped, 'disease_too_general');
       return;
     }
-    const diseaseNid = this.ctx.nid(disease.id)!;
+    const diseaseNid = this.ctx.requireNid(disease.id);
     if (this.notIndicated.has(`${drug.nid}|${diseaseNid}`)) {
       bump(rep.dropped, 'curated_not_indication');
       return;
@@ -508,7 +510,9 @@ class IndicationImport {
     if (disease.how !== 'xref' && disease.how !== 'mapped') d.disease_match = disease.how;
     if (drug.saltOf) d.salt_of = drug.saltOf;
     if (drug.radiolabelOf) d.radiolabel_of = drug.radiolabelOf;
-    this.edges.set(key, { drug: drug.nid, disease: diseaseNid, resource: rep.resource, source: rep.source, license: rep.license, tier, input: inputKey, detail: d });
+    this.edges.set(key, {
+      drug: drug.nid, disease: diseaseNid, resource: rep.resource, source: rep.source, license: rep.license, tier, input: inputKey, detail: d,
+    });
   }
 
   /** dhimmel/indications: MEDI, LabeledIn, ehrlink and PREDICT rows already mapped to DrugBank × DOID. */
@@ -630,16 +634,21 @@ class IndicationImport {
     const flatMembers = new Map<string, Set<string>>();
     for (const row of rows) {
       const flat = row.get('stitch_id_flat');
-      if (!flatMembers.has(flat)) flatMembers.set(flat, new Set());
-      flatMembers.get(flat)!.add(row.get('drugbank_id'));
+      getOrCreate(flatMembers, flat, () => new Set()).add(row.get('drugbank_id'));
     }
+    /** The DrugBank ids sharing a row's flat STITCH id; every row's flat id was grouped above. */
+    const membersOf = (flat: string): string[] => {
+      const members = flatMembers.get(flat);
+      if (!members) throw new Error(`SIDER flat STITCH id ${flat} missing from the groups built from the same rows`);
+      return [...members];
+    };
     const approved = (id: string) => {
       const nid = this.ctx.nid(id);
       return nid !== undefined && (this.compounds.info(nid).groups ?? []).includes('approved');
     };
     /** Why a DrugBank id in this flat group is not the labelled drug, or undefined when it may be. */
     const stitchReason = (flat: string, id: string): string | undefined => {
-      const members = [...flatMembers.get(flat)!];
+      const members = membersOf(flat);
       if (members.length < 2) return undefined;
       const approvedMembers = members.filter(approved);
       if (approvedMembers.length >= 3) return 'stitch_ambiguous';
@@ -679,7 +688,7 @@ class IndicationImport {
           this.dropJunk(rep, 'sider_nlp', drug.drop, drug.name ?? drugName);
           return;
         }
-        const shared = [...flatMembers.get(flat)!].filter((m) => m !== id && approved(m));
+        const shared = membersOf(flat).filter((m) => m !== id && approved(m));
         this.addRow(rep, 'sider_nlp', drug, disease, 'label_mined', {
           stitch_flat: flat, umls, label_term: names[0],
           ...(shared.length ? { stitch_shared_with: shared } : {}),
@@ -738,8 +747,8 @@ class IndicationImport {
     for (const row of rows) {
       const id = row.drug;
       if (!/^CHEMBL\d+$/.test(id)) throw new SourceFormatError(file, row.line, 'a ChEMBL id like CHEMBL1431', id);
-      if (!rowNames.has(id)) rowNames.set(id, new Set());
-      if (row.drugName) rowNames.get(id)!.add(row.drugName);
+      const names = getOrCreate(rowNames, id, () => new Set<string>());
+      if (row.drugName) names.add(row.drugName);
       rowCount.set(id, (rowCount.get(id) ?? 0) + 1);
     }
     const resolved = new Map<string, DrugOutcome>();
@@ -772,7 +781,8 @@ class IndicationImport {
     for (const row of rows) {
       rep.rows_read++;
       const id = row.drug;
-      const drug = resolved.get(id)!;
+      const drug = resolved.get(id);
+      if (!drug) throw new Error(`indications: ChEMBL drug ${id} was neither resolved nor added as a compound`);
       if ('drop' in drug) {
         if (drug.drop === 'drug_unnamed') {
           bump(rep.dropped, drug.drop);
@@ -820,9 +830,14 @@ class IndicationImport {
    * approved row or two distinct drugs, and a specific name); rows of the others still reach an
    * added node by name or variant, or a curated DO parent, or are lost as disease_unmapped.
    */
-  private addChemblDiseases(rep: ResourceReport, unmapped: { diseaseId: string; prefix: string; code: string; name: string; phase: number; drug: number; add: (d: DiseaseMatch) => void }[]): void {
+  private addChemblDiseases(
+    rep: ResourceReport,
+    unmapped: { diseaseId: string; prefix: string; code: string; name: string; phase: number; drug: number; add: (d: DiseaseMatch) => void }[],
+  ): void {
     const a = this.addedReport;
-    const groups = new Map<string, { name: string; ids: Map<string, { prefix: string; code: string; name: string; rows: number }>; rows: number; drugs: Set<number>; approved: boolean }>();
+    const groups = new Map<string, {
+      name: string; ids: Map<string, { prefix: string; code: string; name: string; rows: number }>; rows: number; drugs: Set<number>; approved: boolean;
+    }>();
     const notUsed = new Set<string>();
     for (const r of unmapped) {
       if (!ADDED_DISEASE_PREFIXES[r.prefix]) {
@@ -867,7 +882,7 @@ class IndicationImport {
         a.nodes_list.push([nodeId, first.name]);
         a.chembl_ids_merged += ids.length - 1;
       } else a.chembl_ids_merged += ids.length;
-      const nid = this.ctx.nid(nodeId)!;
+      const nid = this.ctx.requireNid(nodeId);
       const aliases = Object.entries(ADDED_DISEASE_ALIASES).filter(([, target]) => target === key).map(([alias]) => alias);
       for (const [, info] of ids) {
         this.ctx.addXref(nid, ADDED_DISEASE_PREFIXES[info.prefix], info.code, 'chembl');
@@ -884,8 +899,7 @@ class IndicationImport {
       const verdict = verdictOf.get(normalizeTerm(r.name));
       if (!own && verdict === 'too_general') {
         bump(rep.dropped, 'disease_too_general');
-        if (!lostNames.has('too_general')) lostNames.set('too_general', new Map());
-        const m = lostNames.get('too_general')!;
+        const m = getOrCreate(lostNames, 'too_general', () => new Map());
         m.set(r.name, (m.get(r.name) ?? 0) + 1);
         continue;
       }
@@ -896,8 +910,7 @@ class IndicationImport {
         this.noteUnmapped('disease', 'chembl', r.name);
         if (ADDED_DISEASE_PREFIXES[r.prefix]) {
           const reason = verdict ?? 'unnamed';
-          if (!lostNames.has(reason)) lostNames.set(reason, new Map());
-          const lm = lostNames.get(reason)!;
+          const lm = getOrCreate(lostNames, reason, () => new Map());
           lm.set(r.name, (lm.get(r.name) ?? 0) + 1);
         } else bump(a.not_added_rows, 'prefix_not_used');
       }
@@ -928,13 +941,15 @@ class IndicationImport {
         curated.delete(id);
         continue;
       }
-      this.ctx.addEdge(this.ctx.nid(id)!, 'DkD', this.ctx.nid(parent)!, source, license, { basis: 'curated', why: entry.why, added_by: 'chembl' });
+      this.ctx.addEdge(this.ctx.requireNid(id), 'DkD', this.ctx.requireNid(parent), source, license, { basis: 'curated', why: entry.why, added_by: 'chembl' });
       a.dkd_edges++;
       bump(a.dkd_by_basis, 'curated');
     }
     const added = [...this.added.terms].map(([id, terms]) => ({ id, terms }));
     for (const l of inferAddedParents(this.diseases.doTerms, added, { skipChildren: curated, notParents: TOO_GENERAL_PARENTS })) {
-      this.ctx.addEdge(this.ctx.nid(l.child)!, 'DkD', this.ctx.nid(l.parent)!, source, license, { basis: 'name', rule: l.rule, child_term: l.childTerm, parent_term: l.parentTerm, added_by: 'chembl' });
+      this.ctx.addEdge(this.ctx.requireNid(l.child), 'DkD', this.ctx.requireNid(l.parent), source, license, {
+        basis: 'name', rule: l.rule, child_term: l.childTerm, parent_term: l.parentTerm, added_by: 'chembl',
+      });
       a.dkd_edges++;
       bump(a.dkd_by_basis, `name:${l.rule}`);
     }
@@ -961,8 +976,7 @@ class IndicationImport {
       const drugId = row.get('DRUG_ID');
       const system = ID_SYSTEM[row.get('ID_TYPE')];
       if (!system || system === 'CHEMBL' || !drugIds.has(drugId)) continue;
-      if (!ids.has(drugId)) ids.set(drugId, []);
-      ids.get(drugId)!.push([system, row.get('IDENTIFIER')]);
+      getOrCreate(ids, drugId, () => []).push([system, row.get('IDENTIFIER')]);
     }
     return ids;
   }
@@ -982,8 +996,7 @@ class IndicationImport {
     for (const p of pending) {
       const primary = dc.byChembl.get(p.id)?.name ?? p.names[0];
       const key = saltParentName(primary) ?? normalizeTerm(primary);
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key)!.push(p);
+      getOrCreate(groups, key, () => []).push(p);
     }
     const dcIds = new Set(pending.map((p) => dc.byChembl.get(p.id)?.drugId).filter((x): x is string => !!x));
     const classRows = this.readClassesFor(dcIds);
@@ -1050,8 +1063,7 @@ class IndicationImport {
         props: { classType: row.get('TYPE'), classSource: row.get('SOURCE') },
       });
       if (kindOf.get(nid) !== 'Pharmacologic Class') continue;
-      if (!out.has(row.get('DRUG_ID'))) out.set(row.get('DRUG_ID'), new Map());
-      out.get(row.get('DRUG_ID'))!.set(nid, row.get('TYPE'));
+      getOrCreate(out, row.get('DRUG_ID'), () => new Map()).set(nid, row.get('TYPE'));
     }
     return out;
   }
@@ -1106,9 +1118,10 @@ class IndicationImport {
  * and MEDI high precision (label_mined), MEDI low precision, ehrlink and PREDICT
  * (ehr_or_predicted), ChEMBL phase 3 (investigational). PharmacotherapyDB stays CtD/CpD.
  * ChEMBL diseases Disease Ontology (2016) lacks become Disease nodes (EFO:…, MONDO:…, HP:…,
- * ORPHANET:…) with their own DkD parents, and label rows naming them join them. Trial rows (clintrials) are evidence that a drug is studied, never an indication, and are
- * not read here. Runs after the vocabulary steps (it maps onto their nodes) and before
- * `derived` (degrees count these edges).
+ * ORPHANET:…) with their own DkD parents, and label rows naming them join them. Trial rows
+ * (clintrials) are evidence that a drug is studied, never an indication, and are not read
+ * here. Runs after the vocabulary steps (it maps onto their nodes) and before `derived`
+ * (degrees count these edges).
  */
 export const indicationsStep: BuildStep = {
   id: 'indications',

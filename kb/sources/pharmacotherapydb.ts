@@ -2,7 +2,7 @@ import type { BuildContext, BuildStep } from '../base/build-context.js';
 import { dataFile, readTsv, SourceFormatError } from './table.js';
 
 /** PharmacotherapyDB categories: DM disease-modifying (treats), SYM symptomatic (palliates), NOT recorded as non-indication. */
-export const INDICATION_METAEDGE: Record<string, string> = { DM: 'CtD', SYM: 'CpD', NOT: 'CnD' };
+const INDICATION_METAEDGE: Record<string, string> = { DM: 'CtD', SYM: 'CpD', NOT: 'CnD' };
 
 export const pharmacotherapydbStep: BuildStep = {
   id: 'pharmacotherapydb',

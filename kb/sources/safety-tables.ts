@@ -10,15 +10,15 @@ import { readSourceText, SourceFormatError } from './table.js';
  */
 
 export const SEVERITIES = ['contraindicated', 'avoid_unless', 'caution', 'monitor'] as const;
-export type RuleSeverity = (typeof SEVERITIES)[number];
+type RuleSeverity = (typeof SEVERITIES)[number];
 
-export const FACTORS = ['pregnancy', 'breastfeeding', 'childbearing_potential', 'egfr_below', 'egfr_at_least', 'dialysis', 'hepatic', 'age_at_least', 'age_below', 'condition', 'comedication', 'long_qt'] as const;
+const FACTORS = ['pregnancy', 'breastfeeding', 'childbearing_potential', 'egfr_below', 'egfr_at_least', 'dialysis', 'hepatic', 'age_at_least', 'age_below', 'condition', 'comedication', 'long_qt'] as const;
 export type RuleFactor = (typeof FACTORS)[number];
 
-export const ALLERGY_REACTIONS = ['any', 'severe', 'nonsevere', 'unknown'] as const;
-export type AllergyReaction = (typeof ALLERGY_REACTIONS)[number];
+const ALLERGY_REACTIONS = ['any', 'severe', 'nonsevere', 'unknown'] as const;
+type AllergyReaction = (typeof ALLERGY_REACTIONS)[number];
 
-export const EFFECTS = [
+const EFFECTS = [
   'hepatotoxicity', 'teratogenicity', 'sjs_ten', 'qt_prolongation', 'agranulocytosis', 'lactic_acidosis', 'bleeding', 'heart_failure',
   'suicidality', 'tendon_rupture', 'cardiovascular_thrombosis', 'gi_bleeding', 'hypoglycaemia', 'hyperkalaemia', 'pancreatitis',
   'myopathy', 'respiratory_depression', 'dependence', 'other',
@@ -27,7 +27,7 @@ export const EFFECTS = [
 /** A reference to drugs in a rule: one group of `drug-groups.tsv`, or one drug by name. */
 export type DrugSpec = { group: string } | { drug: string };
 
-export interface GroupRow {
+interface GroupRow {
   key: string;
   name: string;
   members: string[];
@@ -39,7 +39,7 @@ export interface GroupRow {
   file: string;
 }
 export interface ConditionRow { key: string; name: string; doids: string[]; terms: string[]; basis: string; line: number; file: string }
-export interface GroupTermRow { term: string; groups: string[]; line: number; file: string }
+interface GroupTermRow { term: string; groups: string[]; line: number; file: string }
 
 /** What every rule row shares: where it came from and what it cites. */
 interface Cited {
@@ -75,7 +75,7 @@ export interface SeriousEffectRow extends Omit<Cited, 'severity'> {
   boxed: boolean;
 }
 
-export interface DdiTypeRow { type: number; severity: 'caution' | 'monitor'; neutral: string; line: number; file: string }
+interface DdiTypeRow { type: number; severity: 'caution' | 'monitor'; neutral: string; line: number; file: string }
 
 export interface RuleTables {
   groups: GroupRow[];
@@ -90,7 +90,7 @@ export interface RuleTables {
 }
 
 /** The rule files (one per domain) that share the factor-rule columns. */
-export const FACTOR_RULE_FILES = ['pregnancy.tsv', 'lactation.tsv', 'renal.tsv', 'hepatic.tsv', 'age.tsv', 'disease.tsv', 'qt.tsv', 'interactions.tsv'];
+const FACTOR_RULE_FILES = ['pregnancy.tsv', 'lactation.tsv', 'renal.tsv', 'hepatic.tsv', 'age.tsv', 'disease.tsv', 'qt.tsv', 'interactions.tsv'];
 
 const RULE_COLUMNS = ['id', 'drugs', 'factor', 'value', 'severity', 'message', 'source', 'url', 'reviewed'];
 
@@ -113,7 +113,14 @@ function readTable(file: string, columns: string[], optional: string[] = []): { 
     if (values.length !== header.length) {
       throw new SourceFormatError(file, i + 1, `${header.length} tab-separated fields (${header.join(', ')}), got ${values.length}`, raw);
     }
-    out.push({ line: i + 1, get: (c: string) => (values[index.get(c)!] ?? '').trim() });
+    out.push({
+      line: i + 1,
+      // An optional column this file leaves out reads as empty.
+      get: (c: string) => {
+        const at = index.get(c);
+        return at === undefined ? '' : (values[at] ?? '').trim();
+      },
+    });
   }
   return out;
 }
@@ -134,7 +141,7 @@ const KEY = /^[a-z][a-z0-9_]*$/;
 const RULE_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Parses "group:ace_inhibitors;drug:aliskiren" into drug specs. */
-export function parseDrugSpecs(file: string, line: number, column: string, cell: string): DrugSpec[] {
+function parseDrugSpecs(file: string, line: number, column: string, cell: string): DrugSpec[] {
   const items = list(cell);
   if (!items.length) throw new SourceFormatError(file, line, `column ${column}: at least one group:<key> or drug:<name>`, cell);
   return items.map((item) => {

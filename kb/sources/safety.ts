@@ -10,7 +10,7 @@ import { dataFile, readSourceText, readTsv } from './table.js';
 /** The repository's reviewed rule tables; a build may point elsewhere (tests with a broken table). */
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../clinical/rules/', import.meta.url));
 
-export const SAFETY_DDL = `
+const SAFETY_DDL = `
 -- Safety rule tables (clinical/rules/*.tsv), validated and resolved at build time. Rows are JSON:
 -- the engine loads them whole into memory (a few thousand rows), so no query shape is needed.
 CREATE TABLE safety_groups (key TEXT PRIMARY KEY, name TEXT NOT NULL, basis TEXT NOT NULL, members TEXT NOT NULL, atc TEXT NOT NULL DEFAULT '');
@@ -130,7 +130,11 @@ interface PregnancyListRule {
  * teratogen: amlodipine in amlodipine/benazepril). Ingredients listed under both X and D (a
  * migraine or vasomotor indication is X, epilepsy or depression D) are "X/D".
  */
-function readPregnancyLists(ctx: BuildContext, resolveDc: (dc: string) => string[], resolveName: (n: string) => string[]): { rules: PregnancyListRule[]; unresolved: { file: string; line: number; name: string }[] } {
+function readPregnancyLists(
+  ctx: BuildContext,
+  resolveDc: (dc: string) => string[],
+  resolveName: (n: string) => string[],
+): { rules: PregnancyListRule[]; unresolved: { file: string; line: number; name: string }[] } {
   const dir = path.join(ctx.dataDir, PREG_DIR);
   const unresolved: { file: string; line: number; name: string }[] = [];
   const rules: PregnancyListRule[] = [];

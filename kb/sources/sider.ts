@@ -12,7 +12,7 @@ interface Frequency {
  * SIDER 4.1 frequencies keyed "pubchemCid|umlsCui": the highest non-placebo upper bound and its
  * label. STITCH flat ids are "CID1" + the PubChem CID zero-padded to 8 digits.
  */
-export function readSiderFrequencies(file: string): Map<string, Frequency> {
+function readSiderFrequencies(file: string): Map<string, Frequency> {
   const out = new Map<string, Frequency>();
   for (const row of readTsv(file, { columns: FREQ_COLUMNS })) {
     const stitch = row.get('stitch_flat');

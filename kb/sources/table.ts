@@ -136,9 +136,10 @@ export function isBlankRecord(values: string[]): boolean {
 
 /** Fails at line 1 unless `header` has every `required` column; `found` is the header line as written. */
 export function requireColumns(file: string, header: string[], required: string[] | undefined, found: string): void {
-  const missing = (required ?? []).filter((c) => !header.includes(c));
+  const wanted = required ?? [];
+  const missing = wanted.filter((c) => !header.includes(c));
   if (missing.length > 0) {
-    throw new SourceFormatError(file, 1, `header columns ${required!.join(', ')} (missing ${missing.join(', ')})`, found);
+    throw new SourceFormatError(file, 1, `header columns ${wanted.join(', ')} (missing ${missing.join(', ')})`, found);
   }
 }
 

@@ -97,7 +97,8 @@ describe('case-reading set (fixture)', () => {
   });
 
   it('negation and family-history items name what must not be read (an item expecting nothing says nothing may be read)', () => {
-    const absentOrUnstated = (i: (typeof items)[number]) => Object.values(i.expect.absent ?? {}).flat().length + Object.values(i.expect.factors ?? {}).filter((v) => v === null || v === false).length;
+    const absentOrUnstated = (i: (typeof items)[number]) =>
+      Object.values(i.expect.absent ?? {}).flat().length + Object.values(i.expect.factors ?? {}).filter((v) => v === null || v === false).length;
     for (const i of items.filter((x) => x.category === 'family-history' || x.category === 'negation')) {
       // "NKDA", "Allergies: none": nothing may be read, which an empty expectation already says.
       if (!/\b(?:nkda|no known|none|denies drug)\b/i.test(i.text ?? '')) expect(absentOrUnstated(i), i.id).toBeGreaterThan(0);

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TrackedCase } from '../../agent/state.js';
 import { resolveMention } from '../../clinical/case-reader.js';
@@ -13,12 +12,12 @@ import { openClinicalDeps } from '../fixtures/clinical-deps.js';
  * with ranks first, options come from different classes, and a pregnant patient gets the
  * pregnancy row — with a rationale that says so and names what was left out instead.
  */
-let db: Database.Database;
 let graph: GraphStore;
 let deps: ClinicalDeps;
 
 beforeAll(() => {
-  ({ db, graph, deps } = openClinicalDeps(inject('kbPath')));
+  // graph.close() closes the database too.
+  ({ graph, deps } = openClinicalDeps(inject('kbPath')));
 });
 afterAll(async () => {
   await graph.close();

@@ -7,7 +7,7 @@ import { findDrugsForConditionTool } from '../../tools/find-drugs-for-condition.
 import { getDrugProfileTool } from '../../tools/get-drug-profile.js';
 import { graphTools } from '../../tools/graph-tools.js';
 import { resolveEntityTool } from '../../tools/resolve-entity.js';
-import { renderResult, runTool, ToolError, type ToolSpec } from '../../tools/spec.js';
+import { renderResult, runTool, ToolError } from '../../tools/spec.js';
 
 const graph = createSqliteGraphStore(openKnowledgeBase(inject('kbPath')));
 const deps = { graph };
@@ -18,7 +18,9 @@ describe('graph tools on the real knowledge base', () => {
     for (const t of graphTools) {
       expect(t.name).toMatch(/^[a-z]+(_[a-z]+)+$/);
       expect(t.description.length).toBeGreaterThan(80);
-      for (const [field, schema] of Object.entries(t.input.shape)) expect({ field, d: (schema as { description?: string }).description }).toMatchObject({ d: expect.any(String) });
+      for (const [field, schema] of Object.entries(t.input.shape)) {
+        expect({ field, d: (schema as { description?: string }).description }).toMatchObject({ d: expect.any(String) });
+      }
       expect(t.input.safeParse({ bogus: 1 }).success).toBe(false);
     }
   });
@@ -37,7 +39,7 @@ describe('graph tools on the real knowledge base', () => {
     expect(metformin?.relation).toBe('treats');
     expect(metformin?.tier).toBe('curated');
     expect(metformin?.provenance.map((p) => p.source)).toEqual(expect.arrayContaining(['hetionet', 'pharmacotherapydb']));
-    expect(renderResult(findDrugsForConditionTool as unknown as ToolSpec, r)).toContain('Metformin (DB00331) — physician-curated indication (PharmacotherapyDB); also indication listed on the FDA label (LabeledIn)');
+    expect(renderResult(findDrugsForConditionTool, r)).toContain('Metformin (DB00331) — physician-curated indication (PharmacotherapyDB); also indication listed on the FDA label (LabeledIn)');
   });
 
   it('get_drug_profile cites licenses for targets and SIDER side effects, most frequent first', async () => {

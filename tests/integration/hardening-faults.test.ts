@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -27,7 +27,7 @@ type Handler = (req: http.IncomingMessage, body: string, res: http.ServerRespons
 async function standIn(): Promise<{ url: string; hits: { path: string; at: number }[]; set: (h: Handler) => void; close: () => Promise<void> }> {
   let handler: Handler = (_q, _b, res) => res.end();
   const hits: { path: string; at: number }[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));

@@ -20,7 +20,7 @@ const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
 beforeAll(() => {
   deps = openTestDeps(inject('kbPath'));
-  tools = [recommendDrugsTool as unknown as ToolSpec, ...deps.tools];
+  tools = [recommendDrugsTool, ...deps.tools];
   process.on('unhandledRejection', onUnhandled);
 });
 afterAll(async () => {
@@ -35,7 +35,15 @@ const nasty = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.constantFrom('aspirin', 'metformin', 'DB00331', 'DOID:9352', 'NCT00000620', '9742976', 'type 2 diabetes', "'; DROP TABLE nodes;--", '"', '*', 'NEAR(', 'MATCH (n) RETURN n', '\u0000', '💊', '', ' ', 'a'.repeat(600)),
 );
-const value = fc.oneof(nasty, fc.integer({ min: -1000, max: 100_000 }), fc.double(), fc.boolean(), fc.constant(null), fc.array(nasty, { maxLength: 6 }), fc.dictionary(fc.string({ maxLength: 5 }), nasty, { maxKeys: 3 }));
+const value = fc.oneof(
+  nasty,
+  fc.integer({ min: -1000, max: 100_000 }),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(nasty, { maxLength: 6 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), nasty, { maxKeys: 3 }),
+);
 
 const names = fc.constantFrom('aspirin', 'metformin', 'warfarin', 'type 2 diabetes', 'DB00331', 'DOID:9352', 'hypertension', 'asthma');
 const ARRAY_KEYS = new Set(['drugs', 'conditions', 'current_medications', 'allergies', 'kinds', 'relations', 'medications']);
@@ -56,7 +64,10 @@ function argsFor(spec: ToolSpec) {
   const shape = spec.input.shape as Record<string, { isOptional(): boolean }>;
   const keys = Object.keys(shape);
   const required = keys.filter((k) => !shape[k]!.isOptional());
-  const wellFormed = fc.record(Object.fromEntries(keys.map((k) => [k, fc.oneof({ weight: 4, arbitrary: plausible(k) }, { weight: 1, arbitrary: value })])), { requiredKeys: required });
+  const wellFormed = fc.record(
+    Object.fromEntries(keys.map((k) => [k, fc.oneof({ weight: 4, arbitrary: plausible(k) }, { weight: 1, arbitrary: value })])),
+    { requiredKeys: required },
+  );
   const minimal = fc.record(Object.fromEntries(required.map((k) => [k, plausible(k)])));
   return fc.oneof(
     { weight: 3, arbitrary: minimal },

@@ -219,7 +219,13 @@ describe('Slack: validated, durable, answered once', () => {
 
   it('a signed event whose text is not a string is refused and the server keeps answering', async () => {
     const api = await startSlackApiStandIn(BOT);
-    const http = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: opts, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url }, log: silentLogger });
+    const http = createApp({
+      agent: scriptedAgent(),
+      checkKb: async () => {},
+      options: opts,
+      slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url },
+      log: silentLogger,
+    });
     const r = await http.app.request('/slack/events', signed(event('Ev001', 123)));
     expect(r.status).toBe(400);
     expect((await r.json()).error.message).toMatch(/event\.text/);
@@ -238,7 +244,13 @@ describe('Slack: validated, durable, answered once', () => {
     first.insertIfNew('Ev100', { event: { type: 'app_mention', text: '<@U9> hypertension', channel: 'C1', ts: '1700000000.000100' }, teamId: 'T1' });
     first.close();
     const store = createSlackEventStore(file);
-    const http = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: opts, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store }, log: silentLogger });
+    const http = createApp({
+      agent: scriptedAgent(),
+      checkKb: async () => {},
+      options: opts,
+      slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store },
+      log: silentLogger,
+    });
     await http.idle();
     expect(await api.waitFor(1)).toHaveLength(1);
     // Slack redelivers the same event id after the restart: acknowledged, not answered twice.

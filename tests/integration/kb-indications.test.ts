@@ -127,7 +127,8 @@ describe('indications by evidence tier (CiD) in the built knowledge base', () =>
     const parentOf = db.prepare(
       "SELECT p.id, e.props FROM edges e JOIN nodes c ON c.nid = e.src JOIN nodes p ON p.nid = e.dst WHERE e.metaedge = 'DkD' AND c.name = ?",
     );
-    const parents = (child: string) => (parentOf.all(child) as { id: string; props: string }[]).map((r) => ({ id: r.id, props: JSON.parse(r.props) as Record<string, unknown> }));
+    const parents = (child: string) =>
+      (parentOf.all(child) as { id: string; props: string }[]).map((r) => ({ id: r.id, props: JSON.parse(r.props) as Record<string, unknown> }));
     expect(parents('bacterial pneumonia')).toEqual([expect.objectContaining({ id: 'DOID:552', props: expect.objectContaining({ basis: 'name' }) })]);
     expect(parents('acute cystitis').map((p) => p.id)).toContain('DOID:1679');
     expect(parents('type 2 diabetes mellitus').map((p) => p.id)).toContain('DOID:9351');
@@ -269,7 +270,7 @@ describe('indications without non-commercial sources', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-ind-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('keeps LabeledIn and ChEMBL (share-alike) and drops MEDI, PREDICT, ehrlink and SIDER', { timeout: 120_000 }, () => {
+  it('keeps LabeledIn and ChEMBL (share-alike) and drops MEDI, PREDICT, ehrlink and SIDER', { timeout: 240_000 }, () => {
     const out = path.join(tmp, 'kb.sqlite');
     buildKnowledgeBase({ dataDir, outPath: out, noncommercial: false, steps: graphBuildSteps });
     const db = new Database(out, { readonly: true });

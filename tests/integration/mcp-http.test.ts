@@ -62,7 +62,10 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(tools.map((t) => t.name)).toContain('check_safety');
     const r = await client.callTool({ name: 'recommend_drugs', arguments: { conditions: ['hypertension'], pregnancy: { pregnant: true, weeks: 20 }, detail: 'full' } });
     expect(r.isError).toBeFalsy();
-    const out = r.structuredContent as { recommendations: { drug: { name: string } }[]; excluded: { drug: { name: string }; rule?: string; citation?: { url?: string } }[] };
+    const out = r.structuredContent as {
+      recommendations: { drug: { name: string } }[];
+      excluded: { drug: { name: string }; rule?: string; citation?: { url?: string } }[];
+    };
     const losartan = out.excluded.find((e) => e.drug.name === 'Losartan')!;
     expect(losartan.rule).toBeTruthy();
     expect(losartan.citation?.url).toMatch(/^https:\/\//);

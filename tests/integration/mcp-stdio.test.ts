@@ -40,9 +40,16 @@ describe('kedrec mcp (spawned stdio process)', () => {
   });
 });
 
+/** A JSON-RPC message as the server writes it: a reply carries `result` or `error`. */
+interface RpcMessage {
+  id?: number | string | null;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
+
 /** The raw protocol, as a misbehaving client would speak it: one JSON-RPC message per line. */
 describe('kedrec mcp with malformed input', () => {
-  async function session(lines: string[], waitMs = 1500): Promise<{ out: Record<string, any>[]; err: string; code: number | null }> {
+  async function session(lines: string[], waitMs = 1500): Promise<{ out: RpcMessage[]; err: string; code: number | null }> {
     const { spawn } = await import('node:child_process');
     const env = { ...process.env, KEDREC_KB_PATH: inject('kbPath'), LOG_LEVEL: 'info' };
     const p = spawn(process.execPath, [path.resolve('bin/kedrec.mjs'), 'mcp'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -64,13 +71,13 @@ describe('kedrec mcp with malformed input', () => {
         resolve(c);
       });
     });
-    return { out: out.split('\n').filter(Boolean).map((l) => JSON.parse(l)), err, code };
+    return { out: out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RpcMessage), err, code };
   }
   const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
 
   it('answers a malformed line with a parse error and bad tool params with -32602, and keeps serving', async () => {
     const r = await session([init, 'this is not json', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'resolve_entity', arguments: ['metformin'] } }), JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'resolve_entity', arguments: { query: 'metformin' } } })]);
-    expect(r.out.find((m) => m.id === null)?.error.code).toBe(-32700);
+    expect(r.out.find((m) => m.id === null)?.error?.code).toBe(-32700);
     expect(r.out.find((m) => m.id === 2)?.error).toMatchObject({ code: -32602, message: expect.stringMatching(/arguments must be an object .* not an array/) });
     expect(JSON.stringify(r.out.find((m) => m.id === 3)?.result)).toContain('DB00331');
   }, 30_000);

@@ -118,7 +118,8 @@ describe('interactions between candidates and current medications', () => {
   it('interactionsBetween returns exactly the cross pairs interactions() finds, in both directions', async () => {
     const cands = [D.naproxen, D.diclofenac, D.aspirin, D.metformin, D.hctz];
     const meds = ['DB00682', 'DB01356'];
-    const cross = (await graph.interactions([...cands, ...meds])).filter((i) => (cands.includes(i.drug1.id) && meds.includes(i.drug2.id)) || (meds.includes(i.drug1.id) && cands.includes(i.drug2.id)));
+    const crossesSides = (a: string, b: string) => (cands.includes(a) && meds.includes(b)) || (meds.includes(a) && cands.includes(b));
+    const cross = (await graph.interactions([...cands, ...meds])).filter((i) => crossesSides(i.drug1.id, i.drug2.id));
     const between = await graph.interactionsBetween!(cands, meds);
     const key = (i: { drug1: { id: string }; drug2: { id: string }; type: number }) => `${i.drug1.id}|${i.drug2.id}|${i.type}`;
     expect(between.map(key).sort()).toEqual(cross.map(key).sort());

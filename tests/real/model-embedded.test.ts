@@ -4,7 +4,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeAgent } from '../../agent/index.js';
-import { EmbeddedLlamaCpp } from '../../agent/llama-cpp-model.js';
+import type { EmbeddedLlamaCpp } from '../../agent/llama-cpp-model.js';
 import { createChatModel, type ChatModelHandle } from '../../agent/model.js';
 import { textModel } from '../../agent/model-spec.js';
 import { SELECTION_CUT_OFF, selectionSchema, selectionText } from '../../agent/selection.js';

@@ -46,6 +46,7 @@ describe('kedrec ask prints the compact answer, rendered for a terminal', () => 
     expect(printed).toMatch(/1\. Metformin — Metformin is a recorded treatment/);
     expect(printed).toContain('NCT00000620 (https://clinicaltrials.gov/study/NCT00000620)');
     expect(count(printed, 'Evidence-only answer')).toBe(1);
+    // eslint-disable-next-line no-control-regex -- ESC [ starts an ANSI colour code: piped output must have none
     expect(printed).not.toMatch(/\*\*|\]\(|\x1b\[/);
     // Frequent minor effects are not flags; the structured answer (--json) keeps them.
     expect(printed).not.toContain('Common side effects');
@@ -62,6 +63,7 @@ describe('kedrec ask prints the compact answer, rendered for a terminal', () => 
     const out: string[] = [];
     const err: string[] = [];
     await runAsk(replay([{ type: 'final', answer: answer('model', 'Metformin first.') }]), 'q', { thread: 'cli-abc' }, { out: (s) => void out.push(s), err: (s) => void err.push(s), color: true });
+    // eslint-disable-next-line no-control-regex -- ESC [ starts an ANSI colour code: a TTY gets colour
     expect(out.join('')).toMatch(/\x1b\[/);
     expect(err.join('')).toContain('thread cli-abc (continue with --thread cli-abc)');
   });

@@ -6,7 +6,7 @@ import { buildKnowledgeBase } from '../../kb/build.js';
 import { type BuildStep } from '../../kb/base/build-context.js';
 import { corpusBuildSteps, corpusDdl, corpusIndexes } from '../../kb/corpus/steps.js';
 
-export const CORPUS_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/corpus');
+const CORPUS_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/corpus');
 
 /** A few graph nodes so the corpus steps have something to link to by id, name, ICD-10 and MeSH. */
 const miniGraph: BuildStep = {
@@ -62,6 +62,6 @@ export function buildFixtureKb(opts: { noncommercial?: boolean } = {}): { db: Da
 }
 
 /** Directory of the recorded API responses (shared, read in place). */
-export const API_FIXTURES = path.resolve(process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api');
+const API_FIXTURES = path.resolve(process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api');
 export const hasApiFixtures = fs.existsSync(API_FIXTURES);
 export const apiFixture = (name: string) => fs.readFileSync(path.join(API_FIXTURES, name), 'utf8');

@@ -8,7 +8,12 @@ import { indicationWeight } from '../../clinical/recommender.js';
 import type { EntityMatch } from '../../kb/graph/store.js';
 
 const drug = (id: string, name: string) => ({ id, kind: 'Compound', name });
-const row = (d: ReturnType<typeof drug>, metaedge: string, edges: { source: string; props: Record<string, unknown> }[], via?: { id: string; name: string }): IndicationRow => ({
+const row = (
+  d: ReturnType<typeof drug>,
+  metaedge: string,
+  edges: { source: string; props: Record<string, unknown> }[],
+  via?: { id: string; name: string },
+): IndicationRow => ({
   drug: d,
   metaedge,
   edges: edges.map((e) => ({ ...e, license: 'L' })),

@@ -144,7 +144,8 @@ describe('/v1/chat/completions (OpenAI-compatible)', () => {
     expect(r.headers.get('content-type')).toContain('text/event-stream');
     const events = parseSse(await r.text());
     expect(events.at(-1)!.data).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as { object: string; choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[] });
+    type Chunk = { object: string; choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[] };
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as Chunk);
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');

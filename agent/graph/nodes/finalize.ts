@@ -5,7 +5,7 @@ import { toPatientCase } from '../../state.js';
 import type { FinalAnswer } from '../../types.js';
 import type { GraphNode } from '../context.js';
 
-export const DISCLAIMER =
+const DISCLAIMER =
   'This supports, and does not replace, clinical judgement: check every recommendation against the full clinical picture and current prescribing information.';
 
 /**
