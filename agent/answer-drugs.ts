@@ -45,7 +45,11 @@ const MAX_NAME_WORDS = 3;
 /** Lookups per answer: a bound on the work whatever the model wrote. */
 const MAX_LOOKUPS = 4000;
 /** Words that are never a drug on their own, skipped without a lookup. */
-const SKIP = new Set(['with', 'from', 'that', 'this', 'than', 'then', 'they', 'their', 'there', 'these', 'which', 'while', 'when', 'where', 'what', 'dose', 'daily', 'once', 'twice', 'first', 'line', 'therapy', 'treatment', 'patient', 'recommend', 'recommended', 'consider', 'start', 'continue', 'should', 'would', 'could', 'given', 'because', 'evidence', 'safety', 'check']);
+const SKIP = new Set([
+  'with', 'from', 'that', 'this', 'than', 'then', 'they', 'their', 'there', 'these', 'which', 'while', 'when', 'where', 'what',
+  'dose', 'daily', 'once', 'twice', 'first', 'line', 'therapy', 'treatment', 'patient', 'recommend', 'recommended', 'consider',
+  'start', 'continue', 'should', 'would', 'could', 'given', 'because', 'evidence', 'safety', 'check',
+]);
 
 /**
  * Every KB drug an answer names, refused or not (the engine checks them all): word n-grams looked up exactly (never

@@ -32,13 +32,23 @@ export function harvestToolResult(tool: string, result: unknown): Harvest {
         break;
       case 'explain_drug_condition_link':
         for (const p of r.paths ?? []) items.push(pathItem(p));
-        if (r.recordedIndication && r.recordedIndication !== 'none') items.push(indicationItem(r.drug, r.recordedIndication, r.condition, r.indicationProvenance ?? [], r.tier, r.via));
+        if (r.recordedIndication && r.recordedIndication !== 'none') {
+          items.push(indicationItem(r.drug, r.recordedIndication, r.condition, r.indicationProvenance ?? [], r.tier, r.via));
+        }
         break;
       case 'get_drug_profile':
         for (const i of r.indications ?? []) items.push(indicationItem(r.drug, i.relation, i.disease, i.provenance, i.tier));
         for (const s of r.sideEffects ?? []) items.push(sideEffectItem(r.drug, s));
         for (const t of r.targets ?? []) {
-          items.push({ type: 'kg_fact', id: factId(r.drug.id, 'CbG', t.gene.id), url: drugUrl(r.drug.id), snippet: `${r.drug.name} binds ${t.gene.name}${t.actions?.length ? ` (${t.actions.join(', ')})` : ''}.`, source: sources(t.provenance), license: licenses(t.provenance), drugs: [r.drug.id] });
+          items.push({
+            type: 'kg_fact',
+            id: factId(r.drug.id, 'CbG', t.gene.id),
+            url: drugUrl(r.drug.id),
+            snippet: `${r.drug.name} binds ${t.gene.name}${t.actions?.length ? ` (${t.actions.join(', ')})` : ''}.`,
+            source: sources(t.provenance),
+            license: licenses(t.provenance),
+            drugs: [r.drug.id],
+          });
         }
         break;
       case 'check_interactions':
@@ -75,7 +85,13 @@ export function harvestToolResult(tool: string, result: unknown): Harvest {
   return { items, citable: [...citable], drugs };
 }
 
-function walk(v: unknown, visit: (key: string, value: unknown, parent: Record<string, unknown> | undefined) => void, key = '', parent?: Record<string, unknown>, depth = 0): void {
+function walk(
+  v: unknown,
+  visit: (key: string, value: unknown, parent: Record<string, unknown> | undefined) => void,
+  key = '',
+  parent?: Record<string, unknown>,
+  depth = 0,
+): void {
   if (depth > 8 || v === null || v === undefined) return;
   if (Array.isArray(v)) {
     for (const x of v) walk(x, visit, key, parent, depth + 1);

@@ -157,7 +157,12 @@ export function makeAgent(opts: MakeAgentOptions): ChatAgent {
           const [msg, meta] = chunk as [BaseMessage, { langgraph_node?: string }];
           const node = meta?.langgraph_node;
           // Text that comes with tool calls is the model thinking aloud, not the answer.
-          if ((node === 'model' || node === 'generate') && msg.getType() === 'ai' && !(msg as AIMessage).tool_calls?.length && !(msg as AIMessageChunk).tool_call_chunks?.length) {
+          if (
+            (node === 'model' || node === 'generate') &&
+            msg.getType() === 'ai' &&
+            !(msg as AIMessage).tool_calls?.length &&
+            !(msg as AIMessageChunk).tool_call_chunks?.length
+          ) {
             const text = textOf(msg);
             if (text) yield { type: 'token', text };
           }

@@ -159,7 +159,11 @@ export class EmbeddedLlamaCpp extends ChatLlamaCpp {
    * Streaming goes through the same generation (the wrapper's own stream ignores the token limit
    * and the grammar and takes a new sequence): chunks are yielded as the model writes them.
    */
-  override async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'] & EmbeddedCallOptions, runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'] & EmbeddedCallOptions,
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
     const pending: string[] = [];
     let wake: (() => void) | undefined;
     let finished = false;

@@ -68,7 +68,8 @@ export interface TextModel {
   close(): Promise<void>;
 }
 
-const toMessage = (m: ChatTurn): BaseMessage => (m.role === 'system' ? new SystemMessage(m.content) : m.role === 'user' ? new HumanMessage(m.content) : new AIMessage(m.content));
+const toMessage = (m: ChatTurn): BaseMessage =>
+  m.role === 'system' ? new SystemMessage(m.content) : m.role === 'user' ? new HumanMessage(m.content) : new AIMessage(m.content);
 
 /** A TextModel over a chat model handle; a call with no text in its answer throws (an empty answer is a failure, not a miss). */
 export function textModel(handle: ChatModelHandle, name: string, timeoutMs = 300_000): TextModel {

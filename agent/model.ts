@@ -128,7 +128,14 @@ export function createChatModel(config: Pick<Config, 'KEDREC_LLM_PROVIDER' | 'OL
       if (!baseURL) throw new Error('KEDREC_LLM_PROVIDER=openai-compatible needs KEDREC_OPENAI_BASE_URL (e.g. http://gpu-host:8000/v1)');
       return {
         // Local servers often need no key, but the client insists on one.
-        model: new ChatOpenAI({ model: config.KEDREC_MODEL, apiKey: config.KEDREC_OPENAI_API_KEY ?? 'not-needed', configuration: { baseURL }, temperature: 0, maxRetries: MODEL_MAX_RETRIES, maxTokens: config.KEDREC_MODEL_MAX_TOKENS }),
+        model: new ChatOpenAI({
+          model: config.KEDREC_MODEL,
+          apiKey: config.KEDREC_OPENAI_API_KEY ?? 'not-needed',
+          configuration: { baseURL },
+          temperature: 0,
+          maxRetries: MODEL_MAX_RETRIES,
+          maxTokens: config.KEDREC_MODEL_MAX_TOKENS,
+        }),
         provider: 'openai-compatible',
         modelName: config.KEDREC_MODEL,
         probe: cachedProbe(openAiProbe(baseURL, config.KEDREC_OPENAI_API_KEY)),

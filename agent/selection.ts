@@ -47,7 +47,11 @@ function readSelection(raw: string): ReadSelection | null {
   try {
     const parsed = JSON.parse(raw) as { selected?: unknown; rationale?: unknown };
     if (parsed && typeof parsed === 'object' && Array.isArray(parsed.selected)) {
-      return { selected: parsed.selected.filter((x): x is string => typeof x === 'string'), rationale: typeof parsed.rationale === 'string' ? parsed.rationale : '', complete: true };
+      return {
+        selected: parsed.selected.filter((x): x is string => typeof x === 'string'),
+        rationale: typeof parsed.rationale === 'string' ? parsed.rationale : '',
+        complete: true,
+      };
     }
     return null;
   } catch {

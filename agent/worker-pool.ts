@@ -15,8 +15,17 @@ import type { ChatAgent, ChatEvent, FinalAnswer, ThreadSnapshot, TurnInput } fro
  */
 
 type Call = 'getThread' | 'deleteThread' | 'pruneThreads' | 'modelStatus';
-type ToWorker = { op: 'turn'; id: number; input: Omit<TurnInput, 'signal'> } | { op: 'cancel'; id: number } | { op: 'call'; id: number; method: Call; args: unknown[] };
-type FromWorker = { op: 'ready' } | { op: 'fatal'; message: string } | { op: 'event'; id: number; event: ChatEvent } | { op: 'done'; id: number } | { op: 'result'; id: number; value: unknown } | { op: 'error'; id: number; message: string };
+type ToWorker =
+  | { op: 'turn'; id: number; input: Omit<TurnInput, 'signal'> }
+  | { op: 'cancel'; id: number }
+  | { op: 'call'; id: number; method: Call; args: unknown[] };
+type FromWorker =
+  | { op: 'ready' }
+  | { op: 'fatal'; message: string }
+  | { op: 'event'; id: number; event: ChatEvent }
+  | { op: 'done'; id: number }
+  | { op: 'result'; id: number; value: unknown }
+  | { op: 'error'; id: number; message: string };
 
 export interface WorkerPoolOptions {
   /** Module each worker runs; it calls serveAgentInWorker with its agent. */

@@ -76,7 +76,11 @@ export async function runLoadBench(opts: {
 
   try {
     // Warm up the KB pages and the agent graph so the first second is not all start-up.
-    await fetch(`${server.url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ thread_id: `${runId}-warmup`, message: 'type 2 diabetes', stream: false }) }).then((r) => r.text());
+    await fetch(`${server.url}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ thread_id: `${runId}-warmup`, message: 'type 2 diabetes', stream: false }),
+    }).then((r) => r.text());
     progress(`load: ${connections} connections, ${nThreads} threads, ${seconds} s against ${server.url} (evidence-only agent, pid ${server.child.pid})`);
     // A liveness probe beside the load, as an orchestrator would run it: its latency must stay small.
     const health: number[] = [];
@@ -188,7 +192,9 @@ export async function runLoadBench(opts: {
     // Conversation storage after the run: bytes in use (pages minus free pages) per completed turn.
     const { default: Database } = await import('better-sqlite3');
     const cp = new Database(path.join(tmp, 'checkpoints.sqlite'), { readonly: true });
-    const storeBytes = ((cp.pragma('page_count', { simple: true }) as number) - (cp.pragma('freelist_count', { simple: true }) as number)) * (cp.pragma('page_size', { simple: true }) as number);
+    const storeBytes =
+      ((cp.pragma('page_count', { simple: true }) as number) - (cp.pragma('freelist_count', { simple: true }) as number)) *
+      (cp.pragma('page_size', { simple: true }) as number);
     const checkpointRows = cp.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get() as number;
     cp.close();
     const out: Record<string, number> = {

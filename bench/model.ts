@@ -29,7 +29,14 @@ const CASES = ['A 60-year-old man with type 2 diabetes mellitus.', '32-year-old 
 export async function runModelBench(opts: ModelBenchOptions): Promise<Record<string, number | string>> {
   const file = path.resolve(opts.modelPath ?? '.kedrec/models/gemma-3-270m-q4_k_m.gguf');
   if (!fs.existsSync(file)) throw new Error(`no model at ${file}: install one with python3 scripts/models/install_gguf.py, or set KEDREC_MODEL_PATH`);
-  const handle = createChatModel({ KEDREC_LLM_PROVIDER: 'llama-cpp', KEDREC_MODEL_PATH: file, KEDREC_LLAMA_CONTEXT_SIZE: 4096, ...(opts.threads ? { KEDREC_LLAMA_THREADS: opts.threads } : {}), OLLAMA_BASE_URL: 'http://127.0.0.1:1', KEDREC_MODEL: 'unused' });
+  const handle = createChatModel({
+    KEDREC_LLM_PROVIDER: 'llama-cpp',
+    KEDREC_MODEL_PATH: file,
+    KEDREC_LLAMA_CONTEXT_SIZE: 4096,
+    ...(opts.threads ? { KEDREC_LLAMA_THREADS: opts.threads } : {}),
+    OLLAMA_BASE_URL: 'http://127.0.0.1:1',
+    KEDREC_MODEL: 'unused',
+  });
   const model = handle.model as EmbeddedLlamaCpp;
   await model.load();
   const out: Record<string, number | string> = { model: path.basename(file), loadMs: model.loadMs ?? 0 };

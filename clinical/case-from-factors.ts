@@ -72,7 +72,17 @@ export async function caseFromFactors(
       : {}),
     ...(f.breastfeeding !== undefined ? { breastfeeding: f.breastfeeding } : {}),
     ...(r ? { egfr: r.egfr, crcl: r.crcl, ckdStage: r.ckd_stage, dialysis: r.dialysis, renal: describeRenal(r) } : {}),
-    ...(h ? { hepaticLevel: hepaticLevel(h), activeLiverDisease: h.active_liver_disease, hepatic: [h.child_pugh ? `Child–Pugh ${h.child_pugh}` : '', h.impairment ? `${h.impairment} impairment` : '', h.active_liver_disease ? 'active liver disease' : ''].filter(Boolean).join(', ') } : {}),
+    ...(h
+      ? {
+          hepaticLevel: hepaticLevel(h),
+          activeLiverDisease: h.active_liver_disease,
+          hepatic: [
+            h.child_pugh ? `Child–Pugh ${h.child_pugh}` : '',
+            h.impairment ? `${h.impairment} impairment` : '',
+            h.active_liver_disease ? 'active liver disease' : '',
+          ].filter(Boolean).join(', '),
+        }
+      : {}),
     states,
     otherComorbidities: other,
     ...(f.qtc_ms !== undefined ? { qtcMs: f.qtc_ms } : {}),
@@ -84,4 +94,9 @@ export async function caseFromFactors(
 }
 
 const describeRenal = (r: NonNullable<PatientFactors['renal']>) =>
-  [r.egfr !== undefined ? `eGFR ${r.egfr}` : '', r.crcl !== undefined ? `CrCl ${r.crcl} mL/min` : '', r.ckd_stage ? `CKD stage ${r.ckd_stage}` : '', r.dialysis ? 'on dialysis' : ''].filter(Boolean).join(', ');
+  [
+    r.egfr !== undefined ? `eGFR ${r.egfr}` : '',
+    r.crcl !== undefined ? `CrCl ${r.crcl} mL/min` : '',
+    r.ckd_stage ? `CKD stage ${r.ckd_stage}` : '',
+    r.dialysis ? 'on dialysis' : '',
+  ].filter(Boolean).join(', ');

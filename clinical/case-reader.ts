@@ -293,7 +293,16 @@ const NOT_A_DIAGNOSIS = new Set(['allergy', 'allergies', 'allergic', 'hypersensi
  * than as a medicine ("glucose 250", "alcohol excess", "potassium 6.1"): read as a medication
  * only after a medication cue ("on potassium chloride", "takes iron").
  */
-const NOT_A_MEDICATION = new Set(['allergy', 'allergies', 'allergic', 'cough', 'cold', 'today', 'water', 'oxygen', 'alcohol', 'ethanol', 'caffeine', 'nicotine', 'tobacco', 'glucose', 'dextrose', 'sodium', 'potassium', 'calcium', 'magnesium', 'phosphate', 'chloride', 'bicarbonate', 'iron', 'zinc', 'copper', 'iodine', 'creatinine', 'urea', 'cholesterol', 'albumin', 'hemoglobin', 'haemoglobin', 'bilirubin', 'lactate', 'troponin', 'ferritin', 'folate', 'protein', 'salt', 'sugar', 'fat', 'histamine', 'serotonin', 'dopamine', 'estrogen', 'oestrogen', 'progesterone', 'testosterone', 'cortisol', 'thyroxine', 'insulin', 'vitamin', 'vitamin d', 'vitamin b12', 'cannabis', 'cocaine', 'heroin', 'methamphetamine', 'amphetamine', 'ice', 'pill', 'tablet', 'sun', 'light', 'air', 'latex', 'peanut', 'peanuts', 'egg', 'eggs', 'milk', 'soy', 'gelatin', 'nickel']);
+const NOT_A_MEDICATION = new Set([
+  'allergy', 'allergies', 'allergic', 'cough', 'cold', 'today', 'water', 'oxygen', 'alcohol', 'ethanol', 'caffeine',
+  'nicotine', 'tobacco', 'glucose', 'dextrose', 'sodium', 'potassium', 'calcium', 'magnesium', 'phosphate', 'chloride',
+  'bicarbonate', 'iron', 'zinc', 'copper', 'iodine', 'creatinine', 'urea', 'cholesterol', 'albumin', 'hemoglobin',
+  'haemoglobin', 'bilirubin', 'lactate', 'troponin', 'ferritin', 'folate', 'protein', 'salt', 'sugar', 'fat',
+  'histamine', 'serotonin', 'dopamine', 'estrogen', 'oestrogen', 'progesterone', 'testosterone', 'cortisol',
+  'thyroxine', 'insulin', 'vitamin', 'vitamin d', 'vitamin b12', 'cannabis', 'cocaine', 'heroin', 'methamphetamine',
+  'amphetamine', 'ice', 'pill', 'tablet', 'sun', 'light', 'air', 'latex', 'peanut', 'peanuts', 'egg', 'eggs', 'milk',
+  'soy', 'gelatin', 'nickel',
+]);
 
 /**
  * Dictionary scan: every word n-gram (longest first, non-overlapping) looked up exactly — never
@@ -361,7 +370,12 @@ async function scanTerms(graph: GraphStore, message: string, kind: 'Disease' | '
   // a history cue ("previous PE"), or another diagnosis in the same list ("DVT/PE", "MDD and GAD").
   for (const a of ambiguous) {
     const before = message.slice(Math.max(0, a.start - 24), a.start);
-    const listed = out.some((h) => h.end <= a.start ? a.start - h.end <= 6 && /^[\s/,&+]*(?:and\s+|or\s+)?$/i.test(message.slice(h.end, a.start)) : h.start >= a.end && h.start - a.end <= 6 && /^[\s/,&+]*(?:and\s+|or\s+)?$/i.test(message.slice(a.end, h.start)));
+    const listed = out.some(
+      (h) =>
+        h.end <= a.start
+          ? a.start - h.end <= 6 && /^[\s/,&+]*(?:and\s+|or\s+)?$/i.test(message.slice(h.end, a.start))
+          : h.start >= a.end && h.start - a.end <= 6 && /^[\s/,&+]*(?:and\s+|or\s+)?$/i.test(message.slice(a.end, h.start)),
+    );
     const after = message.slice(a.end, a.end + 24);
     // "(MI 2016)", "RA on MTX": a year or a treatment after it makes it a diagnosis too.
     const cued = /\b(?:previous|prior|history of|h\/o|hx of|recurrent|provoked|unprovoked|bilateral|massive|acute|known|seropositive|seronegative|active)\s*$/i.test(before) || /^\s+(?:in\s+)?(?:19|20)\d\d\b|^\s+on\s+[A-Za-z]/.test(after);
@@ -416,12 +430,25 @@ async function typoDiseases(graph: GraphStore, text: string, hits: TermHit[]): P
     }
     if (!m) {
       const r = (await graph.resolve(word, { kinds: ['Disease'], limit: 1 })).matches[0];
-      if (r && r.matchType === 'fuzzy' && r.score >= FUZZY_ACCEPT && !/\s/.test(r.matchedOn) && editDistance(word, r.matchedOn.toLowerCase()) <= typoBudget(word)) m = r;
+      if (
+        r &&
+        r.matchType === 'fuzzy' &&
+        r.score >= FUZZY_ACCEPT &&
+        !/\s/.test(r.matchedOn) &&
+        editDistance(word, r.matchedOn.toLowerCase()) <= typoBudget(word)
+      ) {
+        m = r;
+      }
     }
     if (!m) continue;
     const target = graphDiseaseFor(m);
     if (!target) continue;
-    out.push({ entity: { id: target.disease.id, name: target.disease.name, text: w[0], ...(target.direct ? {} : { matchedId: m.id }) }, start, end, matchType: 'typo' });
+    out.push({
+      entity: { id: target.disease.id, name: target.disease.name, text: w[0], ...(target.direct ? {} : { matchedId: m.id }) },
+      start,
+      end,
+      matchType: 'typo',
+    });
   }
   return out;
 }
@@ -451,7 +478,15 @@ async function lookupSpelling(graph: GraphStore, text: string, kind: 'Disease' |
 }
 
 /** Brand names that are everyday words, never read as a drug without a medication cue. */
-const EVERYDAY_BRANDS = new Set(['relief', 'care', 'plan', 'sleep', 'rest', 'calm', 'fever', 'pain', 'heartburn', 'migraine', 'acne', 'clear', 'control', 'balance', 'energy', 'focus', 'nature', 'natural', 'daily', 'ultra', 'extra', 'regular', 'original', 'advanced', 'junior', 'children', 'infant', 'adult', 'night', 'day', 'morning', 'flu', 'sinus', 'nasal', 'eye', 'skin', 'hair', 'oral', 'dental', 'mouth', 'throat', 'stomach', 'gas', 'itch', 'rash', 'burn', 'wound', 'bleed', 'stop', 'quit', 'block', 'guard', 'shield', 'protect', 'defense', 'support', 'boost', 'restore', 'repair', 'therapy', 'treatment', 'solution', 'formula', 'complete', 'total', 'max', 'plus', 'forte', 'rapid', 'fast', 'quick', 'long', 'slow', 'release', 'hospital', 'patient', 'doctor', 'nurse']);
+const EVERYDAY_BRANDS = new Set([
+  'relief', 'care', 'plan', 'sleep', 'rest', 'calm', 'fever', 'pain', 'heartburn', 'migraine', 'acne', 'clear',
+  'control', 'balance', 'energy', 'focus', 'nature', 'natural', 'daily', 'ultra', 'extra', 'regular', 'original',
+  'advanced', 'junior', 'children', 'infant', 'adult', 'night', 'day', 'morning', 'flu', 'sinus', 'nasal', 'eye',
+  'skin', 'hair', 'oral', 'dental', 'mouth', 'throat', 'stomach', 'gas', 'itch', 'rash', 'burn', 'wound', 'bleed',
+  'stop', 'quit', 'block', 'guard', 'shield', 'protect', 'defense', 'support', 'boost', 'restore', 'repair', 'therapy',
+  'treatment', 'solution', 'formula', 'complete', 'total', 'max', 'plus', 'forte', 'rapid', 'fast', 'quick', 'long',
+  'slow', 'release', 'hospital', 'patient', 'doctor', 'nurse',
+]);
 
 /** A one-word brand or synonym read as a drug: capitalised (or drug-shaped), not an everyday word, not a disease's name. */
 async function plausibleBrand(graph: GraphStore, text: string): Promise<boolean> {
@@ -514,7 +549,13 @@ export interface CaseUpdate {
 }
 
 /** Resolves a parsed delta against the KB and applies it to the case. */
-export async function applyCaseDelta(graph: GraphStore, current: TrackedCase, delta: CaseDelta, message = '', knowledge?: SafetyKnowledge): Promise<CaseUpdate> {
+export async function applyCaseDelta(
+  graph: GraphStore,
+  current: TrackedCase,
+  delta: CaseDelta,
+  message = '',
+  knowledge?: SafetyKnowledge,
+): Promise<CaseUpdate> {
   const next: TrackedCase = structuredClone(current);
   const unresolved: string[] = [];
   const notices: string[] = [...(delta.notices ?? [])];
@@ -852,7 +893,12 @@ export function describeFactors(c: TrackedCase): string[] {
   const out: string[] = [];
   if (c.pregnant) out.push(c.pregnancyWeeks !== undefined ? `pregnant, ${c.pregnancyWeeks} weeks` : c.trimester ? `pregnant, trimester ${c.trimester}` : 'pregnant');
   if (c.breastfeeding) out.push('breastfeeding');
-  const kidney = [c.egfr !== undefined ? `eGFR ${c.egfr}` : '', c.crcl !== undefined ? `CrCl ${c.crcl} mL/min` : '', c.ckdStage ? `CKD stage ${c.ckdStage}` : '', c.dialysis ? 'on dialysis' : ''].filter(Boolean);
+  const kidney = [
+    c.egfr !== undefined ? `eGFR ${c.egfr}` : '',
+    c.crcl !== undefined ? `CrCl ${c.crcl} mL/min` : '',
+    c.ckdStage ? `CKD stage ${c.ckdStage}` : '',
+    c.dialysis ? 'on dialysis' : '',
+  ].filter(Boolean);
   if (kidney.length) out.push(kidney.join(', '));
   if (c.hepaticLevel) out.push(`${c.hepaticLevel} hepatic impairment`);
   if (c.activeLiverDisease) out.push('active liver disease');

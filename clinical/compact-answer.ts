@@ -295,7 +295,12 @@ export function summarizeRecommendations(r: Pick<AnswerLike, 'recommendations' |
     for (const f of d.flags) lines.push(`   ⚠ ${f}`);
     if (d.sources.length) lines.push(`   cite: ${d.sources.map((s) => `[${s.id}]`).join(' ')}`);
   }
-  if (c.leftOut.length) lines.push('Not for this patient:', ...c.leftOut.map((e) => `- ${e.name} — ${e.label}: ${e.reason}${e.cite ? ` [${e.cite.label}${e.cite.url ? ` ${e.cite.url}` : ''}]` : ''}`));
+  if (c.leftOut.length) {
+    lines.push(
+      'Not for this patient:',
+      ...c.leftOut.map((e) => `- ${e.name} — ${e.label}: ${e.reason}${e.cite ? ` [${e.cite.label}${e.cite.url ? ` ${e.cite.url}` : ''}]` : ''}`),
+    );
+  }
   const o = c.otherLeftOut;
   if (o.count) lines.push(`${o.count} more recorded as not indicated or recommended against: ${o.names.slice(0, NAMED).join(', ')}${o.count > NAMED ? ` and ${o.count - NAMED} more` : ''}.`);
   if (o.already.length) lines.push(`Already taking: ${o.already.join(', ')}.`);

@@ -61,7 +61,15 @@ export function indicationItem(drug: Ref, relation: IndicationRelation, disease:
 
 export function interactionItem(i: { drug1: Ref; drug2: Ref; sentence: string; provenance: Prov[] }): LedgerItem {
   const [a, b] = [i.drug1.id, i.drug2.id].sort();
-  return { type: 'interaction', id: `DDI:${a}-${b}`, url: drugUrl(i.drug1.id), snippet: i.sentence, source: sources(i.provenance), license: licenses(i.provenance), drugs: [i.drug1.id, i.drug2.id] };
+  return {
+    type: 'interaction',
+    id: `DDI:${a}-${b}`,
+    url: drugUrl(i.drug1.id),
+    snippet: i.sentence,
+    source: sources(i.provenance),
+    license: licenses(i.provenance),
+    drugs: [i.drug1.id, i.drug2.id],
+  };
 }
 
 export function sideEffectItem(drug: Ref, se: { sideEffect: Ref; frequency?: string; provenance: Prov[] }): LedgerItem {

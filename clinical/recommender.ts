@@ -227,7 +227,10 @@ function citedTrials(store: EvidenceStore, drugId: string, conditionIds: string[
 function findCitedTrials(store: EvidenceStore, drugId: string, conditionIds: string[], drugNames: string[]): TrialSummary[] {
   const f = { drugIds: [drugId], conditionIds, excludeNegative: true };
   const out: TrialSummary[] = [];
-  for (const t of [...store.offline.searchTrials('', { ...f, phase: ['PHASE3', 'PHASE4'] }, TRIAL_CANDIDATES).items, ...store.offline.searchTrials('', f, TRIAL_CANDIDATES).items]) {
+  for (const t of [
+    ...store.offline.searchTrials('', { ...f, phase: ['PHASE3', 'PHASE4'] }, TRIAL_CANDIDATES).items,
+    ...store.offline.searchTrials('', f, TRIAL_CANDIDATES).items,
+  ]) {
     if (out.length >= CITED_DOCUMENTS) break;
     if (!out.some((o) => o.nctId === t.nctId) && trialStudiesDrug(t, drugNames)) out.push(t);
   }
@@ -311,7 +314,11 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
     for (const cond of conditions.slice(0, MAX_VOLUME_CONDITIONS)) {
       try {
         const ids = memo(store, `resolve|${cond.id}`, () => store.offline.resolve('condition', cond.id).map((e) => e.id));
-        counted.push({ condition: { id: cond.id, kind: 'Disease', name: cond.name }, ids, counts: memo(store, `counts|${ids.join(',')}`, () => store.offline.evidenceCounts(ids)) });
+        counted.push({
+          condition: { id: cond.id, kind: 'Disease', name: cond.name },
+          ids,
+          counts: memo(store, `counts|${ids.join(',')}`, () => store.offline.evidenceCounts(ids)),
+        });
       } catch (err) {
         notices.push(`Trials and articles of ${cond.name} could not be counted (${(err as Error).message}); its candidates are ranked without evidence volume.`);
       }
@@ -373,7 +380,13 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       const fits = conditions.map((cond) => intentFit(roles, cond.id, x.drug.id, askedPhase)).filter((f) => f !== undefined);
       const wrong = fits.find((f) => !f.fits);
       if (wrong && !wrong.fits && !fits.some((f) => f.fits)) {
-        excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: `${x.drug.name} is for ${PHASE_WORDS[wrong.other]}, and the question asks for ${PHASE_WORDS[c.intent.phase]} ("${c.intent.cue}")`, citation: { source: wrong.role.source, url: wrong.role.url }, overridable: false });
+        excluded.push({
+          drug: { id: x.drug.id, name: x.drug.name },
+          severity: 'not_indicated',
+          reason: `${x.drug.name} is for ${PHASE_WORDS[wrong.other]}, and the question asks for ${PHASE_WORDS[c.intent.phase]} ("${c.intent.cue}")`,
+          citation: { source: wrong.role.source, url: wrong.role.url },
+          overridable: false,
+        });
         continue;
       }
       const fit = fits.find((f) => f.fits);
@@ -388,7 +401,13 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
     if (rows.length && rows.every((r) => r.row)) {
       const { id, row } = rows[0] as { id: string; row: AgainstRow };
       const disease = x.indications.find((i) => i.disease.id === id)?.disease.name ?? conditions.find((d) => d.id === id)?.name ?? id;
-      excluded.push({ drug: { id: x.drug.id, name: x.drug.name }, severity: 'not_indicated', reason: `${x.drug.name} is recommended against for ${disease} (${row.strength} recommendation): ${row.reason}.`, citation: { source: row.source, url: row.url }, overridable: false });
+      excluded.push({
+        drug: { id: x.drug.id, name: x.drug.name },
+        severity: 'not_indicated',
+        reason: `${x.drug.name} is recommended against for ${disease} (${row.strength} recommendation): ${row.reason}.`,
+        citation: { source: row.source, url: row.url },
+        overridable: false,
+      });
       continue;
     }
     if (x.components.notIndicated) {
@@ -458,11 +477,19 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
       try {
         if (v.trials) {
           // A drug's names, read once per store: every answer that shows the drug needs them.
-          const names = await memo(graph, `names|${x.drug.id}`, () => graph.getEntity(x.drug.id).then((e) => [x.drug.name, ...(e?.synonyms ?? [])], () => [x.drug.name]));
+          const names = await memo(graph, `names|${x.drug.id}`, () =>
+            graph.getEntity(x.drug.id).then((e) => [x.drug.name, ...(e?.synonyms ?? [])], () => [x.drug.name]),
+          );
           for (const t of citedTrials(store, x.drug.id, v.conditionIds, names)) x.evidence.push(trialItem(t, [x.drug.id], [v.condition.id]));
         }
         if (v.articles) {
-          const arts = memo(store, `articles|${x.drug.id}|${v.conditionIds.join(',')}`, () => store.offline.searchArticles('', { drugIds: [x.drug.id], conditionIds: v.conditionIds, excludeAdverseReports: true, treatmentOnly: true }, CITED_DOCUMENTS).items);
+          const arts = memo(store, `articles|${x.drug.id}|${v.conditionIds.join(',')}`, () =>
+            store.offline.searchArticles(
+              '',
+              { drugIds: [x.drug.id], conditionIds: v.conditionIds, excludeAdverseReports: true, treatmentOnly: true },
+              CITED_DOCUMENTS,
+            ).items,
+          );
           for (const a of arts) x.evidence.push(articleItem(a, [x.drug.id], [v.condition.id]));
         }
       } catch (err) {
@@ -476,7 +503,12 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const shownSet = new Set(shown);
   // Drugs first-line for the general population that this patient cannot take (ARBs in pregnancy):
   // the rationale says what was left out instead, and why is in the "left out" list.
-  const firstLineOut = excluded.filter((e) => e.severity !== 'not_indicated' && e.severity !== 'already_taking' && conditions.some((cond) => rowFor(firstLine, cond.id, false)?.classOf.has(e.drug.id)));
+  const firstLineOut = excluded.filter(
+    (e) =>
+      e.severity !== 'not_indicated' &&
+      e.severity !== 'already_taking' &&
+      conditions.some((cond) => rowFor(firstLine, cond.id, false)?.classOf.has(e.drug.id)),
+  );
   // The drugs shown get the full check: the same verdict plus their serious and boxed effects.
   const full = await deps.safety.check(shown.map((x) => ({ id: x.drug.id, name: x.drug.name })), patient);
   for (const [id, v] of full.verdicts) safety.verdicts.set(id, v);
@@ -634,7 +666,10 @@ function rationale(x: Candidate, warnings: Warning[], c: TrackedCase, ctx: Ratio
   }
   x.indications.forEach((ind, i) => {
     const where = ind.via ? `${ind.via.name}, a form of ${ind.disease.name}` : ind.disease.name;
-    const curation = i === 0 && x.curation.curators && x.curation.factId === ind.factId ? `; ${plural(x.curation.curators, 'curator')}, ${plural(x.curation.resources, 'resource')}` : '';
+    const curation =
+      i === 0 && x.curation.curators && x.curation.factId === ind.factId
+        ? `; ${plural(x.curation.curators, 'curator')}, ${plural(x.curation.resources, 'resource')}`
+        : '';
     const agree = ind.resources.length > 1 ? `; ${ind.resources.length} independent sources agree` : '';
     parts.push(`${i === 0 ? 'Indication' : 'Also indicated'} for ${where}: ${tierWords(ind.relation, ind.tier)}${curation}${agree} [${ind.factId}].`);
   });

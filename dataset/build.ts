@@ -118,17 +118,37 @@ async function retrieveBackground(evidence: EvidenceStore | undefined, condition
   // Per candidate first (drug + condition), so every candidate can be supported or not on the same terms.
   for (const d of candidates) {
     const t = await evidence.searchTrials({ drug: d.id, condition: condition.id, limit: 1, source: 'offline' }).catch(() => null);
-    for (const x of t?.items ?? []) trials.set(x.nctId, { id: x.nctId, text: clip(`${x.title}. Interventions: ${x.interventions.join(', ')}. Conditions: ${x.conditions.join(', ')}.${x.phase ? ` Phase ${x.phase}.` : ''}`, 400), source: x.sources.join(','), license: x.license });
+    for (const x of t?.items ?? []) {
+      trials.set(x.nctId, {
+        id: x.nctId,
+        text: clip(`${x.title}. Interventions: ${x.interventions.join(', ')}. Conditions: ${x.conditions.join(', ')}.${x.phase ? ` Phase ${x.phase}.` : ''}`, 400),
+        source: x.sources.join(','),
+        license: x.license,
+      });
+    }
     const a = await evidence.searchArticles({ drug: d.id, condition: condition.id, limit: 1, source: 'offline' }).catch(() => null);
-    for (const x of a?.items ?? []) pubmed.set(x.pmid, { id: `PMID:${x.pmid}`, text: clip(`${x.title}. ${x.snippet}`, 400), source: x.sources.join(','), license: x.license });
+    for (const x of a?.items ?? []) {
+      pubmed.set(x.pmid, { id: `PMID:${x.pmid}`, text: clip(`${x.title}. ${x.snippet}`, 400), source: x.sources.join(','), license: x.license });
+    }
   }
   if (trials.size < n) {
     const t = await evidence.searchTrials({ condition: condition.id, limit: n, source: 'offline' }).catch(() => null);
-    for (const x of t?.items ?? []) if (trials.size < n) trials.set(x.nctId, { id: x.nctId, text: clip(`${x.title}. Interventions: ${x.interventions.join(', ')}. Conditions: ${x.conditions.join(', ')}.`, 400), source: x.sources.join(','), license: x.license });
+    for (const x of t?.items ?? []) {
+      if (trials.size < n) {
+        trials.set(x.nctId, {
+          id: x.nctId,
+          text: clip(`${x.title}. Interventions: ${x.interventions.join(', ')}. Conditions: ${x.conditions.join(', ')}.`, 400),
+          source: x.sources.join(','),
+          license: x.license,
+        });
+      }
+    }
   }
   if (pubmed.size < n) {
     const a = await evidence.searchArticles({ condition: condition.id, limit: n, source: 'offline' }).catch(() => null);
-    for (const x of a?.items ?? []) if (pubmed.size < n) pubmed.set(x.pmid, { id: `PMID:${x.pmid}`, text: clip(`${x.title}. ${x.snippet}`, 400), source: x.sources.join(','), license: x.license });
+    for (const x of a?.items ?? []) {
+      if (pubmed.size < n) pubmed.set(x.pmid, { id: `PMID:${x.pmid}`, text: clip(`${x.title}. ${x.snippet}`, 400), source: x.sources.join(','), license: x.license });
+    }
   }
   return { trials: [...trials.values()].slice(0, n), pubmed: [...pubmed.values()].slice(0, n) };
 }
@@ -166,13 +186,21 @@ export async function buildExamples(opts: BuildOptions): Promise<ExpRxRecExample
       const negatives = new Map<string, { ref: EntityRef; reason: string; score: number }>();
       const want = Math.max(0, size - targets.length);
       // Curated "not indicated" drugs are the hardest negatives: someone had to rule them out.
-      for (const n of ind.notIndicated) if (!indicated.has(n.drug.id) && negatives.size < Math.ceil(want / 3)) negatives.set(n.drug.id, { ref: n.drug, reason: 'curated as not indicated (PharmacotherapyDB)', score: 1 });
+      for (const n of ind.notIndicated) {
+        if (!indicated.has(n.drug.id) && negatives.size < Math.ceil(want / 3)) negatives.set(n.drug.id, { ref: n.drug, reason: 'curated as not indicated (PharmacotherapyDB)', score: 1 });
+      }
       const similarPerTarget = await Promise.all(targets.map((t) => opts.graph.similarDrugs(t.id, { limit: 40 }).catch(() => [])));
       const similar = similarPerTarget.flat().sort((a, b) => b.score - a.score || a.drug.id.localeCompare(b.drug.id));
       for (const s of similar) {
         if (negatives.size >= want) break;
         if (indicated.has(s.drug.id) || negatives.has(s.drug.id)) continue;
-        const why = [s.resembles ? 'resembles a target' : '', s.sharedTargets.length ? `shares ${s.sharedTargets.length} target(s)` : '', s.sharedClasses.length ? `shares ${s.sharedClasses.length} class(es)` : ''].filter(Boolean).join(', ');
+        const why = [
+          s.resembles ? 'resembles a target' : '',
+          s.sharedTargets.length ? `shares ${s.sharedTargets.length} target(s)` : '',
+          s.sharedClasses.length ? `shares ${s.sharedClasses.length} class(es)` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
         negatives.set(s.drug.id, { ref: s.drug, reason: `similar to a target (${why || 'similarity'})`, score: s.score });
       }
       while (negatives.size < want) {

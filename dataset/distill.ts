@@ -92,7 +92,10 @@ export async function distill(opts: DistillOptions): Promise<DistillSummary> {
         if (ok && rationale) {
           const names = ex.candidates.filter((c) => selected.includes(c.id)).map((c) => `${c.name} (${c.id})`);
           const target = `${names.join(', ')}\nRationale: ${rationale}`;
-          fs.appendFileSync(opts.out, JSON.stringify({ id: ex.id, variant, split: ex.split, teacher: opts.teacher.name, messages: [...messages, { role: 'assistant', content: target }] }) + '\n');
+          fs.appendFileSync(
+            opts.out,
+            JSON.stringify({ id: ex.id, variant, split: ex.split, teacher: opts.teacher.name, messages: [...messages, { role: 'assistant', content: target }] }) + '\n',
+          );
           summary.kept++;
         } else {
           fs.appendFileSync(rejectedFile, JSON.stringify({ id: ex.id, variant, selected, targets: ex.targets }) + '\n');

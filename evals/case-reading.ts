@@ -366,8 +366,12 @@ function readKeys(e: CaseEntity, kind: Kind, k: SafetyKnowledge): Set<string> {
 }
 
 const intersects = (a: Set<string>, b: Set<string>) => [...a].some((x) => b.has(x));
-const entityLabel = (e: CaseEntity & { reaction?: string; severity?: string }) =>
-  `${e.id ? `${e.name} (${e.id}${e.matchedId ? ` via ${e.matchedId}` : ''})` : e.name}${e.reaction ? ` [${e.reaction}${e.severity ? `, ${e.severity}` : ''}]` : ''}${normalizeTerm(e.text) !== normalizeTerm(e.name) ? ` ← "${e.text}"` : ''}`;
+const entityLabel = (e: CaseEntity & { reaction?: string; severity?: string }) => {
+  const name = e.id ? `${e.name} (${e.id}${e.matchedId ? ` via ${e.matchedId}` : ''})` : e.name;
+  const reaction = e.reaction ? ` [${e.reaction}${e.severity ? `, ${e.severity}` : ''}]` : '';
+  const readFrom = normalizeTerm(e.text) !== normalizeTerm(e.name) ? ` ← "${e.text}"` : '';
+  return `${name}${reaction}${readFrom}`;
+};
 
 const caseField = (c: TrackedCase, f: CaseField) => (f === 'conditions' ? c.conditions : f === 'medications' ? c.currentMedications : c.allergies);
 const KIND: Record<CaseField, Kind> = { conditions: 'Disease', medications: 'Compound', allergies: 'Compound' };
@@ -424,7 +428,10 @@ async function scoreItem(
     const kind = KIND[f];
     const read = caseField(c, f) as (CaseEntity & { reaction?: string; severity?: string })[];
     const readKeyed = read.map((r) => ({ r, keys: readKeys(r, kind, knowledge) }));
-    const expected = f === 'allergies' ? e.allergies.map((a) => (typeof a === 'object' && !Array.isArray(a) ? a : { substance: a })) : (f === 'conditions' ? e.conditions : e.medications).map((x) => ({ substance: x }));
+    const expected =
+      f === 'allergies'
+        ? e.allergies.map((a) => (typeof a === 'object' && !Array.isArray(a) ? a : { substance: a }))
+        : (f === 'conditions' ? e.conditions : e.medications).map((x) => ({ substance: x }));
     const expKeys = await Promise.all(expected.map((x) => res.expectedKeys(x.substance, kind)));
     const optKeys = await Promise.all((e.optional?.[f] ?? []).map((x) => res.expectedKeys(x, kind)));
     const absentRefs = e.absent?.[f] ?? [];
@@ -730,11 +737,12 @@ export function caseMarkdown(r: CaseEvalReport): string {
     const s = r.fields[f];
     lines.push(`| ${f} | ${s.expected} | ${s.found} | ${s.read} | ${s.correct} | ${f2(s.precision)} | ${f2(s.recall)} |`);
   }
+  const multiTurnRate = r.multiTurn.rate === null ? '' : ` (${(100 * r.multiTurn.rate).toFixed(1)}%)`;
   lines.push(
     '',
     `- negated findings taken as present: **${r.negatedAsPresent}** (goal 0)`,
     `- numbers taken as ICD codes: **${r.numbersAsIcd}** (goal 0)`,
-    `- multi-turn scripts whose answer changes as expected: **${r.multiTurn.passed} / ${r.multiTurn.scripts}**${r.multiTurn.rate === null ? '' : ` (${(100 * r.multiTurn.rate).toFixed(1)}%)`}; checks passed ${r.multiTurn.checksPassed} / ${r.multiTurn.checks}`,
+    `- multi-turn scripts whose answer changes as expected: **${r.multiTurn.passed} / ${r.multiTurn.scripts}**${multiTurnRate}; checks passed ${r.multiTurn.checksPassed} / ${r.multiTurn.checks}`,
     `- patient factors, exact match: ${pct(r.factorsOverall)}`,
     `- allergy reaction read: ${pct(r.allergyReaction)}; severity: ${pct(r.allergySeverity)}`,
   );
@@ -750,7 +758,9 @@ export function caseMarkdown(r: CaseEvalReport): string {
   if (scripts.length) {
     lines.push('', '## Multi-turn scripts', '', '| script | passed | checks | top 3 per turn |', '|---|---|---|---|');
     for (const o of scripts) {
-      lines.push(`| ${o.id} | ${o.answer.passed ? 'yes' : 'no'} | ${cell(o.answer.checks.map((c) => `turn ${c.turn} ${c.check}: ${c.passed ? 'ok' : 'FAILED'}`).join('; '))} | ${cell(o.answer.top3.map((t, i) => `${i + 1}: ${t.join(', ') || '–'}`).join(' → '))} |`);
+      const checks = o.answer.checks.map((c) => `turn ${c.turn} ${c.check}: ${c.passed ? 'ok' : 'FAILED'}`).join('; ');
+      const top3 = o.answer.top3.map((t, i) => `${i + 1}: ${t.join(', ') || '–'}`).join(' → ');
+      lines.push(`| ${o.id} | ${o.answer.passed ? 'yes' : 'no'} | ${cell(checks)} | ${cell(top3)} |`);
     }
   }
   if (r.failures.length) {

@@ -113,13 +113,19 @@ export async function runCitationsEval(opts: {
       // What the previous selection cited for the same drug: trials and articles without the new filters.
       const f = { drugIds: [r.drug.id], conditionIds };
       const trials = opts.evidence.offline.searchTrials('', { ...f, phase: ['PHASE3', 'PHASE4'] }, CITED).items;
-      if (trials.length < CITED) for (const t of opts.evidence.offline.searchTrials('', f, CITED * 2).items) if (trials.length < CITED && !trials.some((o) => o.nctId === t.nctId)) trials.push(t);
+      if (trials.length < CITED) {
+        for (const t of opts.evidence.offline.searchTrials('', f, CITED * 2).items) {
+          if (trials.length < CITED && !trials.some((o) => o.nctId === t.nctId)) trials.push(t);
+        }
+      }
       for (const t of trials) {
         const ck = await checkTrial(item.id, r.drug, t.nctId, condition);
         before.push(ck);
         if (ck.why.startsWith('negative')) citingNegative.before.add(item.id);
       }
-      for (const a of opts.evidence.offline.searchArticles('', { ...f, excludeAdverseReports: true }, CITED).items) before.push(checkArticle(item.id, r.drug.name, a.pmid));
+      for (const a of opts.evidence.offline.searchArticles('', { ...f, excludeAdverseReports: true }, CITED).items) {
+        before.push(checkArticle(item.id, r.drug.name, a.pmid));
+      }
     }
   }
   const summary = (xs: CitationCheck[], negativeAnswers: Set<string>) => ({
@@ -141,8 +147,9 @@ export async function runCitationsEval(opts: {
 const pct = (t: Tally) => (t.share === null ? '–' : `${(100 * t.share).toFixed(1)}%`);
 
 export function citationsMarkdown(r: CitationsReport): string {
+  const passed = (t: Tally) => `${t.passed} / ${t.checked} (${pct(t)})`;
   const row = (label: string, s: CitationsReport['after']) =>
-    `| ${label} | ${s.trials.passed} / ${s.trials.checked} (${pct(s.trials)}) | ${s.articles.passed} / ${s.articles.checked} (${pct(s.articles)}) | ${s.all.passed} / ${s.all.checked} (${pct(s.all)}) | ${s.negativeTrialsCited} | ${s.answersCitingNegative} |`;
+    `| ${label} | ${passed(s.trials)} | ${passed(s.articles)} | ${passed(s.all)} | ${s.negativeTrialsCited} | ${s.answersCitingNegative} |`;
   const lines = [
     `# Citation relevance (${r.answers} answers over ${r.conditions} conditions)`,
     '',

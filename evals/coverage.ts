@@ -305,7 +305,10 @@ const SHORT: Record<CoverageTool, string> = { find_drugs_for_condition: 'find', 
 const refText = (r?: Ref) => (r ? `${r.name} (${r.id})` : 'unresolved');
 function toolLine(t: ToolOutcome, top: number): string {
   if (t.error) return `${t.internalError ? 'INTERNAL ERROR' : 'error'}: ${t.error}`;
-  const parts = [`→ ${refText(t.resolved)}${t.answeredBy ? ` via ${refText(t.answeredBy)}` : ''}${t.wrongDisease ? ' — WRONG DISEASE' : ''}`, `${t.indicated} indicated${t.investigational ? ` (+${t.investigational} investigational, not counted)` : ''}`];
+  const parts = [
+    `→ ${refText(t.resolved)}${t.answeredBy ? ` via ${refText(t.answeredBy)}` : ''}${t.wrongDisease ? ' — WRONG DISEASE' : ''}`,
+    `${t.indicated} indicated${t.investigational ? ` (+${t.investigational} investigational, not counted)` : ''}`,
+  ];
   const e = t.expectedElsewhere;
   if (t.firstLine) parts.push(`first-line ${t.firstLine.drug} at #${t.firstLine.rank}`);
   else if (e && t.wrongDisease) parts.push(`${e.drug} at #${e.rank}, but for the wrong disease`);
@@ -327,7 +330,9 @@ export function coverageMarkdown(r: CoverageReport): string {
   ];
   for (const tool of COVERAGE_TOOLS) {
     const t = r.byTool[tool];
-    lines.push(`| ${tool} | ${t.resolved} / ${t.items} | ${t.wrongDisease} | ${t.enough} (${pct(t.enough, t.items)}) | ${t.firstLine} (${pct(t.firstLine, t.items)}) | ${t.covered} (${pct(t.covered, t.items)}) | ${t.errors}${t.internalErrors ? ` (${t.internalErrors} internal)` : ''} |`);
+    const ofItems = (n: number) => `${n} (${pct(n, t.items)})`;
+    const internal = t.internalErrors ? ` (${t.internalErrors} internal)` : '';
+    lines.push(`| ${tool} | ${t.resolved} / ${t.items} | ${t.wrongDisease} | ${ofItems(t.enough)} | ${ofItems(t.firstLine)} | ${ofItems(t.covered)} | ${t.errors}${internal} |`);
   }
   lines.push('', `Both tools resolve the phrase to the same disease: ${r.agreement.agreed} / ${r.agreement.items} (${pct(r.agreement.agreed, r.agreement.items)}); neither resolves it: ${r.agreement.neitherResolved}.`);
   lines.push('', '| category | items | find: enough | find: first-line | find: covered | recommend: enough | recommend: first-line | recommend: covered |', '|---|---|---|---|---|---|---|---|');
@@ -344,7 +349,11 @@ export function coverageMarkdown(r: CoverageReport): string {
     for (const o of fails) {
       const missed = COVERAGE_TOOLS.filter((t) => !o.tools[t].covered).map((t) => SHORT[t]);
       const eitherResolved = COVERAGE_TOOLS.some((t) => o.tools[t].resolved);
-      lines.push(`- **${o.id}** "${o.phrase}" (${o.category})${missed.length ? ` — missed by ${missed.join(' and ')}` : ''}${o.agree || !eitherResolved ? '' : ' — tools disagree on the disease'}${o.diseases ? `; means: ${o.diseases.join(', ')}` : ''}; expected any of: ${o.expected.join(', ')}${o.unknownExpected.length ? ` (not in the KB: ${o.unknownExpected.join(', ')})` : ''}`);
+      const missedBy = missed.length ? ` — missed by ${missed.join(' and ')}` : '';
+      const disagree = o.agree || !eitherResolved ? '' : ' — tools disagree on the disease';
+      const means = o.diseases ? `; means: ${o.diseases.join(', ')}` : '';
+      const notInKb = o.unknownExpected.length ? ` (not in the KB: ${o.unknownExpected.join(', ')})` : '';
+      lines.push(`- **${o.id}** "${o.phrase}" (${o.category})${missedBy}${disagree}${means}; expected any of: ${o.expected.join(', ')}${notInKb}`);
       for (const t of COVERAGE_TOOLS) lines.push(`  - ${SHORT[t]}: ${toolLine(o.tools[t], r.top)}`);
     }
   }

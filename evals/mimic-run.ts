@@ -2,7 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { GraphStore } from '../kb/graph/store.js';
 import { mean } from './metrics.js';
-import { atc3DdiRate, buildKbEvidence, drugbankDdiRate, fitKedrecMethod, fitMethods, patientFolds, predictPatients, summarise, type DrugLevel, type MethodPredictions, type MethodResult, type MimicMethod } from './mimic.js';
+import {
+  atc3DdiRate,
+  buildKbEvidence,
+  drugbankDdiRate,
+  fitKedrecMethod,
+  fitMethods,
+  patientFolds,
+  predictPatients,
+  summarise,
+  type DrugLevel,
+  type MethodPredictions,
+  type MethodResult,
+  type MimicMethod,
+} from './mimic.js';
 import { createDrugMapper, defaultDrugMapSources, loadDdiAtc3Pairs, loadMimicDir, type MimicLoadStats, type MimicPatient } from './mimic-data.js';
 
 export interface MimicRunOptions {

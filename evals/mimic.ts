@@ -322,7 +322,12 @@ export function predictPatients(m: MimicMethod, test: MimicPatient[], level: Dru
  * Summarises predictions (pooled over folds: each test patient counts once) into a result row:
  * metrics averaged over patients, DDI rate over all predicted sets.
  */
-export function summarise(m: Pick<MimicMethod, 'name' | 'description' | 'params'>, level: DrugLevel, pred: MethodPredictions, ddi: ((sets: string[][]) => number) | null): MethodResult {
+export function summarise(
+  m: Pick<MimicMethod, 'name' | 'description' | 'params'>,
+  level: DrugLevel,
+  pred: MethodPredictions,
+  ddi: ((sets: string[][]) => number) | null,
+): MethodResult {
   const avg = (k: keyof PatientScore) => mean(pred.patients.map((p) => p[k]));
   return {
     name: m.name,

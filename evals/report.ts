@@ -43,7 +43,13 @@ export function exprxrecMarkdown(results: VariantResult[]): string {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
-    lines.push(`| ${r.recommender} | ${r.variant} | ${r.examples} | ${f(r.prf.micro.precision, 3)} | ${f(r.prf.micro.recall, 3)} | ${f(r.prf.micro.f1, 3)} | ${f(r.prf.macro.precision, 3)} | ${f(r.prf.macro.recall, 3)} | ${f(r.prf.macro.f1, 3)} | ${f(r.hits.at1, 3)} | ${f(r.hits.at3, 3)} | ${f(r.hits.at10, 3)} | ${f(r.rouge?.rouge1, 3)} | ${f(r.rouge?.rouge2, 3)} | ${f(r.rouge?.rougeL, 3)} |`);
+    const metrics = [
+      r.prf.micro.precision, r.prf.micro.recall, r.prf.micro.f1,
+      r.prf.macro.precision, r.prf.macro.recall, r.prf.macro.f1,
+      r.hits.at1, r.hits.at3, r.hits.at10,
+      r.rouge?.rouge1, r.rouge?.rouge2, r.rouge?.rougeL,
+    ].map((x) => f(x, 3));
+    lines.push(`| ${r.recommender} | ${r.variant} | ${r.examples} | ${metrics.join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -72,7 +78,11 @@ export function writeReport(dir: string, parts: { exprxrec?: VariantResult[]; mi
     const results = parts.exprxrec;
     const variants = [...new Set(results.map((r) => r.variant))];
     const recs = [...new Set(results.map((r) => r.recommender))];
-    const svg = barChartSvg('expRxRec drug selection: F1 (micro) by background variant', variants, recs.map((name) => ({ name, values: variants.map((v) => results.find((r) => r.recommender === name && r.variant === v)?.prf.micro.f1 ?? 0) })));
+    const svg = barChartSvg(
+      'expRxRec drug selection: F1 (micro) by background variant',
+      variants,
+      recs.map((name) => ({ name, values: variants.map((v) => results.find((r) => r.recommender === name && r.variant === v)?.prf.micro.f1 ?? 0) })),
+    );
     writeAtomic(path.join(dir, 'exprxrec-f1.svg'), svg);
     files.push(path.join(dir, 'exprxrec-f1.svg'));
     md.push('## expRxRec: drug selection and rationale (test split)', '', exprxrecMarkdown(parts.exprxrec), '', '![F1 by variant](exprxrec-f1.svg)', '');
@@ -83,11 +93,30 @@ export function writeReport(dir: string, parts: { exprxrec?: VariantResult[]; mi
     const svg = barChartSvg('MIMIC-III (ATC3): methods by metric', [...metrics], m.methods.map((x) => ({ name: x.name, values: metrics.map((k) => x[k] ?? 0) })));
     writeAtomic(path.join(dir, 'mimic.svg'), svg);
     files.push(path.join(dir, 'mimic.svg'));
-    md.push('## MIMIC-III medication recommendation', '', `Data: \`${m.data}\`${m.train ? `, fitted on \`${m.train}\`` : ''}. Protocol: ${m.protocol}.`, `Visits kept: ${m.load.test.visitsKept} of ${m.load.test.patients} patients; ${m.kbEvidence.withIndications}/${m.kbEvidence.icd9Codes} ICD9 codes link to graph indications.`, '', mimicMarkdown(m), '', '![MIMIC methods](mimic.svg)', '', '### Methods', ...[...m.methods, ...m.ablations].map((x) => `- **${x.name}**: ${x.description}. Parameters (means over fits): \`${JSON.stringify(x.params)}\``), '', 'kedrec’s features (its parameters are their learned weights):', ...KEDREC_FEATURES.map((x) => `- \`${x.name}\`: ${x.description}`), '');
+    md.push(
+      '## MIMIC-III medication recommendation',
+      '',
+      `Data: \`${m.data}\`${m.train ? `, fitted on \`${m.train}\`` : ''}. Protocol: ${m.protocol}.`,
+      `Visits kept: ${m.load.test.visitsKept} of ${m.load.test.patients} patients; ${m.kbEvidence.withIndications}/${m.kbEvidence.icd9Codes} ICD9 codes link to graph indications.`,
+      '',
+      mimicMarkdown(m),
+      '',
+      '![MIMIC methods](mimic.svg)',
+      '',
+      '### Methods',
+      ...[...m.methods, ...m.ablations].map((x) => `- **${x.name}**: ${x.description}. Parameters (means over fits): \`${JSON.stringify(x.params)}\``),
+      '',
+      'kedrec’s features (its parameters are their learned weights):',
+      ...KEDREC_FEATURES.map((x) => `- \`${x.name}\`: ${x.description}`),
+      '',
+    );
   }
   if (parts.seconds !== undefined) md.push(`Run time: ${parts.seconds.toFixed(1)} s.`, '');
   writeAtomic(path.join(dir, 'report.md'), md.join('\n'));
-  writeAtomic(path.join(dir, 'report.json'), JSON.stringify({ exprxrec: parts.exprxrec ?? null, mimic: parts.mimic ?? null, seconds: parts.seconds ?? null }, null, 2) + '\n');
+  writeAtomic(
+    path.join(dir, 'report.json'),
+    JSON.stringify({ exprxrec: parts.exprxrec ?? null, mimic: parts.mimic ?? null, seconds: parts.seconds ?? null }, null, 2) + '\n',
+  );
   files.unshift(path.join(dir, 'report.md'), path.join(dir, 'report.json'));
   return files;
 }

@@ -68,7 +68,9 @@ export function formatIndicationSummary(s: IndicationSummary): string[] {
     }
     const losses = Object.entries(r.dropped).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
     const skipped = Object.entries(r.skipped).map(([k, v]) => `${k} ${v}`).join(', ');
-    out.push(`  ${key.padEnd(15)} ${String(r.rows_read).padStart(6)} → ${String(r.rows_mapped).padStart(6)} → ${String(r.edges).padStart(6)}${losses ? `; lost: ${losses}` : ''}${skipped ? `; not indications by design: ${skipped}` : ''}${r.salt_to_parent ? `; salt → parent ${r.salt_to_parent}` : ''}${r.radiolabel_to_parent ? `; radiolabel → drug ${r.radiolabel_to_parent}` : ''}`);
+    const counts = `${String(r.rows_read).padStart(6)} → ${String(r.rows_mapped).padStart(6)} → ${String(r.edges).padStart(6)}`;
+    const toParent = `${r.salt_to_parent ? `; salt → parent ${r.salt_to_parent}` : ''}${r.radiolabel_to_parent ? `; radiolabel → drug ${r.radiolabel_to_parent}` : ''}`;
+    out.push(`  ${key.padEnd(15)} ${counts}${losses ? `; lost: ${losses}` : ''}${skipped ? `; not indications by design: ${skipped}` : ''}${toParent}`);
   }
   const a = s.report.diseases_added;
   // A report written before diseases were added has no such section; say so rather than print zeros.

@@ -42,7 +42,9 @@ class SafetyTablesMissingError extends Error {}
 export function readSafetyTables(db: Database.Database): SafetyTables {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'safety_rules'").get();
   if (!has) throw new SafetyTablesMissingError('this knowledge base has no safety rule tables (built by an older version); rebuild it with `kedrec kb build`');
-  const groups = (db.prepare('SELECT key, name, basis, members, atc FROM safety_groups').all() as { key: string; name: string; basis: string; members: string; atc: string }[]).map((g) => ({ ...g, members: JSON.parse(g.members) as string[], atc: g.atc ? g.atc.split(';') : [] }));
+  const groups = (
+    db.prepare('SELECT key, name, basis, members, atc FROM safety_groups').all() as { key: string; name: string; basis: string; members: string; atc: string }[]
+  ).map((g) => ({ ...g, members: JSON.parse(g.members) as string[], atc: g.atc ? g.atc.split(';') : [] }));
   const conditions = (db.prepare('SELECT json FROM safety_conditions').pluck().all() as string[]).map((j) => JSON.parse(j) as ConditionRow);
   const groupTerms = new Map((db.prepare('SELECT term, groups FROM safety_group_terms').all() as { term: string; groups: string }[]).map((r) => [r.term, JSON.parse(r.groups) as string[]]));
   const rows = db.prepare('SELECT kind, json, drugs FROM safety_rules ORDER BY id').all() as { kind: string; json: string; drugs: string }[];
@@ -56,7 +58,11 @@ export function readSafetyTables(db: Database.Database): SafetyTables {
     else if (r.kind === 'allergy') allergy.push({ ...body, drugIds });
     else if (r.kind === 'serious') serious.push({ ...body, drugIds });
   }
-  const ddiTypes = new Map((db.prepare('SELECT type, severity, neutral FROM safety_ddi_types').all() as { type: number; severity: 'caution' | 'monitor'; neutral: string }[]).map((d) => [d.type, { severity: d.severity, neutral: d.neutral }]));
+  const ddiTypes = new Map(
+    (db.prepare('SELECT type, severity, neutral FROM safety_ddi_types').all() as { type: number; severity: 'caution' | 'monitor'; neutral: string }[]).map(
+      (d) => [d.type, { severity: d.severity, neutral: d.neutral }],
+    ),
+  );
   const unresolved = db.prepare('SELECT file, line, name FROM safety_unresolved ORDER BY file, line').all() as { file: string; line: number; name: string }[];
   const rulesHash = db.prepare("SELECT value FROM meta WHERE key = 'safety_rules_hash'").pluck().get() as string | undefined;
   return { groups, conditions, groupTerms, rules, allergy, serious, ddiTypes, unresolved, rulesHash };

@@ -35,7 +35,12 @@ function checkMcpRequestOrigin(req: Request, opts: Pick<McpHttpOptions, 'allowed
   const origin = req.headers.get('origin');
   if (origin) {
     const self = `${new URL(req.url).protocol}//${host}`;
-    const ok = opts.allowedOrigins.includes('*') || opts.allowedOrigins.includes(origin) || origin === self || origin === self.replace(/^https:/, 'http:') || origin === self.replace(/^http:/, 'https:');
+    const ok =
+      opts.allowedOrigins.includes('*') ||
+      opts.allowedOrigins.includes(origin) ||
+      origin === self ||
+      origin === self.replace(/^https:/, 'http:') ||
+      origin === self.replace(/^http:/, 'https:');
     if (!ok) return jsonRpcError(403, `Origin ${JSON.stringify(origin)} is not allowed; add it to KEDREC_CORS_ORIGINS`);
   }
   return undefined;

@@ -52,7 +52,13 @@ export function answerAuxTask(task: AuxTask, lastUserText: string): string {
   switch (task) {
     case 'title':
       // The conditions read, else the first words the user wrote (the case reader needs the KB for bare names).
-      return JSON.stringify({ title: conditions.length ? `${conditions.map(titleCase).join(', ')}: drug options`.slice(0, 60) : said.trim() ? titleCase(said.trim().split('\n')[0].split(/\s+/).slice(0, 6).join(' ')).slice(0, 60) : 'Drug recommendation case' });
+      return JSON.stringify({
+        title: conditions.length
+          ? `${conditions.map(titleCase).join(', ')}: drug options`.slice(0, 60)
+          : said.trim()
+            ? titleCase(said.trim().split('\n')[0].split(/\s+/).slice(0, 6).join(' ')).slice(0, 60)
+            : 'Drug recommendation case',
+      });
     case 'tags':
       return JSON.stringify({ tags: ['Medicine', 'Pharmacotherapy', ...conditions.map(titleCase).slice(0, 2)] });
     case 'follow_ups':

@@ -141,7 +141,9 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Hono {
       const ac = new AbortController();
       stream.onAbort(() => ac.abort());
       const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-        stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra }) });
+        stream.writeSSE({
+          data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra }),
+        });
       await chunk({ role: 'assistant', content: '' });
       let streamedText = false;
       let tokens = 0;
@@ -205,9 +207,14 @@ function auxReply(c: Context, req: z.infer<typeof completionRequestSchema>, cont
   const created = Math.floor(Date.now() / 1000);
   const model = req.model ?? OPENAI_MODEL_ID;
   const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-  if (!req.stream) return c.json({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }], usage });
+  if (!req.stream) {
+    return c.json({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }], usage });
+  }
   return streamSSE(c, async (stream) => {
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null) => stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }) });
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      stream.writeSSE({
+        data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }),
+      });
     await chunk({ role: 'assistant', content });
     await chunk({}, 'stop');
     if (req.stream_options?.include_usage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }) });

@@ -22,7 +22,10 @@ type Block = Record<string, unknown>;
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, SLACK_LIMITS.sectionText) } });
-const context = (texts: string[]): Block => ({ type: 'context', elements: texts.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clip(t, 2000) })) });
+const context = (texts: string[]): Block => ({
+  type: 'context',
+  elements: texts.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clip(t, 2000) })),
+});
 
 /** The answer's blocks, most important first; when over the block limit the tail is cut with a pointer to the rest. */
 export function answerBlocks(a: FinalAnswer | CompactAnswer): Block[] {
@@ -31,7 +34,12 @@ export function answerBlocks(a: FinalAnswer | CompactAnswer): Block[] {
   const blocks: Block[] = [];
   if (c.evidenceOnly) blocks.push(context(['_Evidence-only answer: assembled from the knowledge base by a deterministic recommender; no language model wrote it._']));
   if (c.modelText) blocks.push(section(esc(c.modelText).replace(/\*\*(.+?)\*\*/g, '*$1*')));
-  blocks.push(section([`${f.bold('Case')}: ${esc(c.caseLine)}`, c.checkedAgainst ? esc(`Each drug below was checked against ${c.checkedAgainst}: no rule against it.`) : '', c.firstLineLeftOut ? esc(c.firstLineLeftOut) : ''].filter(Boolean).join('\n')));
+  const caseLines = [
+    `${f.bold('Case')}: ${esc(c.caseLine)}`,
+    c.checkedAgainst ? esc(`Each drug below was checked against ${c.checkedAgainst}: no rule against it.`) : '',
+    c.firstLineLeftOut ? esc(c.firstLineLeftOut) : '',
+  ];
+  blocks.push(section(caseLines.filter(Boolean).join('\n')));
   if (!c.drugs.length) blocks.push(section(c.leftOut.length ? 'No drug met the evidence and safety criteria for this case: every candidate was left out (below).' : 'No drug met the evidence and safety criteria for this case.'));
   for (const d of c.drugs) {
     blocks.push({ type: 'divider' });
@@ -41,7 +49,11 @@ export function answerBlocks(a: FinalAnswer | CompactAnswer): Block[] {
   }
   if (c.leftOut.length) {
     blocks.push({ type: 'divider' });
-    blocks.push(section([f.bold('Not for this patient'), ...c.leftOut.map((e) => `• ${f.bold(e.name)} — ${esc(e.label)}: ${esc(e.reason)}${e.cite ? ` (${e.cite.url ? f.link(e.cite.label, e.cite.url) : esc(e.cite.label)})` : ''}`)].join('\n')));
+    const leftOutLine = (e: (typeof c.leftOut)[number]) => {
+      const cite = e.cite ? ` (${e.cite.url ? f.link(e.cite.label, e.cite.url) : esc(e.cite.label)})` : '';
+      return `• ${f.bold(e.name)} — ${esc(e.label)}: ${esc(e.reason)}${cite}`;
+    };
+    blocks.push(section([f.bold('Not for this patient'), ...c.leftOut.map(leftOutLine)].join('\n')));
   }
   const tail: string[] = [];
   const o = c.otherLeftOut;

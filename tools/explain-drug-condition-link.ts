@@ -57,6 +57,9 @@ export const explainDrugConditionLinkTool = defineTool({
     const ind = r.recordedIndication === 'none' ? 'none' : `${tierWords(r.recordedIndication, r.tier ?? 'curated')}${r.via ? `, recorded for ${r.via.name} (${r.via.id})` : ''}`;
     const head = `${r.drug.name} (${r.drug.id}) → ${r.condition.name} (${r.condition.id}); recorded indication: ${ind}.${r.note ? ` ${r.note}` : ''}`;
     if (!r.paths.length) return `${head}\nNo drug–gene–disease path in the graph.`;
-    return [head, ...r.paths.map((p, i) => `${i + 1}. ${p.text} (score ${p.score.toExponential(2)}; ${[...new Set(p.edges.flatMap((e) => e.provenance.map((x) => x.license)))].join(', ')})`)].join('\n');
+    return [
+      head,
+      ...r.paths.map((p, i) => `${i + 1}. ${p.text} (score ${p.score.toExponential(2)}; ${[...new Set(p.edges.flatMap((e) => e.provenance.map((x) => x.license)))].join(', ')})`),
+    ].join('\n');
   },
 });

@@ -41,7 +41,10 @@ export const findDrugsForConditionTool = defineTool({
   async handler(args, deps) {
     const { entity, match } = await lookupEntity(deps.graph, args.condition, 'Disease');
     const r = await deps.graph.indicatedDrugs(entity.id, { relations: args.relations, ...(args.tiers ? { tiers: args.tiers } : {}), limit: args.limit });
-    const notes = [matchNote(args.condition, match), r.requested ? `${r.requested.name} (${r.requested.id}) is answered through the broader graph disease ${r.disease.name} (${r.disease.id}).` : undefined].filter(Boolean);
+    const notes = [
+      matchNote(args.condition, match),
+      r.requested ? `${r.requested.name} (${r.requested.id}) is answered through the broader graph disease ${r.disease.name} (${r.disease.id}).` : undefined,
+    ].filter(Boolean);
     return {
       condition: r.disease,
       ...(r.requested ? { requested: r.requested } : {}),

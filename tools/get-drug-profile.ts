@@ -42,17 +42,28 @@ export const getDrugProfileTool = defineTool({
   async handler(args, deps) {
     const { entity, match } = await lookupEntity(deps.graph, args.drug, 'Compound');
     const p = await deps.graph.drugProfile(entity.id, { maxTargets: args.max_targets, maxSideEffects: args.max_side_effects, maxClasses: 15 });
-    const description = p.drug.description && p.drug.description.length > MAX_DESCRIPTION ? `${p.drug.description.slice(0, MAX_DESCRIPTION)}…` : p.drug.description;
+    const description =
+      p.drug.description && p.drug.description.length > MAX_DESCRIPTION ? `${p.drug.description.slice(0, MAX_DESCRIPTION)}…` : p.drug.description;
     const note = matchNote(args.drug, match);
     return { ...p, drug: { ...p.drug, description }, indications: p.indications.slice(0, args.max_indications), ...(note ? { note } : {}) };
   },
   render(p) {
     const lines = [`${p.drug.name} (${p.drug.id})${p.drug.atc.length ? ` ATC ${p.drug.atc.join(', ')}` : ''}${p.note ? ` — ${p.note}` : ''}`];
     if (p.drug.description) lines.push(p.drug.description);
-    if (p.targets.length) lines.push(`Targets (${p.targets.length}/${p.counts.targets}): ${p.targets.map((t) => `${t.gene.name}${t.actions.length ? ` [${t.actions.join(', ')}]` : ''}`).join('; ')} — ${[...new Set(p.targets.flatMap((t) => t.provenance.map((x) => x.license)))].join(', ')}`);
+    if (p.targets.length) {
+      const targets = p.targets.map((t) => `${t.gene.name}${t.actions.length ? ` [${t.actions.join(', ')}]` : ''}`).join('; ');
+      const licenses = [...new Set(p.targets.flatMap((t) => t.provenance.map((x) => x.license)))].join(', ');
+      lines.push(`Targets (${p.targets.length}/${p.counts.targets}): ${targets} — ${licenses}`);
+    }
     if (p.classes.length) lines.push(`Classes: ${p.classes.map((c) => c.cls.name).join('; ')} (DrugCentral, CC BY 4.0)`);
-    if (p.sideEffects.length) lines.push(`Side effects (${p.sideEffects.length}/${p.counts.sideEffects}, SIDER 4.1, CC BY-NC-SA 4.0): ${p.sideEffects.map((s) => `${s.sideEffect.name}${s.frequency ? ` (${s.frequency})` : ''}`).join('; ')}`);
-    if (p.indications.length) lines.push(`Indications (${p.indications.length}/${p.counts.indications}, best evidence first): ${p.indications.map((i) => `${i.disease.name} (${i.disease.id}) — ${tierWords(i.relation, i.tier)}`).join('; ')}`);
+    if (p.sideEffects.length) {
+      const effects = p.sideEffects.map((s) => `${s.sideEffect.name}${s.frequency ? ` (${s.frequency})` : ''}`).join('; ');
+      lines.push(`Side effects (${p.sideEffects.length}/${p.counts.sideEffects}, SIDER 4.1, CC BY-NC-SA 4.0): ${effects}`);
+    }
+    if (p.indications.length) {
+      const indications = p.indications.map((i) => `${i.disease.name} (${i.disease.id}) — ${tierWords(i.relation, i.tier)}`).join('; ');
+      lines.push(`Indications (${p.indications.length}/${p.counts.indications}, best evidence first): ${indications}`);
+    }
     return lines.join('\n');
   },
 });

@@ -59,7 +59,10 @@ export const recommendDrugsTool = defineTool({
   },
   summarize: (r) => summarizeRecommendations(r),
   render(r) {
-    const lines = r.recommendations.map((x) => `${x.rank}. ${x.drug.name} (${x.drug.id}) score ${x.score}: ${x.rationale}${x.warnings.filter((w) => w.kind !== 'side_effect').map((w) => `\n   ${w.kind === 'serious_effect' ? '' : 'Warning: '}${w.message}`).join('')}`);
+    const lines = r.recommendations.map((x) => {
+      const warnings = x.warnings.filter((w) => w.kind !== 'side_effect').map((w) => `\n   ${w.kind === 'serious_effect' ? '' : 'Warning: '}${w.message}`).join('');
+      return `${x.rank}. ${x.drug.name} (${x.drug.id}) score ${x.score}: ${x.rationale}${warnings}`;
+    });
     if (!r.recommendations.length) lines.push('No recommendation.');
     if (r.excluded.length) lines.push('Left out for this patient:', ...r.excluded.map((e) => `- ${exclusionLine(e)}`));
     if (r.warnings.length) lines.push(...r.warnings.map((w) => `Note: ${w.message}`));

@@ -42,7 +42,17 @@ export const resolveEntityTool = defineTool({
       return `No match for "${r.query}".${r.suggestions.length ? ` Did you mean: ${r.suggestions.map((s) => `${s.name} (${s.id})`).join(', ')}?` : ''}`;
     }
     return r.matches
-      .map((m) => `${m.name} [${m.kind}] ${m.id} — matched ${m.matchType} "${m.matchedOn}"${m.matchType === 'fuzzy' ? ` (similarity ${m.score})` : ''}${m.inGraph || m.indicated ? '' : ' (vocabulary only)'}${m.kind === 'Disease' && m.indicated ? '; drugs are recorded as indicated for it' : m.mapsTo ? `; in the graph as ${m.mapsTo.map((d) => `${d.name} (${d.id})`).join(', ')}` : ''}`)
+      .map((m) => {
+        const similarity = m.matchType === 'fuzzy' ? ` (similarity ${m.score})` : '';
+        const vocabularyOnly = m.inGraph || m.indicated ? '' : ' (vocabulary only)';
+        const inGraph =
+          m.kind === 'Disease' && m.indicated
+            ? '; drugs are recorded as indicated for it'
+            : m.mapsTo
+              ? `; in the graph as ${m.mapsTo.map((d) => `${d.name} (${d.id})`).join(', ')}`
+              : '';
+        return `${m.name} [${m.kind}] ${m.id} — matched ${m.matchType} "${m.matchedOn}"${similarity}${vocabularyOnly}${inGraph}`;
+      })
       .join('\n');
   },
 });

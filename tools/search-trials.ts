@@ -74,6 +74,9 @@ export const searchTrialsTool = defineTool({
     }));
   },
   render(r) {
-    return [searchHeadline(r, 'trial'), ...r.results.map((t) => `- ${t.nct_id} [${t.phase ?? 'phase ?'}, ${t.status ?? 'status ?'}] ${t.title}\n  ${t.snippet}\n  ${t.url} (${t.provenance.license})`)].join('\n');
+    return [
+      searchHeadline(r, 'trial'),
+      ...r.results.map((t) => `- ${t.nct_id} [${t.phase ?? 'phase ?'}, ${t.status ?? 'status ?'}] ${t.title}\n  ${t.snippet}\n  ${t.url} (${t.provenance.license})`),
+    ].join('\n');
   },
 });

@@ -41,7 +41,9 @@ export async function streamTurn(agent: ChatAgent, threadId: string, message: st
     else if (ev.type === 'notice') io.err(`  note: ${ev.message}\n`);
     else if (ev.type === 'error') throw new Error(`${ev.code}: ${ev.message}`);
     else if (ev.type === 'final') {
-      io.out(`${streamed ? '\n\n' : ''}${renderForTerminal(renderCompact(ev.answer, undefined, { includeModelText: !streamed }), { color: !!io.color, ...(io.width ? { width: io.width } : {}) })}\n`);
+      const compact = renderCompact(ev.answer, undefined, { includeModelText: !streamed });
+      const rendered = renderForTerminal(compact, { color: !!io.color, ...(io.width ? { width: io.width } : {}) });
+      io.out(`${streamed ? '\n\n' : ''}${rendered}\n`);
       io.err(`  thread ${threadId} (continue with --thread ${threadId})\n`);
       return ev.answer;
     }

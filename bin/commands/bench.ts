@@ -94,7 +94,10 @@ export function registerBenchCommand(program: Command): void {
             // into Chroma when CHROMA_URL is set (a bench collection, rebuilt each run), else an exact in-memory index.
             const [{ embedderFromConfig }, { ChromaDenseIndex }] = await Promise.all([import('../../kb/corpus/from-config.js'), import('../../kb/corpus/chroma.js')]);
             const embedder = config.KEDREC_EMBED_URL ? embedderFromConfig(config) : undefined;
-            const denseIndex = embedder && config.CHROMA_URL ? new ChromaDenseIndex({ url: config.CHROMA_URL, collection: `kedrec-bench-articles-${Date.now()}`, embedder }) : undefined;
+            const denseIndex =
+              embedder && config.CHROMA_URL
+                ? new ChromaDenseIndex({ url: config.CHROMA_URL, collection: `kedrec-bench-articles-${Date.now()}`, embedder })
+                : undefined;
             try {
               const retrieval = await runRetrievalBench({
                 kbPath: ensureKb(),

@@ -8,7 +8,12 @@ import { checkCliInput, processOutput, streamTurn, withCliAgent, type TurnOutput
  * Interactive multi-turn chat on one thread. Lines from `input`; `/new` starts a new thread,
  * `/exit` (or end of input) quits. A failed turn is reported and the session goes on.
  */
-export async function runChat(agent: ChatAgent, input: NodeJS.ReadableStream, io: TurnOutput & { prompt?: string }, threadId = `cli-${crypto.randomUUID()}`): Promise<string> {
+export async function runChat(
+  agent: ChatAgent,
+  input: NodeJS.ReadableStream,
+  io: TurnOutput & { prompt?: string },
+  threadId = `cli-${crypto.randomUUID()}`,
+): Promise<string> {
   const rl = readline.createInterface({ input, terminal: false });
   const prompt = io.prompt ?? 'you> ';
   io.err(`KEDRec chat (thread ${threadId}). /new starts over, /exit quits.\n`);

@@ -62,7 +62,10 @@ export function registerDatasetCommand(program: Command): void {
           passages: o.passages,
           kbPath,
         });
-        process.stderr.write(`wrote ${card.counts.total} examples (train ${card.counts.train.examples}, validation ${card.counts.validation.examples}, test ${card.counts.test.examples}) to ${path.resolve(o.out)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+        const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+        process.stderr.write(
+          `wrote ${card.counts.total} examples (train ${card.counts.train.examples}, validation ${card.counts.validation.examples}, test ${card.counts.test.examples}) to ${path.resolve(o.out)} in ${seconds} s\n`,
+        );
         process.stdout.write(`${JSON.stringify({ out: path.resolve(o.out), counts: card.counts })}\n`);
       } finally {
         kb.close();
@@ -73,7 +76,9 @@ export function registerDatasetCommand(program: Command): void {
     .option('--data <dir>', 'the expRxRec dataset it was distilled from', '.kedrec/exprxrec')
     .action((file: string, o: { data: string }) => {
       if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);
-      const examples = new Map(SPLITS.flatMap((s) => (fs.existsSync(path.join(o.data, `${s}.jsonl`)) ? readExamples(path.join(o.data, `${s}.jsonl`)) : [])).map((e) => [e.id, e]));
+      const examples = new Map(
+        SPLITS.flatMap((s) => (fs.existsSync(path.join(o.data, `${s}.jsonl`)) ? readExamples(path.join(o.data, `${s}.jsonl`)) : [])).map((e) => [e.id, e]),
+      );
       if (!examples.size) throw new Error(`no expRxRec examples in ${o.data}; build them with \`kedrec dataset build --out ${o.data}\``);
       const r = validateSft(file, examples);
       for (const p of r.problems.slice(0, 20)) process.stderr.write(`  line ${p.line}${p.id ? ` (${p.id})` : ''}: ${p.problem}\n`);

@@ -253,7 +253,13 @@ export function registerEvalCommand(program: Command): void {
     .option('--cases <file>', 'coverage items (JSON)', DEFAULT_COVERAGE_ITEMS)
     .option('--only <ids>', 'comma-separated item ids')
     .action((o: { kb?: string; out?: string; json?: boolean; cases: string; only?: string }) =>
-      runItemSetEval(o, readCoverageItems, 'coverage', (kb, items) => runCoverageEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items }), coverageMarkdown),
+      runItemSetEval(
+        o,
+        readCoverageItems,
+        'coverage',
+        (kb, items) => runCoverageEval({ graph: kb.graph, evidence: kb.evidence, safety: kb.safety, items }),
+        coverageMarkdown,
+      ),
     );
 
   common(ev.command('citations'))

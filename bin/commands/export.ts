@@ -20,7 +20,9 @@ export function registerExportCommand(program: Command): void {
     .option('--template <name>', `chat template: "auto" (a GGUF's own, else its family's; a base model's own), or one written out: ${MODELFILE_TEMPLATES.join(', ')}`, 'auto')
     .option('--out <file>', 'output file ("-" for stdout)', 'Modelfile')
     .action(async (o: { from: string; adapter?: string; temperature: number; numCtx: number; template: string; out: string }) => {
-      if (o.template !== 'auto' && !(MODELFILE_TEMPLATES as readonly string[]).includes(o.template)) throw new Error(`--template must be auto or one of ${MODELFILE_TEMPLATES.join(', ')}, got ${JSON.stringify(o.template)}`);
+      if (o.template !== 'auto' && !(MODELFILE_TEMPLATES as readonly string[]).includes(o.template)) {
+        throw new Error(`--template must be auto or one of ${MODELFILE_TEMPLATES.join(', ')}, got ${JSON.stringify(o.template)}`);
+      }
       let template = o.template === 'auto' ? 'model' : (o.template as ModelfileTemplate);
       if (/\.gguf$/i.test(o.from)) {
         if (!fs.existsSync(o.from)) process.stderr.write(`warning: ${o.from} does not exist here; ollama create will fail unless it exists where it runs\n`);

@@ -31,7 +31,9 @@ export function registerSafetyCommands(program: Command): void {
           process.stdout.write(`${JSON.stringify({ rules: t.rules, allergy: t.allergy, serious: t.serious })}\n`);
           return;
         }
-        const lines = [...t.rules, ...t.allergy].map((r) => `${r.id}\t${r.severity}\t${'factor' in r ? `${r.factor}:${r.value}` : `allergy:${r.reaction}`}\t${r.drugIds.length} drug(s)\t${r.source}\t${r.url}`);
+        const lines = [...t.rules, ...t.allergy].map(
+          (r) => `${r.id}\t${r.severity}\t${'factor' in r ? `${r.factor}:${r.value}` : `allergy:${r.reaction}`}\t${r.drugIds.length} drug(s)\t${r.source}\t${r.url}`,
+        );
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
         db.close();

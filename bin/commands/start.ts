@@ -28,7 +28,10 @@ export function registerStartCommand(program: Command): void {
         const n = await ctx.agent.pruneThreads(config.KEDREC_THREAD_TTL_DAYS * 86_400_000);
         if (n) log.info('pruned idle threads', { threads: n, ttlDays: config.KEDREC_THREAD_TTL_DAYS });
       }
-      const slackStore = config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN ? (await import('../../server/slack-store.js')).createSlackEventStore(config.KEDREC_SLACK_EVENTS_PATH) : undefined;
+      const slackStore =
+        config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN
+          ? (await import('../../server/slack-store.js')).createSlackEventStore(config.KEDREC_SLACK_EVENTS_PATH)
+          : undefined;
       const slack =
         config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN
           ? { signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, store: slackStore }
@@ -47,7 +50,14 @@ export function registerStartCommand(program: Command): void {
         shared,
       });
       const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-        log.info('listening', { url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${info.port}`, tools: ctx.tools.length, agent: ctx.agent ? 'ready' : 'unavailable', workers, auth: config.KEDREC_API_TOKEN ? 'bearer' : 'none', slack: !!slack });
+        log.info('listening', {
+          url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${info.port}`,
+          tools: ctx.tools.length,
+          agent: ctx.agent ? 'ready' : 'unavailable',
+          workers,
+          auth: config.KEDREC_API_TOKEN ? 'bearer' : 'none',
+          slack: !!slack,
+        });
       });
       // Slow clients: headers within 15 s, a whole request within 60 s, and a bounded number of
       // open connections, so a slowloris cannot hold thousands of sockets (and their memory).

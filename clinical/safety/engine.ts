@@ -125,7 +125,9 @@ function factorTrigger(
     case 'childbearing_potential':
       // A woman who could become pregnant (12–50, or age not stated) and is not known to be pregnant:
       // a pregnant patient meets the pregnancy rules instead.
-      return p.sex === 'female' && !p.pregnant && (p.age === undefined || (p.age >= 12 && p.age <= 50)) ? { trigger: `a woman who could become pregnant${p.age !== undefined ? ` (age ${p.age})` : ''}` } : null;
+      return p.sex === 'female' && !p.pregnant && (p.age === undefined || (p.age >= 12 && p.age <= 50))
+        ? { trigger: `a woman who could become pregnant${p.age !== undefined ? ` (age ${p.age})` : ''}` }
+        : null;
     case 'egfr_below':
       return p.kidney && p.kidney.value < v.below ? { trigger: p.kidney.basis } : null;
     case 'egfr_at_least':
@@ -172,7 +174,15 @@ function kindOf(rule: StoredFactorRule): FindingKind {
 
 function ruleEvidence(rule: { id: string; message: string; source: string; url: string }, drugId: string): LedgerItem {
   const isLabel = /dailymed|accessdata\.fda\.gov|fda\.gov/i.test(rule.url);
-  return { type: isLabel ? 'label' : 'guideline', id: `RULE:${rule.id}`, url: rule.url, snippet: `${rule.message} (${rule.source})`, source: rule.source, license: isLabel ? 'FDA labeling (public domain)' : 'see source', drugs: [drugId] };
+  return {
+    type: isLabel ? 'label' : 'guideline',
+    id: `RULE:${rule.id}`,
+    url: rule.url,
+    snippet: `${rule.message} (${rule.source})`,
+    source: rule.source,
+    license: isLabel ? 'FDA labeling (public domain)' : 'see source',
+    drugs: [drugId],
+  };
 }
 
 const overriddenBy = (p: SafetyPatient, drug: { id: string; name: string }, rule: string) =>
@@ -310,7 +320,15 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
           const grade = k.ddiTypes.get(i.type)?.severity ?? 'monitor';
           const sentence = neutralInteraction(k, i);
           const [a, b] = [i.drug1.id, i.drug2.id].sort();
-          const item: LedgerItem = { type: 'interaction', id: `DDI:${a}-${b}`, url: drugUrl(cand.id), snippet: sentence, source: i.provenance.map((x) => x.source).join(', ') || 'DrugBank (DeepDDI)', license: [...new Set(i.provenance.map((x) => x.license))].join('; ') || 'CC BY-NC 4.0', drugs: [cand.id, other.id] };
+          const item: LedgerItem = {
+            type: 'interaction',
+            id: `DDI:${a}-${b}`,
+            url: drugUrl(cand.id),
+            snippet: sentence,
+            source: i.provenance.map((x) => x.source).join(', ') || 'DrugBank (DeepDDI)',
+            license: [...new Set(i.provenance.map((x) => x.license))].join('; ') || 'CC BY-NC 4.0',
+            drugs: [cand.id, other.id],
+          };
           evidence.push(item);
           v.findings.push({
             kind: 'interaction',
@@ -331,7 +349,14 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
       (opts.effects === false ? [] : unique).map(async (d) => {
         const v = verdictOf(d);
         for (const s of [...(k.seriousByDrug.get(d.id) ?? [])].sort((a, b) => Number(b.boxed) - Number(a.boxed))) {
-          v.findings.push({ kind: 'serious_effect', severity: 'monitor', rule: s.id, message: `${s.boxed ? 'Boxed warning' : 'Serious risk'} — ${d.name}: ${s.message.replace(/^(?:Boxed warning|Serious risk)(?:\s*\([^)]*\))?:\s*/i, '')}`, citation: { source: s.source, url: s.url }, evidence: [publicRule(s, d.id)] });
+          v.findings.push({
+            kind: 'serious_effect',
+            severity: 'monitor',
+            rule: s.id,
+            message: `${s.boxed ? 'Boxed warning' : 'Serious risk'} — ${d.name}: ${s.message.replace(/^(?:Boxed warning|Serious risk)(?:\s*\([^)]*\))?:\s*/i, '')}`,
+            citation: { source: s.source, url: s.url },
+            evidence: [publicRule(s, d.id)],
+          });
           evidence.push(ruleEvidence(s, d.id));
         }
         const sider = await seriousSider(d.id);

@@ -63,7 +63,12 @@ async function postBatches(texts: string[], size: number, e: EmbedEndpoint): Pro
     const batch = texts.slice(i, i + size);
     let res: Response;
     try {
-      res = await e.fetchImpl(e.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...e.headers }, body: JSON.stringify(e.body(batch)), signal: AbortSignal.timeout(e.timeoutMs ?? 60_000) });
+      res = await e.fetchImpl(e.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...e.headers },
+        body: JSON.stringify(e.body(batch)),
+        signal: AbortSignal.timeout(e.timeoutMs ?? 60_000),
+      });
     } catch (err) {
       throw new EmbedderError(`${e.server} is unreachable (${(err as Error).message}); dense retrieval is unavailable, BM25 still works`);
     }

@@ -138,7 +138,14 @@ export function createEvidenceStore(opts: EvidenceStoreOptions): EvidenceStore {
             term: q.text, condition: q.condition, intervention: q.drug, phase: q.phase, status: q.status, limit: q.limit, maxPages: 1,
           });
           if (r.totalCount !== null) notices.push(`ClinicalTrials.gov reports ${r.totalCount} matching studies`);
-          return { items: r.studies.map(({ summary: _s, criteria: _c, icd10: _i, keywords: _k, outcomeMeasures: _o, links: _l, ...t }) => t), hasMore: !!r.nextPageToken, origin: 'live', retrieval: 'live', resolved: {}, notices };
+          return {
+            items: r.studies.map(({ summary: _s, criteria: _c, icd10: _i, keywords: _k, outcomeMeasures: _o, links: _l, ...t }) => t),
+            hasMore: !!r.nextPageToken,
+            origin: 'live',
+            retrieval: 'live',
+            resolved: {},
+            notices,
+          };
         } catch (err) {
           if (!isFallback(err)) {
             if (err instanceof HttpStatusError) throw new EvidenceQueryError(`ClinicalTrials.gov rejected the query: ${err.body || `HTTP ${err.status}`}`);

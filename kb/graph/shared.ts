@@ -4,7 +4,16 @@
  * provenance wording, match ranking). Both backends import them, so the contract suite can
  * hold them to the same output.
  */
-import { INDICATION_TIERS, type EntityMatch, type EntityRef, type IndicatedDrug, type IndicationRelation, type IndicationTier, type PathEdge, type Provenance } from './store.js';
+import {
+  INDICATION_TIERS,
+  type EntityMatch,
+  type EntityRef,
+  type IndicatedDrug,
+  type IndicationRelation,
+  type IndicationTier,
+  type PathEdge,
+  type Provenance,
+} from './store.js';
 
 /**
  * Verb phrase per metaedge, read in the direction a mechanism path is told (drug → gene →
@@ -221,7 +230,16 @@ export function rankMatches(matches: EntityMatch[], kinds: string[] | undefined,
   return [...byId.values()]
     // A clinical lay term decides among exact matches ("diabetes" is type 2 diabetes, not the DO
     // synonym's diabetes mellitus); then graph membership, then diseases drugs are indicated for.
-    .sort((a, b) => b.score - a.score || Number(b.matchType === 'preferred') - Number(a.matchType === 'preferred') || Number(b.inGraph) - Number(a.inGraph) || Number(!!b.indicated) - Number(!!a.indicated) || (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || (TERM_RANK[a.matchType] ?? 9) - (TERM_RANK[b.matchType] ?? 9) || a.name.localeCompare(b.name))
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        Number(b.matchType === 'preferred') - Number(a.matchType === 'preferred') ||
+        Number(b.inGraph) - Number(a.inGraph) ||
+        Number(!!b.indicated) - Number(!!a.indicated) ||
+        (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) ||
+        (TERM_RANK[a.matchType] ?? 9) - (TERM_RANK[b.matchType] ?? 9) ||
+        a.name.localeCompare(b.name),
+    )
     .slice(0, limit);
 }
 

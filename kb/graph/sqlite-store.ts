@@ -401,7 +401,9 @@ export function createSqliteGraphStore(db: Database.Database): GraphStore {
     return graphDisease(id);
   }
 
-  function grouped<T extends NodeRow>(rows: (EdgeRow & T)[]): Map<number, { node: T; metaedge: string; prov: Provenance[]; props: Record<string, unknown>; rows: IndicationRow['edges'] }> {
+  function grouped<T extends NodeRow>(
+    rows: (EdgeRow & T)[],
+  ): Map<number, { node: T; metaedge: string; prov: Provenance[]; props: Record<string, unknown>; rows: IndicationRow['edges'] }> {
     const out = new Map<number, { node: T; metaedge: string; prov: Provenance[]; props: Record<string, unknown>; rows: IndicationRow['edges'] }>();
     for (const r of rows) {
       const cur = out.get(r.nid);

@@ -198,7 +198,9 @@ export function diseaseNameVariants(name: string): { rule: string; term: string 
     }
     // Eponyms lose their apostrophe inconsistently: "non-Hodgkins lymphoma" is DO's "non-Hodgkin lymphoma".
     words.forEach((w, i) => {
-      if (i < words.length - 1 && w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) push('possessive_s', [...words.slice(0, i), w.slice(0, -1), ...words.slice(i + 1)].join(' '));
+      if (i < words.length - 1 && w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) {
+        push('possessive_s', [...words.slice(0, i), w.slice(0, -1), ...words.slice(i + 1)].join(' '));
+      }
     });
     // Disease Ontology names infections "X infectious disease" (HIV infection → … infectious disease).
     if (n.endsWith(' infection')) push('infectious_disease', `${n.slice(0, -' infection'.length)} infectious disease`);

@@ -294,7 +294,9 @@ class CompoundIndex {
     };
     // Iterated, not collected: the build's peak memory is what the budget limits.
     const terms = ctx.db.prepare("SELECT t.term_norm, t.nid, t.term_type FROM terms t JOIN nodes n ON n.nid = t.nid WHERE n.kind = 'Compound' AND t.term_type IN ('name', 'synonym') ORDER BY t.nid");
-    for (const t of terms.iterate() as Iterable<{ term_norm: string; nid: number; term_type: string }>) add(t.term_type === 'name' ? this.byName : this.bySynonym, t.term_norm, t.nid);
+    for (const t of terms.iterate() as Iterable<{ term_norm: string; nid: number; term_type: string }>) {
+      add(t.term_type === 'name' ? this.byName : this.bySynonym, t.term_norm, t.nid);
+    }
     for (const r of ctx.db.prepare("SELECT nid, name FROM nodes WHERE kind = 'Compound' ORDER BY nid").iterate() as Iterable<{ nid: number; name: string }>) {
       const n = normalizeTerm(r.name);
       if (!this.primary.has(n)) this.primary.set(n, r.nid);

@@ -284,7 +284,14 @@ export function readRuleTables(dir: string): RuleTables {
       parseFactorValue(file, r.line, factor, value);
       const andConditions = list(r.get('and_condition') ?? '');
       if (andConditions.some((k) => !KEY.test(k))) throw new SourceFormatError(file, r.line, 'column and_condition: condition keys of conditions.tsv, ;-separated', r.get('and_condition'));
-      rules.push({ ...cited(file, r), table: name.replace(/\.tsv$/, ''), drugs: parseDrugSpecs(file, r.line, 'drugs', r.get('drugs')), factor, value, ...(andConditions.length ? { andConditions } : {}) });
+      rules.push({
+        ...cited(file, r),
+        table: name.replace(/\.tsv$/, ''),
+        drugs: parseDrugSpecs(file, r.line, 'drugs', r.get('drugs')),
+        factor,
+        value,
+        ...(andConditions.length ? { andConditions } : {}),
+      });
     }
   }
   const allergy: AllergyRuleRow[] = optionalTable('allergy.tsv')

@@ -247,14 +247,23 @@ export const safetyStep: BuildStep = {
     const insRule = db.prepare('INSERT INTO safety_rules (id, kind, json, drugs) VALUES (?, ?, ?, ?)');
     const comedIds = (r: FactorRuleRow) => {
       if (r.factor !== 'comedication') return undefined;
-      const specs = r.value.split(';').map((x) => x.trim()).filter(Boolean).map((x) => (x.startsWith('group:') ? { group: x.slice(6) } : { drug: x.slice(5).toLowerCase() }));
+      const specs = r.value
+        .split(';')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .map((x) => (x.startsWith('group:') ? { group: x.slice(6) } : { drug: x.slice(5).toLowerCase() }));
       return resolved.specIds(specs, r.file, r.line);
     };
     for (const r of tables.rules) {
       insRule.run(r.id, 'factor', JSON.stringify({ ...r, comedicationIds: comedIds(r) }), JSON.stringify(resolved.specIds(r.drugs, r.file, r.line)));
     }
     for (const r of tables.allergy) {
-      insRule.run(r.id, 'allergy', JSON.stringify({ ...r, allergenIds: resolved.specIds(r.allergen, r.file, r.line) }), JSON.stringify(resolved.specIds(r.drugs, r.file, r.line)));
+      insRule.run(
+        r.id,
+        'allergy',
+        JSON.stringify({ ...r, allergenIds: resolved.specIds(r.allergen, r.file, r.line) }),
+        JSON.stringify(resolved.specIds(r.drugs, r.file, r.line)),
+      );
     }
     for (const r of tables.serious) insRule.run(r.id, 'serious', JSON.stringify(r), JSON.stringify(resolved.specIds(r.drugs, r.file, r.line)));
 
@@ -272,12 +281,17 @@ export const safetyStep: BuildStep = {
       const resolveName = makeResolver(compoundTerms(ctx));
       const lists = readPregnancyLists(ctx, (dc) => (dcToDb.get(dc) ?? []).filter((id) => ctx.nid(id) !== undefined), resolveName);
       unresolved.push(...lists.unresolved);
-      const corrections = new Map(tables.rules.filter((r) => r.id.startsWith('preg-correction-')).flatMap((r) => resolved.specIds(r.drugs, r.file, r.line).map((id) => [id, r.id] as const)));
+      const corrections = new Map(
+        tables.rules
+          .filter((r) => r.id.startsWith('preg-correction-'))
+          .flatMap((r) => resolved.specIds(r.drugs, r.file, r.line).map((id) => [id, r.id] as const)),
+      );
       const seen = new Set<string>();
       for (const p of lists.rules) {
         const ids = p.ids.filter((id) => !corrections.has(id));
         if (!ids.length) continue;
-        const id = `preg-fda-${p.category === 'X/D' ? 'xd' : p.category.toLowerCase()}-${normalizeTerm(p.name).replace(/ /g, '-')}${p.value === 'any' ? '' : `-${p.value.replace(/[>=]+/g, '')}`}`;
+        const catKey = p.category === 'X/D' ? 'xd' : p.category.toLowerCase();
+        const id = `preg-fda-${catKey}-${normalizeTerm(p.name).replace(/ /g, '-')}${p.value === 'any' ? '' : `-${p.value.replace(/[>=]+/g, '')}`}`;
         if (seen.has(id)) continue;
         seen.add(id);
         const severity = p.category === 'X' ? 'contraindicated' : 'avoid_unless';

@@ -12,7 +12,13 @@ import { createLogger } from '../../lib/log.js';
  * with an error while the pool replaces the worker and goes on answering.
  */
 const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-pool-')), 'turns.log');
-const pool = createWorkerPoolAgent({ workerUrl: new URL('../fixtures/pool-worker.mjs', import.meta.url), workerData: { delayMs: 2, logFile }, size: 2, turnTimeoutMs: 1500, cancelGraceMs: 1000 });
+const pool = createWorkerPoolAgent({
+  workerUrl: new URL('../fixtures/pool-worker.mjs', import.meta.url),
+  workerData: { delayMs: 2, logFile },
+  size: 2,
+  turnTimeoutMs: 1500,
+  cancelGraceMs: 1000,
+});
 afterAll(async () => {
   await pool.close();
   fs.rmSync(path.dirname(logFile), { recursive: true, force: true });

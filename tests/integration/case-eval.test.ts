@@ -137,7 +137,14 @@ describe('kedrec eval case', () => {
     for (const part of ['| conditions |', '| medications |', '| allergies |', 'negated findings taken as present', 'numbers taken as ICD codes', 'multi-turn scripts whose answer changes as expected', '| category |', '## Multi-turn scripts']) expect(md).toContain(part);
     if (report.failures.length) expect(md).toContain(`## Failures (${report.failures.length})`);
     // An identifier the KB does not know is a miss; one given with a name beside it still resolves by the name.
-    const idOnly = items.flatMap((i) => [...i.expect.conditions, ...i.expect.medications, ...i.expect.allergies.map((a) => (typeof a === 'object' && !Array.isArray(a) ? a.substance : a))]).map((r) => (Array.isArray(r) ? r : [r])).filter((alts) => alts.every((a) => /^[A-Z]+[:\d]/.test(a)));
+    const idOnly = items
+      .flatMap((i) => [
+        ...i.expect.conditions,
+        ...i.expect.medications,
+        ...i.expect.allergies.map((a) => (typeof a === 'object' && !Array.isArray(a) ? a.substance : a)),
+      ])
+      .map((r) => (Array.isArray(r) ? r : [r]))
+      .filter((alts) => alts.every((a) => /^[A-Z]+[:\d]/.test(a)));
     const unresolvable = idOnly.filter((alts) => alts.every((a) => report.unknownReferences.includes(a)));
     expect(unresolvable, 'expected entities given only by identifiers the KB does not know').toEqual([]);
   });

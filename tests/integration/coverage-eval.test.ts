@@ -122,7 +122,11 @@ describe('coverage evaluation on the built KB', () => {
 });
 
 describe('kedrec eval coverage', () => {
-  const run = (args: string[]) => promisify(execFile)(process.execPath, ['bin/kedrec.mjs', 'eval', 'coverage', ...args], { env: { ...process.env, KEDREC_KB_PATH: inject('kbPath') }, timeout: 60_000 });
+  const run = (args: string[]) =>
+    promisify(execFile)(process.execPath, ['bin/kedrec.mjs', 'eval', 'coverage', ...args], {
+      env: { ...process.env, KEDREC_KB_PATH: inject('kbPath') },
+      timeout: 60_000,
+    });
 
   it('--only and --json: the selected items, as one JSON object', async () => {
     const { stdout } = await run(['--only', 'type-2-diabetes,cap', '--json']);

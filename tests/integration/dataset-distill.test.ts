@@ -131,7 +131,16 @@ describe('teacher distillation against a stand-in Ollama server', () => {
   it('validates distilled records before training: served prompt, candidates only, a rationale, cited ids from the background', () => {
     const ex = example('ex-v', ['DB00331']);
     const rec = (assistant: string, over: Record<string, unknown> = {}) =>
-      JSON.stringify({ id: 'ex-v', variant: 'both', messages: [{ role: 'system', content: KEDREC_LM_SYSTEM }, { role: 'user', content: instructionFor(ex, 'both') }, { role: 'assistant', content: assistant }], ...over });
+      JSON.stringify({
+        id: 'ex-v',
+        variant: 'both',
+        messages: [
+          { role: 'system', content: KEDREC_LM_SYSTEM },
+          { role: 'user', content: instructionFor(ex, 'both') },
+          { role: 'assistant', content: assistant },
+        ],
+        ...over,
+      });
     const file = path.join(dir, 'sft.jsonl');
     fs.writeFileSync(file, [
       rec('Metformin (DB00331)\nRationale: first-line [NCT00000001].'),

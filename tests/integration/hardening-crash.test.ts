@@ -21,7 +21,12 @@ afterAll(async () => {
 async function turn(url: string, threadId: string, message: string, onFinal?: () => void): Promise<boolean> {
   let final = false;
   try {
-    const r = await fetch(`${url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ thread_id: threadId, message }), signal: AbortSignal.timeout(20_000) });
+    const r = await fetch(`${url}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ thread_id: threadId, message }),
+      signal: AbortSignal.timeout(20_000),
+    });
     if (!r.ok || !r.body) return false;
     let buf = '';
     const dec = new TextDecoder();

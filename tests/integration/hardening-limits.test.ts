@@ -77,7 +77,13 @@ describe('bounded input on every surface', () => {
 });
 
 describe('every route guarded alike', () => {
-  const app = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: { ...opts, corsOrigins: ['https://webui.example'] }, makeMcpServer: undefined, log: silentLogger }).app;
+  const app = createApp({
+    agent: scriptedAgent(),
+    checkKb: async () => {},
+    options: { ...opts, corsOrigins: ['https://webui.example'] },
+    makeMcpServer: undefined,
+    log: silentLogger,
+  }).app;
 
   it('a foreign Host is refused on /v1, the page and /readyz; /healthz stays open', async () => {
     for (const p of ['/v1/models', '/', '/readyz']) expect((await app.request(p, { headers: { host: 'evil.example' } })).status, p).toBe(403);
@@ -215,7 +221,13 @@ describe('Slack: validated, durable, answered once', () => {
     const ts = Math.floor(Date.now() / 1000);
     return { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${crypto.createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}` }, body };
   };
-  const event = (id: string, text: unknown) => JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: id, event: { type: 'app_mention', text, channel: 'C1', ts: `1700000000.${id.replace(/\D/g, '').padStart(6, '0')}`, user: 'U1' } });
+  const event = (id: string, text: unknown) =>
+    JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      event_id: id,
+      event: { type: 'app_mention', text, channel: 'C1', ts: `1700000000.${id.replace(/\D/g, '').padStart(6, '0')}`, user: 'U1' },
+    });
 
   it('a signed event whose text is not a string is refused and the server keeps answering', async () => {
     const api = await startSlackApiStandIn(BOT);

@@ -76,7 +76,12 @@ describe('kedrec mcp with malformed input', () => {
   const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
 
   it('answers a malformed line with a parse error and bad tool params with -32602, and keeps serving', async () => {
-    const r = await session([init, 'this is not json', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'resolve_entity', arguments: ['metformin'] } }), JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'resolve_entity', arguments: { query: 'metformin' } } })]);
+    const r = await session([
+      init,
+      'this is not json',
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'resolve_entity', arguments: ['metformin'] } }),
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'resolve_entity', arguments: { query: 'metformin' } } }),
+    ]);
     expect(r.out.find((m) => m.id === null)?.error?.code).toBe(-32700);
     expect(r.out.find((m) => m.id === 2)?.error).toMatchObject({ code: -32602, message: expect.stringMatching(/arguments must be an object .* not an array/) });
     expect(JSON.stringify(r.out.find((m) => m.id === 3)?.result)).toContain('DB00331');

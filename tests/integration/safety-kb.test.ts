@@ -37,7 +37,25 @@ const recommend = (args: Record<string, unknown>) => runTool(recommendDrugsTool,
 const ids = (xs: { drug: { id: string } }[]) => xs.map((x) => x.drug.id);
 const members = (group: string) => safety.knowledge.groups.get(group)!.members;
 
-const D = { losartan: 'DB00678', telmisartan: 'DB00966', candesartan: 'DB00796', lisinopril: 'DB00722', metformin: 'DB00331', diclofenac: 'DB00586', naproxen: 'DB00788', aspirin: 'DB00945', edoxaban: 'DB09075', sulfasalazine: 'DB00795', hctz: 'DB00999', valproate: 'DB00313', topiramate: 'DB00273', loratadine: 'DB00455', procaine: 'DB00721', trimethoprim: 'DB00440', furosemide: 'DB00695' };
+const D = {
+  losartan: 'DB00678',
+  telmisartan: 'DB00966',
+  candesartan: 'DB00796',
+  lisinopril: 'DB00722',
+  metformin: 'DB00331',
+  diclofenac: 'DB00586',
+  naproxen: 'DB00788',
+  aspirin: 'DB00945',
+  edoxaban: 'DB09075',
+  sulfasalazine: 'DB00795',
+  hctz: 'DB00999',
+  valproate: 'DB00313',
+  topiramate: 'DB00273',
+  loratadine: 'DB00455',
+  procaine: 'DB00721',
+  trimethoprim: 'DB00440',
+  furosemide: 'DB00695',
+};
 
 describe('safety classes resolved from the rule tables', () => {
   it('hold their members and nothing a combination ATC code drags in', () => {

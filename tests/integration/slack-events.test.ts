@@ -92,7 +92,13 @@ describe('POST /slack/events against a local Slack Web API stand-in', () => {
   });
 
   it('a direct message is one conversation: a top-level follow-up keeps the case, "new case" starts over', async () => {
-    const dm = (text: string, ts: string) => JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: `Ev-top-${ts}`, event: { type: 'message', channel_type: 'im', channel: 'D333', user: 'U333', text, ts } });
+    const dm = (text: string, ts: string) =>
+      JSON.stringify({
+        type: 'event_callback',
+        team_id: 'T111',
+        event_id: `Ev-top-${ts}`,
+        event: { type: 'message', channel_type: 'im', channel: 'D333', user: 'U333', text, ts },
+      });
     const before = api.posted.length;
     await http.app.request('/slack/events', signed(dm('type 2 diabetes', '1700000200.000100')));
     await api.waitFor(before + 1);
@@ -109,7 +115,12 @@ describe('POST /slack/events against a local Slack Web API stand-in', () => {
 
   it('handles a direct message and keeps the Slack thread as one conversation; ignores bot messages', async () => {
     const dm = (text: string, ts: string, extra: Record<string, unknown> = {}) =>
-      JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: `Ev-${ts}`, event: { type: 'message', channel_type: 'im', channel: 'D222', user: 'U222', text, ts, thread_ts: '1700000000.000100', ...extra } });
+      JSON.stringify({
+        type: 'event_callback',
+        team_id: 'T111',
+        event_id: `Ev-${ts}`,
+        event: { type: 'message', channel_type: 'im', channel: 'D222', user: 'U222', text, ts, thread_ts: '1700000000.000100', ...extra },
+      });
     const before = api.posted.length;
     await http.app.request('/slack/events', signed(dm('type 2 diabetes', '1700000000.000100')));
     await api.waitFor(before + 1);
@@ -128,7 +139,8 @@ describe('POST /slack/events against a local Slack Web API stand-in', () => {
 describe('Slack replies that fail to post', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-slack-retry-'));
   const retry = { firstDelayMs: 20, maxDelayMs: 40, maxAttempts: 4 };
-  const mention = (id: string, text: string, ts: string) => JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: id, event: { type: 'app_mention', channel: 'C444', user: 'U1', text, ts } });
+  const mention = (id: string, text: string, ts: string) =>
+    JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: id, event: { type: 'app_mention', channel: 'C444', user: 'U1', text, ts } });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('are posted again on a timer, from the stored reply: the agent answers once, and no further event is needed', async () => {
@@ -136,7 +148,13 @@ describe('Slack replies that fail to post', () => {
     const file = path.join(tmp, 'retry.sqlite');
     const store = createSlackEventStore(file);
     const agent = scriptedAgent();
-    const http = createApp({ agent, checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry }, log: silentLogger });
+    const http = createApp({
+      agent,
+      checkKb: async () => {},
+      options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+      slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry },
+      log: silentLogger,
+    });
     // Slack refuses the first two posts; nothing else arrives.
     api.failNext(2);
     expect((await http.app.request('/slack/events', signed(mention('Ev-retry', '<@U111> type 2 diabetes', '1700000100.000100')))).status).toBe(200);
@@ -164,7 +182,13 @@ describe('Slack replies that fail to post', () => {
     first.close();
     const store = createSlackEventStore(file);
     const agent = scriptedAgent();
-    const http = createApp({ agent, checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry }, log: silentLogger });
+    const http = createApp({
+      agent,
+      checkKb: async () => {},
+      options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+      slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry },
+      log: silentLogger,
+    });
     const [msg] = await api.waitFor(1);
     await http.idle();
     expect(msg!.body).toMatchObject({ channel: 'C555', text: 'the reply rendered before the crash' });
@@ -181,7 +205,13 @@ describe('Slack replies that fail to post', () => {
     for (let i = 0; i < 120; i++) first.insertIfNew(`Ev-b${i}`, { event: { type: 'app_mention', text: '<@U111> hypertension', channel: 'C666', ts: `1700000300.${String(i).padStart(6, '0')}` }, teamId: 'T111' });
     first.close();
     const store = createSlackEventStore(file);
-    const http = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry }, log: silentLogger });
+    const http = createApp({
+      agent: scriptedAgent(),
+      checkKb: async () => {},
+      options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+      slack: { signingSecret: SECRET, botToken: BOT, apiUrl: api.url, store, retry },
+      log: silentLogger,
+    });
     await http.idle();
     expect(api.posted).toHaveLength(120);
     expect(store.nextDueAt()).toBeUndefined();

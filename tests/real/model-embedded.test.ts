@@ -45,7 +45,14 @@ describe.skipIf(!present)('embedded model (llama-cpp provider, real GGUF)', () =
     graph = createSqliteGraphStore(db);
     deps = { graph, evidence: createEvidenceStore({ db }), safety: openSafetyEngine(db, graph).engine };
     // One thread: llama.cpp threads spin, and the test files run side by side on a shared CPU.
-    handle = createChatModel({ KEDREC_LLM_PROVIDER: 'llama-cpp', KEDREC_MODEL_PATH: MODEL, KEDREC_LLAMA_CONTEXT_SIZE: 4096, KEDREC_LLAMA_THREADS: 1, OLLAMA_BASE_URL: 'http://127.0.0.1:1', KEDREC_MODEL: 'unused' });
+    handle = createChatModel({
+      KEDREC_LLM_PROVIDER: 'llama-cpp',
+      KEDREC_MODEL_PATH: MODEL,
+      KEDREC_LLAMA_CONTEXT_SIZE: 4096,
+      KEDREC_LLAMA_THREADS: 1,
+      OLLAMA_BASE_URL: 'http://127.0.0.1:1',
+      KEDREC_MODEL: 'unused',
+    });
     expect(await handle.probe()).toEqual({ ok: true });
   }, 120_000);
   afterAll(async () => {
@@ -105,8 +112,21 @@ describe.skipIf(!present)('embedded model (llama-cpp provider, real GGUF)', () =
   }, 300_000);
 
   it('the web page\'s SSE and the OpenAI-compatible API stream the real model\'s tokens, then the checked answer', async () => {
-    const agent = makeAgent({ model: handle.model, probe: handle.probe, provider: handle.provider, modelName: handle.modelName, deps, mode: 'retrieve-then-generate', modelTimeoutMs: 240_000 });
-    const { app } = createApp({ agent, checkKb: async () => {}, options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 }, log: silentLogger });
+    const agent = makeAgent({
+      model: handle.model,
+      probe: handle.probe,
+      provider: handle.provider,
+      modelName: handle.modelName,
+      deps,
+      mode: 'retrieve-then-generate',
+      modelTimeoutMs: 240_000,
+    });
+    const { app } = createApp({
+      agent,
+      checkKb: async () => {},
+      options: { allowedHosts: ['localhost'], corsOrigins: [], rateLimitPerMin: 0, maxBodyBytes: 100_000 },
+      log: silentLogger,
+    });
     const post = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json', host: 'localhost' }, body: JSON.stringify(body) });
     const ready = (await (await app.request('/readyz', { headers: { host: 'localhost' } })).json()) as { checks: { agent: { detail: string } } };
     expect(ready.checks.agent.detail).toContain(path.basename(MODEL));
@@ -120,8 +140,17 @@ describe.skipIf(!present)('embedded model (llama-cpp provider, real GGUF)', () =
     expect(final.answer.mode).toBe('model');
 
     // OpenAI-compatible streaming: content deltas from the model, then the compact answer (drugs, safety, sources).
-    const body = await (await app.request('/v1/chat/completions', post({ model: 'kedrec', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'A 60-year-old man with type 2 diabetes mellitus.' }] }))).text();
-    const chunks = parseSse(body).map((e) => e.data).filter((d) => d !== '[DONE]').map((d) => JSON.parse(d) as { choices: { delta: { content?: string } }[]; usage?: { completion_tokens: number } });
+    const completion = post({
+      model: 'kedrec',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'A 60-year-old man with type 2 diabetes mellitus.' }],
+    });
+    const body = await (await app.request('/v1/chat/completions', completion)).text();
+    const chunks = parseSse(body)
+      .map((e) => e.data)
+      .filter((d) => d !== '[DONE]')
+      .map((d) => JSON.parse(d) as { choices: { delta: { content?: string } }[]; usage?: { completion_tokens: number } });
     const content = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     expect(content).toMatch(/^Selected drugs: /);
     expect(chunks.filter((c) => c.choices[0]?.delta.content).length).toBeGreaterThan(5);
@@ -138,7 +167,16 @@ describe.skipIf(!present)('embedded model (llama-cpp provider, real GGUF)', () =
   }, 300_000);
 
   describe('a token limit that cuts the answer short', () => {
-    const limited = (maxTokens: number) => createChatModel({ KEDREC_LLM_PROVIDER: 'llama-cpp', KEDREC_MODEL_PATH: MODEL, KEDREC_LLAMA_CONTEXT_SIZE: 4096, KEDREC_LLAMA_THREADS: 1, KEDREC_MODEL_MAX_TOKENS: maxTokens, OLLAMA_BASE_URL: 'http://127.0.0.1:1', KEDREC_MODEL: 'unused' });
+    const limited = (maxTokens: number) =>
+      createChatModel({
+        KEDREC_LLM_PROVIDER: 'llama-cpp',
+        KEDREC_MODEL_PATH: MODEL,
+        KEDREC_LLAMA_CONTEXT_SIZE: 4096,
+        KEDREC_LLAMA_THREADS: 1,
+        KEDREC_MODEL_MAX_TOKENS: maxTokens,
+        OLLAMA_BASE_URL: 'http://127.0.0.1:1',
+        KEDREC_MODEL: 'unused',
+      });
 
     it('inside the rationale: the selection is checked and shown, marked as cut off, with a notice', async () => {
       // Where a limit cuts depends on how many tokens the model spends on the selection (names,

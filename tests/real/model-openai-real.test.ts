@@ -40,7 +40,13 @@ const modelId = typeof server === 'string' ? '' : server.modelId;
 
 /** The project's factory, configured as an entry point would be from the environment. */
 function openAiHandle(url = baseUrl): ChatModelHandle {
-  return createChatModel({ KEDREC_LLM_PROVIDER: 'openai-compatible', OLLAMA_BASE_URL: 'http://127.0.0.1:11434', KEDREC_MODEL: modelId, KEDREC_OPENAI_BASE_URL: url, KEDREC_OPENAI_API_KEY: undefined });
+  return createChatModel({
+    KEDREC_LLM_PROVIDER: 'openai-compatible',
+    OLLAMA_BASE_URL: 'http://127.0.0.1:11434',
+    KEDREC_MODEL: modelId,
+    KEDREC_OPENAI_BASE_URL: url,
+    KEDREC_OPENAI_API_KEY: undefined,
+  });
 }
 
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
@@ -228,8 +234,23 @@ describe.skipIf(!!skipReason)(`openai-compatible provider against a real llama.c
 
   it('an answer the server cut at its token limit (finish_reason "length") before it named a drug: the evidence-only answer, and a notice saying why', async () => {
     // The limit as a deployment sets it (KEDREC_MODEL_MAX_TOKENS).
-    const handle = createChatModel({ KEDREC_LLM_PROVIDER: 'openai-compatible', OLLAMA_BASE_URL: 'http://127.0.0.1:11434', KEDREC_MODEL: modelId, KEDREC_OPENAI_BASE_URL: baseUrl, KEDREC_MODEL_MAX_TOKENS: 8 });
-    const agent = makeAgent({ model: handle.model, probe: handle.probe, provider: handle.provider, modelName: handle.modelName, deps: { graph, safety, evidence }, mode: 'retrieve-then-generate', modelTimeoutMs: 120_000, llmCaseExtraction: false });
+    const handle = createChatModel({
+      KEDREC_LLM_PROVIDER: 'openai-compatible',
+      OLLAMA_BASE_URL: 'http://127.0.0.1:11434',
+      KEDREC_MODEL: modelId,
+      KEDREC_OPENAI_BASE_URL: baseUrl,
+      KEDREC_MODEL_MAX_TOKENS: 8,
+    });
+    const agent = makeAgent({
+      model: handle.model,
+      probe: handle.probe,
+      provider: handle.provider,
+      modelName: handle.modelName,
+      deps: { graph, safety, evidence },
+      mode: 'retrieve-then-generate',
+      modelTimeoutMs: 120_000,
+      llmCaseExtraction: false,
+    });
     const answer = await agent.invoke({ threadId: 'real-cut', message: CASE });
     // Eight tokens name no candidate ("Selected drugs: You are KEDRec, …" is what this model writes).
     expect(answer.mode, answer.notices.join(' | ')).toBe('evidence-only');

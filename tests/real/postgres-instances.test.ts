@@ -52,7 +52,12 @@ describe.skipIf(!URL_)('two app instances on one Postgres', () => {
   });
 
   const turn = async (url: string, threadId: string, message: string) => {
-    const r = await fetch(`${url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ thread_id: threadId, message }), signal: AbortSignal.timeout(30_000) });
+    const r = await fetch(`${url}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ thread_id: threadId, message }),
+      signal: AbortSignal.timeout(30_000),
+    });
     expect(r.status, await r.clone().text()).toBe(200);
     const final = parseSse(await r.text()).find((e) => e.event === 'final');
     expect(final).toBeDefined();

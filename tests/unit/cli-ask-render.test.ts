@@ -62,7 +62,12 @@ describe('kedrec ask prints the compact answer, rendered for a terminal', () => 
   it('colour on a TTY; the thread id on stderr, to continue with --thread', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    await runAsk(replay([{ type: 'final', answer: answer('model', 'Metformin first.') }]), 'q', { thread: 'cli-abc' }, { out: (s) => void out.push(s), err: (s) => void err.push(s), color: true });
+    await runAsk(
+      replay([{ type: 'final', answer: answer('model', 'Metformin first.') }]),
+      'q',
+      { thread: 'cli-abc' },
+      { out: (s) => void out.push(s), err: (s) => void err.push(s), color: true },
+    );
     // eslint-disable-next-line no-control-regex -- ESC [ starts an ANSI colour code: a TTY gets colour
     expect(out.join('')).toMatch(/\x1b\[/);
     expect(err.join('')).toContain('thread cli-abc (continue with --thread cli-abc)');
@@ -78,7 +83,19 @@ describe('kedrec ask prints the compact answer, rendered for a terminal', () => 
 
 describe('kedrec ask shows what the safety engine left out', () => {
   it('prints each exclusion with its severity, reason and citation, once', async () => {
-    const a = { ...answer('model', 'Labetalol first.'), excluded: [{ drug: { id: 'DB00678', name: 'Losartan' }, severity: 'contraindicated' as const, reason: 'Losartan — pregnant, 20 weeks: fetal toxicity.', rule: 'preg-raas', citation: { source: 'FDA label: Cozaar (losartan), Boxed Warning', url: 'https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=x' }, overridable: false }] };
+    const a = {
+      ...answer('model', 'Labetalol first.'),
+      excluded: [
+        {
+          drug: { id: 'DB00678', name: 'Losartan' },
+          severity: 'contraindicated' as const,
+          reason: 'Losartan — pregnant, 20 weeks: fetal toxicity.',
+          rule: 'preg-raas',
+          citation: { source: 'FDA label: Cozaar (losartan), Boxed Warning', url: 'https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=x' },
+          overridable: false,
+        },
+      ],
+    };
     const c = capture();
     await runAsk(replay([{ type: 'final', answer: a }]), 'hypertension, 20 weeks pregnant', {}, c.io);
     const printed = c.out.join('');

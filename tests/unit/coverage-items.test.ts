@@ -64,11 +64,15 @@ describe('recommend_drugs: what counts as an indicated recommendation', () => {
   const fact = (snippet: string) => ({ type: 'kg_fact', snippet });
   it('an indication term in the score counts; trials or articles alone do not', () => {
     expect(recommendedAsIndication({ score_components: { indication: 1 }, evidence: [fact('Metformin treats type 2 diabetes mellitus: physician-curated disease-modifying indication (PharmacotherapyDB).')] })).toEqual({ indicated: true, investigational: false });
-    expect(recommendedAsIndication({ score_components: { indication: 0, trials: 0.4 }, evidence: [{ type: 'trial', snippet: 'NCT01' }] })).toEqual({ indicated: false, investigational: false });
+    expect(
+      recommendedAsIndication({ score_components: { indication: 0, trials: 0.4 }, evidence: [{ type: 'trial', snippet: 'NCT01' }] }),
+    ).toEqual({ indicated: false, investigational: false });
   });
   it('a drug recorded only as investigational (phase 3) is not counted; one more approved record is enough', () => {
     const phase3 = fact('Ketamine is indicated for postpartum depression: investigational: in phase 3 trials, not an approved indication (ChEMBL).');
     expect(recommendedAsIndication({ score_components: { indication: 0.2 }, evidence: [phase3] })).toEqual({ indicated: false, investigational: true });
-    expect(recommendedAsIndication({ score_components: { indication: 0.9 }, evidence: [phase3, fact('Ketamine is indicated for anesthesia: approved indication (ChEMBL, phase 4).')] })).toEqual({ indicated: true, investigational: false });
+    expect(
+      recommendedAsIndication({ score_components: { indication: 0.9 }, evidence: [phase3, fact('Ketamine is indicated for anesthesia: approved indication (ChEMBL, phase 4).')] }),
+    ).toEqual({ indicated: true, investigational: false });
   });
 });

@@ -62,7 +62,14 @@ describe('options across classes', () => {
   const drug = (id: string, cls: string, guideline: number, rest: number) => ({ id, cls, components: c(guideline, rest) });
 
   it('shows the best drug of each first-line class before a second drug of any class, then the rest by score', () => {
-    const ranked = [drug('arb1', 'arb', 0.5, 1.5), drug('arb2', 'arb', 0.5, 1.45), drug('arb3', 'arb', 0.5, 1.4), drug('thz', 'thiazide', 0.5, 1.3), drug('ccb', 'ccb', 0.5, 1.2), drug('bb', 'bb', 0, 1.6)];
+    const ranked = [
+      drug('arb1', 'arb', 0.5, 1.5),
+      drug('arb2', 'arb', 0.5, 1.45),
+      drug('arb3', 'arb', 0.5, 1.4),
+      drug('thz', 'thiazide', 0.5, 1.3),
+      drug('ccb', 'ccb', 0.5, 1.2),
+      drug('bb', 'bb', 0, 1.6),
+    ];
     expect(acrossClasses(ranked, 5).map((x) => x.id)).toEqual(['arb1', 'thz', 'ccb', 'bb', 'arb2']);
   });
 

@@ -45,7 +45,10 @@ describe('indications from several sources read as one answer per drug', () => {
 
   it('a subtype\'s record never outranks the disease\'s own, and is marked with the subtype', () => {
     const strep = { id: 'DOID:10469', name: 'streptococcal pneumonia' };
-    const out = aggregateIndications([row(drug('DB01060', 'Amoxicillin'), 'CiD', [{ source: 'labeledin', props: { tier: 'label', resource: 'labeledin' } }], strep), row(drug('DB00207', 'Azithromycin'), 'CiD', [{ source: 'medi', props: { tier: 'ehr_or_predicted', resource: 'medi_lps' } }])]);
+    const out = aggregateIndications([
+      row(drug('DB01060', 'Amoxicillin'), 'CiD', [{ source: 'labeledin', props: { tier: 'label', resource: 'labeledin' } }], strep),
+      row(drug('DB00207', 'Azithromycin'), 'CiD', [{ source: 'medi', props: { tier: 'ehr_or_predicted', resource: 'medi_lps' } }]),
+    ]);
     expect(out.map((d) => d.drug.name)).toEqual(['Azithromycin', 'Amoxicillin']);
     expect(out[1].via?.name).toBe('streptococcal pneumonia');
     expect(out[0].via).toBeUndefined();
@@ -85,7 +88,8 @@ describe('the clinical lay-term vocabulary', () => {
   });
 
   it('a lay term decides among exact matches, before graph membership', () => {
-    const m = (id: string, matchType: EntityMatch['matchType'], inGraph: boolean): EntityMatch => ({ id, kind: 'Disease', name: id, matchedOn: 'diabetes', matchType, score: 1, inGraph });
+    const m = (id: string, matchType: EntityMatch['matchType'], inGraph: boolean): EntityMatch =>
+      ({ id, kind: 'Disease', name: id, matchedOn: 'diabetes', matchType, score: 1, inGraph });
     expect(rankMatches([m('DOID:9351', 'synonym', true), m('DOID:9352', 'preferred', false)], ['Disease'], 2).map((x) => x.id)).toEqual(['DOID:9352', 'DOID:9351']);
   });
 });

@@ -22,7 +22,14 @@ describe('MIMIC parsing helpers', () => {
   });
 });
 
-const visit = (s: string, h: string, t: number, dx: string[], atc3: string[]) => ({ subjectId: s, hadmId: h, admitTime: t, diagnoses: dx, atc3, drugbank: atc3.map((a) => `DB-${a}`) });
+const visit = (s: string, h: string, t: number, dx: string[], atc3: string[]) => ({
+  subjectId: s,
+  hadmId: h,
+  admitTime: t,
+  diagnoses: dx,
+  atc3,
+  drugbank: atc3.map((a) => `DB-${a}`),
+});
 
 describe('MIMIC methods', () => {
   const train: MimicPatient[] = [];

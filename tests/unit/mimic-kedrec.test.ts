@@ -60,7 +60,14 @@ describe('ICD9 chapters', () => {
   });
 });
 
-const visit = (s: string, h: string, t: number, dx: string[], atc3: string[]) => ({ subjectId: s, hadmId: h, admitTime: t, diagnoses: dx, atc3, drugbank: atc3.map((a) => `DB-${a}`) });
+const visit = (s: string, h: string, t: number, dx: string[], atc3: string[]) => ({
+  subjectId: s,
+  hadmId: h,
+  admitTime: t,
+  diagnoses: dx,
+  atc3,
+  drugbank: atc3.map((a) => `DB-${a}`),
+});
 
 describe('kedrec', () => {
   // Every patient has a diagnosis no one else has (distinct codes, categories and chapters cannot

@@ -25,7 +25,12 @@ afterAll(async () => {
 
 describe('openai client', () => {
   it('streams the answer in several deltas, then the usage chunk', async () => {
-    const stream = await client.chat.completions.create({ model: 'kedrec', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'type 2 diabetes, she is pregnant' }] });
+    const stream = await client.chat.completions.create({
+      model: 'kedrec',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'type 2 diabetes, she is pregnant' }],
+    });
     const deltas: string[] = [];
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {

@@ -12,10 +12,30 @@ import type { SafetyTables, StoredFactorRule } from '../../kb/safety-store.js';
  * allergies and cross-reactivity, and the notes that say what could not be checked.
  */
 const cite = { source: 'FDA label: Test, 4', url: 'https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=test', reviewed: '2026-12-01 test', file: 'test.tsv', line: 2 };
-const rule = (id: string, drugIds: string[], factor: StoredFactorRule['factor'], value: string, severity: StoredFactorRule['severity'], extra: Partial<StoredFactorRule> = {}): StoredFactorRule =>
+const rule = (
+  id: string,
+  drugIds: string[],
+  factor: StoredFactorRule['factor'],
+  value: string,
+  severity: StoredFactorRule['severity'],
+  extra: Partial<StoredFactorRule> = {},
+): StoredFactorRule =>
   ({ id, table: id.split('-')[0] === 'int' ? 'interactions' : 'test', drugs: [], factor, value, severity, message: `${id} message.`, ...cite, drugIds, ...extra }) as StoredFactorRule;
 
-const D = { losartan: 'DB00678', labetalol: 'DB00598', metformin: 'DB00331', naproxen: 'DB00788', warfarin: 'DB00682', amoxicillin: 'DB01060', cefalexin: 'DB00567', sulfasalazine: 'DB00795', furosemide: 'DB00695', edoxaban: 'DB09075', valproate: 'DB00313', sertraline: 'DB01104' };
+const D = {
+  losartan: 'DB00678',
+  labetalol: 'DB00598',
+  metformin: 'DB00331',
+  naproxen: 'DB00788',
+  warfarin: 'DB00682',
+  amoxicillin: 'DB01060',
+  cefalexin: 'DB00567',
+  sulfasalazine: 'DB00795',
+  furosemide: 'DB00695',
+  edoxaban: 'DB09075',
+  valproate: 'DB00313',
+  sertraline: 'DB01104',
+};
 const names = Object.fromEntries(Object.entries(D).map(([n, id]) => [id, n[0].toUpperCase() + n.slice(1)]));
 const drug = (n: keyof typeof D) => ({ id: D[n], name: names[D[n]] });
 
@@ -50,7 +70,13 @@ const tables: SafetyTables = {
 };
 
 /** A graph that knows one interaction and no side effects: all the engine asks of it. */
-const interaction: Interaction = { drug1: { id: D.warfarin, kind: 'Compound', name: 'Warfarin' }, drug2: { id: D.sertraline, kind: 'Compound', name: 'Sertraline' }, type: 73, sentence: 'The serum concentration of Sertraline can be increased when it is combined with Warfarin.', provenance: [{ source: 'deepddi', license: 'CC BY-NC 4.0' }] };
+const interaction: Interaction = {
+  drug1: { id: D.warfarin, kind: 'Compound', name: 'Warfarin' },
+  drug2: { id: D.sertraline, kind: 'Compound', name: 'Sertraline' },
+  type: 73,
+  sentence: 'The serum concentration of Sertraline can be increased when it is combined with Warfarin.',
+  provenance: [{ source: 'deepddi', license: 'CC BY-NC 4.0' }],
+};
 const graph = {
   async interactions(ids: string[]) {
     return ids.includes(D.warfarin) && ids.includes(D.sertraline) ? [interaction] : [];

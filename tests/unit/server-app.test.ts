@@ -125,7 +125,15 @@ describe('/v1/chat/completions (OpenAI-compatible)', () => {
   it('answers non-streaming with a chat.completion whose content includes the cards and warnings', async () => {
     const r = await makeApp().request(
       '/v1/chat/completions',
-      post({ model: 'kedrec', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'type 2 diabetes' }, { role: 'assistant', content: '…' }, { role: 'user', content: [{ type: 'text', text: 'she takes warfarin' }] }] }),
+      post({
+        model: 'kedrec',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'type 2 diabetes' },
+          { role: 'assistant', content: '…' },
+          { role: 'user', content: [{ type: 'text', text: 'she takes warfarin' }] },
+        ],
+      }),
     );
     expect(r.status).toBe(200);
     const j = (await r.json()) as { object: string; choices: { message: { role: string; content: string }; finish_reason: string }[] };
@@ -164,14 +172,18 @@ describe('/v1/chat/completions (OpenAI-compatible)', () => {
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 0, completion_tokens: expect.any(Number), total_tokens: expect.any(Number) } });
     const plain = (await (await makeApp().request('/v1/chat/completions', post({ messages: [{ role: 'user', content: 'type 2 diabetes' }] }))).json()) as Record<string, unknown>;
     expect(plain).not.toHaveProperty('kedrec');
-    const asked = (await (await makeApp().request('/v1/chat/completions', post({ messages: [{ role: 'user', content: 'type 2 diabetes' }] }, { 'x-kedrec-structured': '1' }))).json()) as { kedrec: { answer: FinalAnswer } };
+    const structured = post({ messages: [{ role: 'user', content: 'type 2 diabetes' }] }, { 'x-kedrec-structured': '1' });
+    const asked = (await (await makeApp().request('/v1/chat/completions', structured)).json()) as { kedrec: { answer: FinalAnswer } };
     expect(asked.kedrec.answer.recommendations[0]!.drug.name).toBe('Metformin');
   });
 
   it("answers a front-end's title, tags and follow-up tasks briefly instead of with a drug answer", async () => {
     const history = '<chat_history>\nUSER: 67-year-old woman with type 2 diabetes and atrial fibrillation\nASSISTANT: 1. Metformin …\n</chat_history>';
-    const ask = async (task: string, extra: Record<string, unknown> = {}) =>
-      ((await (await makeApp().request('/v1/chat/completions', post({ messages: [{ role: 'user', content: `### Task:\n${task}\n### Output:\nJSON format\n### Chat History:\n${history}` }], ...extra }))).json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    const ask = async (task: string, extra: Record<string, unknown> = {}) => {
+      const content = `### Task:\n${task}\n### Output:\nJSON format\n### Chat History:\n${history}`;
+      const r = await makeApp().request('/v1/chat/completions', post({ messages: [{ role: 'user', content }], ...extra }));
+      return ((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    };
     expect(JSON.parse(await ask('Generate a concise, 3-5 word title with an emoji summarizing the chat history.'))).toEqual({ title: 'Type 2 diabetes, Atrial fibrillation: drug options' });
     expect(JSON.parse(await ask('Generate 1-3 broad tags categorizing the main themes of the chat history'))).toMatchObject({ tags: expect.arrayContaining(['Medicine']) });
     expect(JSON.parse(await ask('Suggest 3-5 relevant follow-up questions or prompts'))).toMatchObject({ follow_ups: expect.any(Array) });
@@ -215,7 +227,12 @@ describe('auth, limits, CORS, errors', () => {
 
   it('never logs the token or the message text', async () => {
     const lines: string[] = [];
-    const { app } = createApp({ agent: scriptedAgent(), checkKb: async () => {}, options: { ...baseOptions, apiToken: TOKEN }, log: createLogger('debug', (l) => lines.push(l)) });
+    const { app } = createApp({
+      agent: scriptedAgent(),
+      checkKb: async () => {},
+      options: { ...baseOptions, apiToken: TOKEN },
+      log: createLogger('debug', (l) => lines.push(l)),
+    });
     await app.request('/v1/chat', post({ message: 'secret patient diabetes', stream: false }, { authorization: `Bearer ${TOKEN}` }));
     const all = lines.join('');
     expect(all).toContain('"path":"/v1/chat"');
