@@ -105,6 +105,7 @@ function readTable(file: string, columns: string[], optional: string[] = []): { 
   const unknown = header.filter((h) => !columns.includes(h) && !optional.includes(h));
   if (unknown.length) throw new SourceFormatError(file, headerAt + 1, `only the columns ${[...columns, ...optional].join(', ')}`, unknown.join(', '));
   const index = new Map(header.map((h, i) => [h, i]));
+  const declared = new Set([...columns, ...optional]);
   const out: { line: number; get(c: string): string }[] = [];
   for (let i = headerAt + 1; i < lines.length; i++) {
     const raw = lines[i].replace(/\r$/, '');
@@ -115,8 +116,10 @@ function readTable(file: string, columns: string[], optional: string[] = []): { 
     }
     out.push({
       line: i + 1,
-      // An optional column this file leaves out reads as empty.
+      // An optional column this file leaves out reads as empty; a column the reader never
+      // declared is a typo in the reader, which must not read as an empty (absent) value.
       get: (c: string) => {
+        if (!declared.has(c)) throw new Error(`${file}: the reader asked for column "${c}", which it does not declare (${[...declared].join(', ')})`);
         const at = index.get(c);
         return at === undefined ? '' : (values[at] ?? '').trim();
       },
