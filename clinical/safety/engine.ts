@@ -287,6 +287,11 @@ export function createSafetyEngine(opts: { knowledge: SafetyKnowledge; graph: Gr
           if (!also) continue;
           hit = { ...hit, trigger: `${hit.trigger}, with ${k.conditionsByKey.get(also)?.name ?? also}` };
         }
+        if (r.andEgfrBelow !== undefined) {
+          // Only a known kidney function below the limit: an unstated one leaves the plain interaction warning.
+          if (!p.kidney || p.kidney.value >= r.andEgfrBelow) continue;
+          hit = { ...hit, trigger: `${hit.trigger}, with ${p.kidney.basis}` };
+        }
         const overridden = r.severity === 'avoid_unless' && overriddenBy(p, d, r.id);
         const kind = kindOf(r);
         add(d, {

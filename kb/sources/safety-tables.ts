@@ -61,6 +61,11 @@ export interface FactorRuleRow extends Cited {
   value: string;
   /** Optional: condition keys of which the patient must also have one (a contraindication limited to one indication or comorbidity). */
   andConditions?: string[];
+  /**
+   * Optional: the rule applies only when the patient's eGFR (or CrCl) is known and below this (a
+   * combination a label forbids only in renal impairment: dabigatran with a P-gp inhibitor below CrCl 30).
+   */
+  andEgfrBelow?: number;
 }
 
 export interface AllergyRuleRow extends Cited {
@@ -281,12 +286,17 @@ export function readRuleTables(dir: string): RuleTables {
   for (const name of FACTOR_RULE_FILES) {
     if (!optionalTable(name)) continue;
     const file = use(name);
-    for (const r of readTable(file, RULE_COLUMNS, ['and_condition'])) {
+    for (const r of readTable(file, RULE_COLUMNS, ['and_condition', 'and_egfr_below'])) {
       const factor = oneOf(file, r.line, 'factor', r.get('factor'), FACTORS);
       const value = r.get('value');
       parseFactorValue(file, r.line, factor, value);
       const andConditions = list(r.get('and_condition') ?? '');
       if (andConditions.some((k) => !KEY.test(k))) throw new SourceFormatError(file, r.line, 'column and_condition: condition keys of conditions.tsv, ;-separated', r.get('and_condition'));
+      const andEgfrCell = r.get('and_egfr_below');
+      const andEgfrBelow = andEgfrCell ? Number(andEgfrCell) : undefined;
+      if (andEgfrBelow !== undefined && !(Number.isFinite(andEgfrBelow) && andEgfrBelow > 0 && andEgfrBelow <= 200)) {
+        throw new SourceFormatError(file, r.line, 'column and_egfr_below: empty, or an eGFR in mL/min/1.73 m2 between 1 and 200', andEgfrCell);
+      }
       rules.push({
         ...cited(file, r),
         table: name.replace(/\.tsv$/, ''),
@@ -294,6 +304,7 @@ export function readRuleTables(dir: string): RuleTables {
         factor,
         value,
         ...(andConditions.length ? { andConditions } : {}),
+        ...(andEgfrBelow !== undefined ? { andEgfrBelow } : {}),
       });
     }
   }

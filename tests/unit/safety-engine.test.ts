@@ -59,6 +59,11 @@ const tables: SafetyTables = {
     rule('disease-doac-valve', [D.edoxaban], 'condition', 'mechanical_heart_valve', 'avoid_unless'),
     rule('int-nsaid-anticoag', [D.naproxen], 'comedication', 'drug:warfarin', 'avoid_unless', { comedicationIds: [D.warfarin] }),
     rule('int-ssri-dup', [D.sertraline], 'comedication', 'group:ssris', 'avoid_unless', { message: 'Duplicate therapy.', comedicationIds: [D.sertraline] }),
+    // A combination forbidden only in renal impairment (the shape of dabigatran with a P-gp inhibitor below CrCl 30).
+    rule('int-furosemide-warfarin-renal', [D.furosemide], 'comedication', 'drug:warfarin', 'avoid_unless', {
+      comedicationIds: [D.warfarin],
+      andEgfrBelow: 30,
+    }),
   ],
   allergy: [
     { id: 'allergy-pen-ceph-severe', allergen: [], reaction: 'severe', drugs: [], severity: 'avoid_unless', message: 'Cephalosporins after a severe penicillin reaction.', ...cite, drugIds: [D.cefalexin], allergenIds: [D.amoxicillin] },
@@ -129,6 +134,17 @@ describe('safety engine', () => {
     expect((await check(['naproxen'], onWarfarin)).verdicts.get(D.naproxen)!.findings[0]).toMatchObject({ rule: 'int-nsaid-anticoag', kind: 'interaction', trigger: 'current medication Warfarin' });
     const onAnSsri = base({ currentMedications: [{ text: 'an SSRI', name: 'an SSRI' }] });
     expect((await check(['sertraline'], onAnSsri)).verdicts.get(D.sertraline)!.findings[0]).toMatchObject({ rule: 'int-ssri-dup', kind: 'duplicate' });
+  });
+
+  it('a co-medication rule limited to renal impairment fires only with a known kidney function below its limit', async () => {
+    const warfarin = [{ text: 'warfarin', id: D.warfarin, name: 'Warfarin' }];
+    const severe = (await check(['furosemide'], base({ currentMedications: warfarin, egfr: 25 }))).verdicts.get(D.furosemide);
+    expect(severe).toMatchObject({ verdict: 'excluded', worst: 'avoid_unless' });
+    expect(severe?.findings[0]).toMatchObject({ rule: 'int-furosemide-warfarin-renal', trigger: 'current medication Warfarin, with eGFR 25' });
+    expect((await check(['furosemide'], base({ currentMedications: warfarin, egfr: 45 }))).verdicts.get(D.furosemide)?.verdict).toBe('ok');
+    // Kidney function not stated: the rule cannot apply (the plain interaction rules still do).
+    expect((await check(['furosemide'], base({ currentMedications: warfarin }))).verdicts.get(D.furosemide)?.verdict).toBe('ok');
+    expect((await check(['furosemide'], base({ egfr: 25 }))).verdicts.get(D.furosemide)?.verdict).toBe('ok');
   });
 
   it('DrugBank interactions are graded by type and worded without direction', async () => {
