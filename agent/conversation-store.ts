@@ -1,6 +1,7 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { createCheckpointer } from './checkpointer.js';
 import { compactThread, sqliteThreadRegistry, type ThreadRecord, type ThreadRegistry } from './thread-store.js';
+import { withSchemaLock } from '../lib/postgres-schema-lock.js';
 
 /**
  * Where conversations live: the checkpoints (LangGraph's saver), the registry of who owns each
@@ -68,13 +69,13 @@ export async function postgresConversationStore(url: string, opts: { poolSize?: 
   const saver = new PostgresSaver(pool, undefined, { schema: SCHEMA });
   let setup: Promise<void> | undefined;
   const ready = () =>
-    (setup ??= (async () => {
+    (setup ??= withSchemaLock(url, async () => {
       await saver.setup();
       await pool.query(`CREATE TABLE IF NOT EXISTS kedrec_threads (
         thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at BIGINT NOT NULL,
         last_turn_at BIGINT NOT NULL, turns INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS kedrec_threads_last ON kedrec_threads(last_turn_at);`);
-    })().catch((err: Error) => {
+    }).catch((err: Error) => {
       setup = undefined;
       throw new Error(`KEDREC_CHECKPOINT_URL=${redactUrl(url)}: the conversation store cannot be used (${err.message})`);
     }));

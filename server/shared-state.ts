@@ -1,6 +1,7 @@
 import { redactUrl } from '../agent/conversation-store.js';
 import { windowCounter } from './limits.js';
 import type { Logger } from '../lib/log.js';
+import { withSchemaLock } from '../lib/postgres-schema-lock.js';
 
 /**
  * State that several app instances behind one load balancer must share, on the Postgres the
@@ -32,8 +33,10 @@ export async function postgresSharedState(url: string, log: Logger, opts: { now?
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {});
   try {
-    await pool.query(`CREATE TABLE IF NOT EXISTS kedrec_rate (key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, count INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS kedrec_seen (key TEXT PRIMARY KEY, seen_at BIGINT NOT NULL);`);
+    await withSchemaLock(url, () =>
+      pool.query(`CREATE TABLE IF NOT EXISTS kedrec_rate (key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, count INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS kedrec_seen (key TEXT PRIMARY KEY, seen_at BIGINT NOT NULL);`),
+    );
   } catch (err) {
     await pool.end().catch(() => {});
     throw new Error(`KEDREC_CHECKPOINT_URL=${redactUrl(url)}: the shared rate limit cannot be set up (${(err as Error).message})`);

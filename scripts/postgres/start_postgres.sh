@@ -45,7 +45,7 @@ PASSWORD="kedrec-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100" start >/dev/null \
   || { echo "PostgreSQL did not start; see $DIR/server.log" >&2; exit 3; }
 "${RUN[@]}" "$BIN/psql" -h "$DIR" -p "$PORT" -U postgres -q -v ON_ERROR_STOP=1 \
-  -c "CREATE ROLE kedrec LOGIN PASSWORD '$PASSWORD'" -c "CREATE DATABASE kedrec OWNER kedrec" >/dev/null
+  -c "CREATE ROLE kedrec LOGIN CREATEDB PASSWORD '$PASSWORD'" -c "CREATE DATABASE kedrec OWNER kedrec" >/dev/null
 echo "$PORT" > "$DIR/port"
 URL="postgres://kedrec:$PASSWORD@127.0.0.1:$PORT/kedrec"
 echo "$URL" > "$DIR/url"

@@ -149,4 +149,32 @@ describe.skipIf(!URL_)('two app instances on one Postgres', () => {
     expect(await x.firstSighting(`slack:Ev2-${run}`)).toBe(true);
     expect(await x.firstSighting(`slack:Ev2-${run}`)).toBe(false);
   });
+
+  it('instances starting together on a fresh database set its schema up once, without racing', async (ctx) => {
+    // A database of its own, so the tables do not exist yet (needs CREATEDB, which start_postgres.sh grants).
+    const name = `kedrec_fresh_${run}`;
+    try {
+      await db.query(`CREATE DATABASE ${name}`);
+    } catch (err) {
+      ctx.skip(`cannot create a database here (${(err as Error).message}); the race needs a fresh one`);
+    }
+    const fresh = new URL(URL_ ?? '');
+    fresh.pathname = `/${name}`;
+    const url = fresh.toString();
+    const stores = await Promise.all([1, 2, 3, 4].map(() => postgresConversationStore(url)));
+    const settled = await Promise.allSettled([
+      ...stores.map((s) => s.ready().then(() => null)),
+      postgresSharedState(url, silentLogger),
+      postgresSharedState(url, silentLogger),
+    ]);
+    try {
+      // Before the advisory lock, some of these failed on "type \"checkpoint_writes\" already exists".
+      expect(settled.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
+      expect(await stores[0].threadIds()).toEqual([]);
+    } finally {
+      await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value?.close() : undefined)));
+      await Promise.all(stores.map((s) => s.close()));
+      await db.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    }
+  });
 });
