@@ -15,8 +15,9 @@ import { runExpRxRecEval } from '../../evals/exprxrec.js';
 import { openEvalKb } from '../../evals/kb.js';
 import { modelRecommender } from '../../evals/model-recommender.js';
 import { silentLogger } from '../../lib/log.js';
+import { API_FIXTURES_DIR } from '../fixtures/api-fixtures.js';
 
-const FIXTURES = process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api';
+const FIXTURES = API_FIXTURES_DIR;
 
 const example = (id: string, targets: string[]): ExpRxRecExample => ({
   id,

@@ -16,8 +16,9 @@ import { EutilsClient } from '../../kb/live/eutils.js';
 import { HttpClient } from '../../kb/live/http.js';
 import { openTestDeps } from '../fixtures/serve-deps.js';
 import { freePort } from '../../lib/net.js';
+import { API_FIXTURES_DIR } from '../fixtures/api-fixtures.js';
 
-const fixturesDir = path.resolve(process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api');
+const fixturesDir = API_FIXTURES_DIR;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kedrec-faults-'));
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 

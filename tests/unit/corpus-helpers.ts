@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { buildKnowledgeBase } from '../../kb/build.js';
 import { type BuildStep } from '../../kb/base/build-context.js';
 import { corpusBuildSteps, corpusDdl, corpusIndexes } from '../../kb/corpus/steps.js';
+import { API_FIXTURES_DIR } from '../fixtures/api-fixtures.js';
 
 const CORPUS_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/corpus');
 
@@ -62,6 +63,6 @@ export function buildFixtureKb(opts: { noncommercial?: boolean } = {}): { db: Da
 }
 
 /** Directory of the recorded API responses (shared, read in place). */
-const API_FIXTURES = path.resolve(process.env.KEDREC_FIXTURES_DIR ?? '../shared/fixtures/api');
+const API_FIXTURES = API_FIXTURES_DIR;
 export const hasApiFixtures = fs.existsSync(API_FIXTURES);
 export const apiFixture = (name: string) => fs.readFileSync(path.join(API_FIXTURES, name), 'utf8');
