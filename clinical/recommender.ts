@@ -199,6 +199,19 @@ interface Candidate {
   serves?: string[];
 }
 
+/** A candidate's score before any evidence is counted. */
+export const zeroScore = (): ScoreComponents => ({
+  indication: 0,
+  guideline: 0,
+  intent: 0,
+  curation: 0,
+  trials: 0,
+  articles: 0,
+  mechanism: 0,
+  safety: 0,
+  notIndicated: 0,
+});
+
 const total = (c: ScoreComponents) => round3(Object.values(c).reduce((a, b) => a + b, 0));
 
 /**
@@ -260,18 +273,7 @@ export async function recommendDrugs(deps: ClinicalDeps, c: TrackedCase, opts: R
   const get = (drug: EntityRef) => {
     let x = candidates.get(drug.id);
     if (!x) {
-      const components: ScoreComponents = {
-        indication: 0,
-        guideline: 0,
-        intent: 0,
-        curation: 0,
-        trials: 0,
-        articles: 0,
-        mechanism: 0,
-        safety: 0,
-        notIndicated: 0,
-      };
-      x = { drug, components, evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [], cls: drug.id };
+      x = { drug, components: zeroScore(), evidence: [], indications: [], curation: { score: 0, curators: 0, resources: 0 }, pathTexts: [], cls: drug.id };
       candidates.set(drug.id, x);
     }
     return x;

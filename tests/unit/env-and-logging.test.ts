@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { productionFiles, repoRoot } from '../fixtures/production-files.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = repoRoot;
 
 /**
  * Two rules of the production code, checked on its syntax tree (a comment or string that
@@ -28,19 +28,6 @@ const NO_DIRECT_OUTPUT = ['lib/', 'kb/', 'clinical/', 'tools/', 'agent/', 'datas
 const OUTPUT_ALLOWED: Record<string, string> = {
   'lib/log.ts': 'the logger: JSON lines on stderr',
 };
-
-const SKIP_DIRS = new Set(['node_modules', '.kedrec', 'test-output', '.git', 'target', 'tests', 'scripts']);
-
-function productionFiles(dir = root): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...productionFiles(p));
-    else if (/\.(ts|mts|mjs)$/.test(e.name) && !/\.tmp\./.test(e.name) && e.name !== 'vitest.config.ts') out.push(path.relative(root, p));
-  }
-  return out;
-}
 
 interface Finding {
   line: number;
@@ -105,7 +92,7 @@ describe('the scanner', () => {
 });
 
 describe('environment reads and direct output in production code', () => {
-  const files = productionFiles();
+  const files = productionFiles(/\.(ts|mts|mjs)$/);
   const findings = new Map(files.map((f) => [f, findEnvAndOutput(f, fs.readFileSync(path.join(root, f), 'utf8'))]));
 
   it('finds the production sources', () => {

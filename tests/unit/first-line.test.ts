@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { guidelineShortName, readFirstLine } from '../../clinical/first-line.js';
-import { acrossClasses } from '../../clinical/recommender.js';
+import { acrossClasses, zeroScore } from '../../clinical/recommender.js';
 
 const HEADER = 'id\tconditions\tpopulation\tmembers\tsource\turl\treviewed\n';
 
@@ -48,17 +48,7 @@ describe('guideline first-line table', () => {
 });
 
 describe('options across classes', () => {
-  const c = (guideline: number, rest: number) => ({
-    indication: rest,
-    guideline,
-    intent: 0,
-    curation: 0,
-    trials: 0,
-    articles: 0,
-    mechanism: 0,
-    safety: 0,
-    notIndicated: 0,
-  });
+  const c = (guideline: number, rest: number) => ({ ...zeroScore(), indication: rest, guideline });
   const drug = (id: string, cls: string, guideline: number, rest: number) => ({ id, cls, components: c(guideline, rest) });
 
   it('shows the best drug of each first-line class before a second drug of any class, then the rest by score', () => {

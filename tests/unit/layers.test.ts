@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { productionFiles, repoRoot } from '../fixtures/production-files.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = repoRoot;
 
 /**
  * The layers, lowest first (README "Layers"). A production file may import files of its own
@@ -27,19 +27,6 @@ const LAYERS: { name: string; paths: string[] }[] = [
   { name: 'benchmarks', paths: ['bench/'] },
   { name: 'CLI', paths: ['bin/'] },
 ];
-
-const SKIP_DIRS = new Set(['node_modules', '.kedrec', 'test-output', '.git', 'target', 'tests', 'scripts']);
-
-function productionFiles(dir = root): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...productionFiles(p));
-    else if (/\.(ts|mts)$/.test(e.name) && !/\.tmp\./.test(e.name) && e.name !== 'vitest.config.ts') out.push(path.relative(root, p));
-  }
-  return out;
-}
 
 function layerOf(file: string): number {
   let best = -1;

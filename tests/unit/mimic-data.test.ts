@@ -3,6 +3,7 @@ import { cleanDrugName, parseMimicTime } from '../../evals/mimic-data.js';
 import { fitMethods, icd9Category, patientFolds } from '../../evals/mimic.js';
 import type { MimicPatient } from '../../evals/mimic-data.js';
 import { seededShuffle } from '../../lib/random.js';
+import { visit } from '../fixtures/mimic-visit.js';
 
 describe('MIMIC parsing helpers', () => {
   it('reads both MIMIC time formats', () => {
@@ -20,15 +21,6 @@ describe('MIMIC parsing helpers', () => {
     expect(icd9Category('V4581')).toBe('V45');
     expect(icd9Category('E8790')).toBe('E879');
   });
-});
-
-const visit = (s: string, h: string, t: number, dx: string[], atc3: string[]) => ({
-  subjectId: s,
-  hadmId: h,
-  admitTime: t,
-  diagnoses: dx,
-  atc3,
-  drugbank: atc3.map((a) => `DB-${a}`),
 });
 
 describe('MIMIC methods', () => {

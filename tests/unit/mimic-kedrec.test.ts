@@ -4,6 +4,7 @@ import { expectedF1Selection } from '../../evals/metrics.js';
 import type { MimicPatient } from '../../evals/mimic-data.js';
 import { fitKedrecMethod, fitMethods, icd9Chapter, predictPatients, summarise } from '../../evals/mimic.js';
 import { seededRandom } from '../../lib/random.js';
+import { visit } from '../fixtures/mimic-visit.js';
 
 describe('logistic regression', () => {
   it('recovers the weights that generated the labels', () => {
@@ -58,15 +59,6 @@ describe('ICD9 chapters', () => {
     expect(icd9Chapter('V4581')).toBe('chapter:V');
     expect(icd9Chapter('E8790')).toBe('chapter:E');
   });
-});
-
-const visit = (s: string, h: string, t: number, dx: string[], atc3: string[]) => ({
-  subjectId: s,
-  hadmId: h,
-  admitTime: t,
-  diagnoses: dx,
-  atc3,
-  drugbank: atc3.map((a) => `DB-${a}`),
 });
 
 describe('kedrec', () => {
